@@ -1,0 +1,91 @@
+// The AppError family: every failure bootherd reports on purpose. Each protocol
+// adapter (HTTP, TFTP, CLI) maps these to its own answer in exactly one place.
+
+/** Base class: `code` is stable and machine-readable, `message` is `what: why`. */
+export class AppError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** One problem with an input, as `path: message`. */
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+/** Bad input from a client or operator (HTTP 400). */
+export class ValidationError extends AppError {
+  readonly issues: Issue[];
+  constructor(message: string, issues: Issue[] = []) {
+    super('invalid', message);
+    this.issues = issues;
+  }
+}
+
+/** A thing that was asked for does not exist (HTTP 404). */
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super('not-found', message);
+  }
+}
+
+/** The request conflicts with the current state of a record (HTTP 409). */
+export class ConflictError extends AppError {
+  constructor(message: string, code = 'conflict') {
+    super(code, message);
+  }
+}
+
+/** A lifecycle event that the node's current state does not accept (HTTP 409). */
+export class InvalidTransitionError extends ConflictError {
+  readonly state: string;
+  readonly event: string;
+  constructor(state: string, event: string) {
+    super(`invalid transition: state '${state}' does not accept event '${event}'`, 'invalid-transition');
+    this.state = state;
+    this.event = event;
+  }
+}
+
+/** A compare-and-set lost against a newer version (HTTP 412). */
+export class VersionMismatchError extends AppError {
+  readonly current: number;
+  constructor(current: number, expected: number) {
+    super('version-mismatch', `version mismatch: node is at version ${current}, request expected ${expected}`);
+    this.current = current;
+  }
+}
+
+/** No or bad credentials (HTTP 401). */
+export class UnauthorizedError extends AppError {
+  constructor(message = 'unauthorized: a valid bearer token is required') {
+    super('unauthorized', message);
+  }
+}
+
+/** Credentials that are valid but not for this resource (HTTP 403). */
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super('forbidden', message);
+  }
+}
+
+/** A storage failure, already translated from the database's own error. */
+export class StoreError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('store', message, options);
+  }
+}
+
+/** A configuration problem found at start; every problem is listed. */
+export class ConfigError extends AppError {
+  readonly issues: Issue[];
+  constructor(issues: Issue[]) {
+    super('config', `invalid configuration:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+    this.issues = issues;
+  }
+}
