@@ -1,0 +1,167 @@
+// The RRQ-only TFTP server: listen sockets, request admission (path, mode,
+// caps, duplicates), the handler call, and per-transfer bookkeeping.
+import dgram from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { silentLogger } from '../log.js';
+import { maxBlksize, minBlksize, negotiate } from './options.js';
+import type { NegotiationLimits } from './options.js';
+import { ErrCode, Op, errorPacket, opcodeOf, parsePacket } from './packet.js';
+import type { RequestPacket } from './packet.js';
+import { validateTftpPath } from './path.js';
+import { createTracker } from './tracker.js';
+import { startTransfer } from './transfer.js';
+import type { TftpFile, TftpServer, TftpServerOptions, TransferOutcome } from './types.js';
+
+interface Listener {
+  socket: Socket;
+  host: string;
+}
+
+/** Creates a TFTP server answering read requests through opts.handler. */
+export function createTftpServer(opts: TftpServerOptions): TftpServer {
+  const logger = opts.logger ?? silentLogger;
+  const limits: NegotiationLimits = {
+    blksizeCap: clamp(opts.blksizeCap ?? 1468, minBlksize, maxBlksize),
+    windowsizeCap: clamp(opts.windowsizeCap ?? 16, 1, 65535),
+    timeoutMs: Math.max(1, opts.timeoutMs ?? 1000),
+  };
+  const maxRetries = Math.max(0, opts.maxRetries ?? 5);
+  const tracker = createTracker({ maxTransfers: opts.maxTransfers ?? 512, maxPerClient: opts.maxPerClient ?? 16, onTransfer: opts.onTransfer, logger });
+  const listeners: Listener[] = [];
+
+  const onDatagram = (l: Listener, msg: Buffer, rinfo: RemoteInfo): void => {
+    try {
+      handleDatagram(l, msg, rinfo);
+    } catch (err) {
+      logger.error('tftp: datagram handling failed', { err, client: rinfo.address });
+    }
+  };
+
+  const handleDatagram = (l: Listener, msg: Buffer, rinfo: RemoteInfo): void => {
+    const op = opcodeOf(msg);
+    // ACK, DATA, ERROR, OACK on the listen port belong to no transfer: drop
+    // them (and never answer an ERROR, to avoid error loops).
+    if (op === Op.ACK || op === Op.DATA || op === Op.ERROR || op === Op.OACK || op < 0) return;
+    const reply = (code: number, text: string): void => sendTo(l.socket, errorPacket(code, text), rinfo);
+    const pkt = parsePacket(msg);
+    if (!pkt || (pkt.op !== Op.RRQ && pkt.op !== Op.WRQ)) {
+      logger.debug('tftp: malformed datagram', { client: rinfo.address, bytes: msg.length });
+      return reply(ErrCode.illegalOperation, 'illegal operation');
+    }
+    if (pkt.op === Op.WRQ) {
+      tracker.count('denied');
+      return reply(ErrCode.accessViolation, 'write not supported');
+    }
+    void admit(l, pkt, rinfo, reply);
+  };
+
+  const admit = async (l: Listener, pkt: RequestPacket, rinfo: RemoteInfo, reply: (code: number, text: string) => void): Promise<void> => {
+    const client = { address: rinfo.address, port: rinfo.port };
+    const key = `${l.host}|${rinfo.address}|${rinfo.port}`;
+    // A duplicate RRQ from the same address and port, while its transfer lives, is ignored.
+    if (tracker.has(key)) return;
+    // netascii is served as octet: boot files are binary, and LF-only text
+    // survives a netascii client's CR LF -> LF conversion unchanged.
+    if (pkt.mode !== 'octet' && pkt.mode !== 'netascii') {
+      tracker.record(pkt.filename, client, 'denied', 0, Date.now());
+      return reply(ErrCode.illegalOperation, 'unsupported mode');
+    }
+    const path = validateTftpPath(pkt.filename);
+    if (path === null) {
+      logger.info('tftp: path refused', { client: client.address, path: pkt.filename });
+      tracker.record(pkt.filename, client, 'denied', 0, Date.now());
+      return reply(ErrCode.accessViolation, 'access violation');
+    }
+    const slot = tracker.acquire(key, path, client);
+    if (!slot) return reply(ErrCode.notDefined, 'server busy');
+    let file: TftpFile | null;
+    try {
+      file = await opts.handler({ path, client, localAddress: l.host, options: pkt.options });
+    } catch (err) {
+      logger.error('tftp: handler failed', { err, path, client: client.address });
+      slot.end('error', 0);
+      return reply(ErrCode.notDefined, 'server error');
+    }
+    if (!file) {
+      slot.end('not-found', 0);
+      return reply(ErrCode.fileNotFound, 'file not found');
+    }
+    await transfer(l, file, pkt, rinfo, slot.end);
+  };
+
+  const transfer = async (l: Listener, file: TftpFile, pkt: RequestPacket, rinfo: RemoteInfo, end: (o: TransferOutcome, bytes: number, size?: number) => void): Promise<void> => {
+    const size = file.size;
+    let socket: Socket;
+    try {
+      socket = await openTransferSocket(l, rinfo);
+    } catch (err) {
+      logger.error('tftp: cannot open transfer socket', { err });
+      end('error', 0, size);
+      return sendTo(l.socket, errorPacket(ErrCode.notDefined, 'server error'), rinfo);
+    }
+    const negotiated = negotiate(pkt.options, size, limits);
+    const t = startTransfer({ socket, file, negotiated, maxRetries, logger, onEnd: (outcome, bytes) => end(outcome, bytes, size) });
+    tracker.attach(`${l.host}|${rinfo.address}|${rinfo.port}`, t);
+  };
+
+  return {
+    async start() {
+      for (const { host, port } of opts.listen) {
+        const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+        const l: Listener = { socket, host };
+        socket.on('error', (err) => logger.error('tftp: listen socket error', { err, host }));
+        socket.on('message', (msg, rinfo) => onDatagram(l, msg, rinfo));
+        await new Promise<void>((resolve, reject) => {
+          socket.once('error', reject);
+          socket.bind({ address: host, port, exclusive: true }, () => {
+            socket.off('error', reject);
+            resolve();
+          });
+        });
+        listeners.push(l);
+      }
+      return listeners.map((l) => {
+        const a = l.socket.address();
+        return { address: a.address, port: a.port };
+      });
+    },
+    async stop() {
+      await Promise.all(listeners.splice(0).map((l) => new Promise<void>((resolve) => l.socket.close(() => resolve()))));
+      tracker.abortAll('server stopping');
+    },
+    stats: () => tracker.stats(),
+  };
+}
+
+// Each transfer gets a fresh port (its TID) on the address the RRQ arrived on,
+// connected to the client so the kernel filters other senders.
+async function openTransferSocket(l: Listener, rinfo: RemoteInfo): Promise<Socket> {
+  const socket = dgram.createSocket(l.host.includes(':') ? 'udp6' : 'udp4');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ address: l.host, port: 0 }, () => {
+        socket.connect(rinfo.port, rinfo.address, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
+    });
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
+  return socket;
+}
+
+function sendTo(socket: Socket, buf: Buffer, to: RemoteInfo): void {
+  try {
+    socket.send(buf, to.port, to.address);
+  } catch {
+    /* socket closed while stopping */
+  }
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, Math.floor(v)));
+}

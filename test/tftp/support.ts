@@ -1,0 +1,78 @@
+// Shared fixtures for the TFTP tests: temp dirs of random files, a server on
+// 127.0.0.1 port 0 backed by the file cache, and transfer records.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createLogger, silentLogger } from '../../src/log.js';
+import { createFileCache, createTftpServer } from '../../src/tftp/index.js';
+import type { TftpServer, TftpServerOptions, TransferRecord } from '../../src/tftp/index.js';
+
+/** A temp dir holding the named random files. */
+export interface Fixture {
+  dir: string;
+  files: Map<string, Buffer>;
+  cleanup(): Promise<void>;
+}
+
+/** Writes random files of the given sizes into a fresh temp dir. */
+export async function makeFixture(sizes: Record<string, number>): Promise<Fixture> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bootherd-tftp-'));
+  const files = new Map<string, Buffer>();
+  for (const [name, size] of Object.entries(sizes)) {
+    const buf = randomBytes(size);
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), buf);
+    files.set(name, buf);
+  }
+  return { dir, files, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Edge sizes every client is tried with: empty, one short block, exact multiples of 512/1024/1468. */
+export const edgeSizes: Record<string, number> = {
+  'empty.bin': 0,
+  'one.bin': 1,
+  'exact512.bin': 512,
+  'exact1024x3.bin': 1024 * 3,
+  'exact1468x2.bin': 1468 * 2,
+  'kernel.img': 3 * 1024 * 1024 + 123,
+};
+
+/** A started server over a fixture dir, with every TransferRecord kept. */
+export interface Running {
+  server: TftpServer;
+  port: number;
+  addresses: Array<{ address: string; port: number }>;
+  records: TransferRecord[];
+  stop(): Promise<void>;
+}
+
+/** Starts a server on 127.0.0.1:0 serving `dir` through the file cache. */
+export async function startServer(dir: string, extra: Partial<TftpServerOptions> = {}): Promise<Running> {
+  const cache = createFileCache({ maxBytes: 256 * 1024 * 1024, maxFileBytes: 64 * 1024 * 1024 });
+  const records: TransferRecord[] = [];
+  const server = createTftpServer({
+    handler: (req) => cache.file(path.join(dir, req.path)),
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    timeoutMs: 200,
+    logger: process.env.TFTP_DEBUG ? createLogger('debug') : silentLogger,
+    onTransfer: (rec) => records.push(rec),
+    ...extra,
+  });
+  const addresses = await server.start();
+  return { server, port: addresses[0]?.port ?? 0, addresses, records, stop: () => server.stop() };
+}
+
+/** Hex sha256 of a buffer. */
+export function sha256(buf: Buffer): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+/** Resolves once `cond()` holds, polling every 10 ms (fails after 10 s). */
+export async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
