@@ -28,6 +28,10 @@ describe('tftp server with a Pi-like client', () => {
     assert.equal(sha256(res.data), sha256(fx.files.get('start4.elf')!));
     assert.equal(res.stats.dataPackets, Math.floor(2_200_000 / 1024) + 1);
     assert.equal(res.retransmitsSeen, 0);
+    await until(() => recordsFor('start4.elf').length === 1, 'transfer record');
+    const rec = recordsFor('start4.elf')[0];
+    assert.deepEqual({ outcome: rec?.outcome, bytes: rec?.bytes, size: rec?.size, client: rec?.client.address }, { outcome: 'complete', bytes: 2_200_000, size: 2_200_000, client: '127.0.0.1' });
+    srv.records.length = 0;
   });
 
   it('counts a probe that stops after the OACK as early-terminate, not a failure', async () => {
@@ -40,4 +44,91 @@ describe('tftp server with a Pi-like client', () => {
     assert.equal(st.earlyTerminated, before.earlyTerminated + 1);
     assert.equal(st.failed, before.failed);
   });
+
+  it('counts a probe that stops after block 1 as early-terminate', async () => {
+    const res = await get('big.bin', { earlyTerminate: 'block1' });
+    assert.equal(res.bytes, 1024);
+    await until(() => recordsFor('big.bin').length === 1, 'transfer record');
+    assert.equal(recordsFor('big.bin')[0]?.outcome, 'early-terminate');
+    srv.records.length = 0;
+  });
+
+  it('sends no extra DATA for duplicate ACKs (no Sorcerer\'s Apprentice)', async () => {
+    const blocks = Math.floor(600_000 / 1024) + 1;
+    const lockstep = await get('big.bin', { duplicateAcks: 2 });
+    assert.equal(sha256(lockstep.data), sha256(fx.files.get('big.bin')!));
+    assert.equal(lockstep.stats.dataPackets, blocks);
+    const windowed = await get('big.bin', { options: { ...pi4, windowsize: '8' }, duplicateAcks: 3 });
+    assert.equal(windowed.oack?.windowsize, '8');
+    assert.equal(sha256(windowed.data), sha256(fx.files.get('big.bin')!));
+    assert.equal(windowed.stats.dataPackets, blocks);
+  });
+
+  it('retransmits a block exactly once when its ACK is lost, then completes', async () => {
+    const res = await get('big.bin', { dropAck: 5 });
+    assert.equal(res.retransmitsSeen, 1);
+    assert.equal(res.stats.dataPackets, Math.floor(600_000 / 1024) + 2);
+    assert.equal(sha256(res.data), sha256(fx.files.get('big.bin')!));
+  });
+
+  it('retransmits the OACK when its ACK is lost', async () => {
+    const res = await get('config.txt', { dropAck: 0 });
+    assert.equal(res.stats.oackPackets, 2);
+    assert.equal(sha256(res.data), sha256(fx.files.get('config.txt')!));
+  });
+
+  it('resends the whole window when the window\'s ACK is lost', async () => {
+    const res = await get('big.bin', { options: { ...pi4, windowsize: '8' }, dropAck: 16 });
+    assert.equal(res.retransmitsSeen, 8);
+    assert.equal(sha256(res.data), sha256(fx.files.get('big.bin')!));
+  });
+
+  it('ends a file that is an exact multiple of blksize with an empty block', async () => {
+    const res = await get('exact.bin');
+    assert.equal(res.stats.dataPackets, 5);
+    assert.equal(sha256(res.data), sha256(fx.files.get('exact.bin')!));
+  });
+
+  it('ignores duplicate RRQs from the same address and port', async () => {
+    await until(() => srv.server.stats().active === 0, 'earlier transfers to end');
+    const done = srv.server.stats().completed;
+    srv.records.length = 0;
+    const res = await get('start4.elf', { duplicateRrq: 3 });
+    assert.equal(sha256(res.data), sha256(fx.files.get('start4.elf')!));
+    await until(() => srv.server.stats().active === 0, 'no live transfer');
+    assert.equal(srv.server.stats().completed, done + 1);
+    assert.deepEqual(recordsFor('start4.elf').map((r) => r.outcome), ['complete']);
+  });
+
+  it('answers ERROR 1 for a missing file and records not-found', async () => {
+    const res = await get('recovery.elf');
+    assert.deepEqual(res.error, { code: 1, message: 'file not found' });
+    await until(() => recordsFor('recovery.elf').length === 1, 'transfer record');
+    assert.equal(recordsFor('recovery.elf')[0]?.outcome, 'not-found');
+  });
+});
+
+describe('tftp server block-number rollover', () => {
+  // 70,000 blocks of 8 bytes: past 65535 the block number wraps to 0.
+  const size = 70_000 * 8 + 3;
+  let fx: Fixture;
+  let srv: Running;
+  before(async () => {
+    fx = await makeFixture({ 'huge.img': size });
+    srv = await startServer(fx.dir);
+  });
+  after(async () => {
+    await srv.stop();
+    await fx.cleanup();
+  });
+
+  for (const windowsize of ['1', '16']) {
+    it(`transfers more than 65535 blocks intact with windowsize ${windowsize}`, async () => {
+      const res = await tftpGet({ host: '127.0.0.1', port: srv.port, path: 'huge.img', options: { tsize: '0', blksize: '8', windowsize } });
+      assert.equal(res.oack?.tsize, String(size));
+      assert.equal(res.bytes, size);
+      assert.equal(sha256(res.data), sha256(fx.files.get('huge.img')!));
+      assert.equal(res.stats.dataPackets, 70_001);
+    });
+  }
 });

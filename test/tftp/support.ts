@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { createFileCache, createTftpServer } from '../../src/tftp/index.js';
-import type { TftpServer, TftpServerOptions, TransferRecord } from '../../src/tftp/index.js';
+import type { TftpRequest, TftpServer, TftpServerOptions, TransferRecord } from '../../src/tftp/index.js';
 
 /** A temp dir holding the named random files. */
 export interface Fixture {
@@ -44,6 +44,8 @@ export interface Running {
   port: number;
   addresses: Array<{ address: string; port: number }>;
   records: TransferRecord[];
+  /** Every request the handler saw. */
+  requests: TftpRequest[];
   stop(): Promise<void>;
 }
 
@@ -51,8 +53,12 @@ export interface Running {
 export async function startServer(dir: string, extra: Partial<TftpServerOptions> = {}): Promise<Running> {
   const cache = createFileCache({ maxBytes: 256 * 1024 * 1024, maxFileBytes: 64 * 1024 * 1024 });
   const records: TransferRecord[] = [];
+  const requests: TftpRequest[] = [];
   const server = createTftpServer({
-    handler: (req) => cache.file(path.join(dir, req.path)),
+    handler: (req) => {
+      requests.push(req);
+      return cache.file(path.join(dir, req.path));
+    },
     listen: [{ host: '127.0.0.1', port: 0 }],
     timeoutMs: 200,
     logger: process.env.TFTP_DEBUG ? createLogger('debug') : silentLogger,
@@ -60,7 +66,7 @@ export async function startServer(dir: string, extra: Partial<TftpServerOptions>
     ...extra,
   });
   const addresses = await server.start();
-  return { server, port: addresses[0]?.port ?? 0, addresses, records, stop: () => server.stop() };
+  return { server, port: addresses[0]?.port ?? 0, addresses, records, requests, stop: () => server.stop() };
 }
 
 /** Hex sha256 of a buffer. */
