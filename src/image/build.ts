@@ -1,0 +1,90 @@
+// Builds the discovery image for one architecture: fetch Debian packages into
+// the cache, unpack, pick modules, pack the initramfs, write the asset dir.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../log.js';
+import { packageRoot } from '../paths.js';
+import { createApt, type FetchedDeb } from './apt.js';
+import { hostMirror } from './apt-sources.js';
+import { piDeviceTrees, piFirmware, writeAssets, type AssetFile, type Manifest } from './assets.js';
+import { writeCpioGz } from './cpio.js';
+import { unpackDeb } from './deb.js';
+import { requireTool } from './exec.js';
+import { initramfsEntries } from './initramfs.js';
+import { planModules } from './modules.js';
+
+/** Architectures the discovery image is built for (Debian names). */
+export type ImageArch = 'arm64' | 'amd64';
+
+/** Everything one build needs. */
+export interface BuildOptions {
+  arch: ImageArch;
+  outDir: string;
+  cacheDir: string;
+  suite: string;
+  mirror?: string;
+  agentDir?: string;
+  logger: Logger;
+  progress: (line: string) => void;
+  now?: () => Date;
+}
+
+/** What a build produced. */
+export interface BuildResult {
+  outDir: string;
+  manifest: Manifest;
+  changed: boolean;
+  downloaded: number;
+  reused: number;
+}
+
+const hostTools: [string, string][] = [['apt-get', 'apt'], ['dpkg-deb', 'dpkg'], ['depmod', 'kmod'], ['xz', 'xz-utils'], ['zstd', 'zstd']];
+
+/** Builds (or refreshes) the discovery asset dir for `opts.arch`. */
+export async function buildDiscoveryImage(opts: BuildOptions): Promise<BuildResult> {
+  const step = (n: number, msg: string) => opts.progress(`[${n}/6] ${opts.arch}: ${msg}`);
+  for (const [tool, pkg] of hostTools) await requireTool(tool, pkg);
+  const mirror = opts.mirror ?? (await hostMirror(opts.suite));
+  step(1, `package index (${mirror} ${opts.suite})`);
+  const apt = createApt({ cacheDir: opts.cacheDir, arch: opts.arch, mirror, suite: opts.suite, logger: opts.logger });
+  await apt.update();
+  const kernelPkg = await apt.kernelPackage();
+  const wanted = [kernelPkg, 'busybox-static', ...(opts.arch === 'arm64' ? ['raspi-firmware'] : [])];
+  const debs: FetchedDeb[] = [];
+  for (const name of wanted) {
+    const deb = await apt.fetch(name);
+    step(2, `${deb.cached ? 'reusing cached' : 'downloaded'} ${path.basename(deb.file)}`);
+    debs.push(deb);
+  }
+  const roots: string[] = [];
+  for (const deb of debs) {
+    const { dir, cached } = await unpackDeb(deb.file, path.join(opts.cacheDir, opts.arch, 'unpacked'));
+    step(3, `${cached ? 'already unpacked' : 'unpacked'} ${deb.name}`);
+    roots.push(dir);
+  }
+  const [kernelRoot, busyboxRoot, firmwareRoot] = roots as [string, string, string | undefined];
+  const mods = await planModules(kernelRoot);
+  step(4, `kernel ${mods.version}: ${mods.files.length} modules${mods.missing.length ? `, not in this kernel: ${mods.missing.join(' ')}` : ''}`);
+  const builtAt = (opts.now ?? (() => new Date()))().toISOString();
+  const packages = debs.map(({ name, version, arch }) => ({ name, version, arch }));
+  const entries = await initramfsEntries({
+    agentDir: opts.agentDir ?? path.join(packageRoot, 'discovery-image'),
+    busybox: path.join(busyboxRoot, 'bin', 'busybox'),
+    kernelVersion: mods.version,
+    moduleFiles: mods.files,
+    buildInfo: { arch: opts.arch, kernelVersion: mods.version, packages },
+  });
+  const initramfs = writeCpioGz(entries);
+  step(5, `initramfs: ${entries.length} entries, ${(initramfs.length / 1048576).toFixed(1)} MiB`);
+  const files: AssetFile[] = [
+    { path: 'vmlinuz', data: await readFile(path.join(kernelRoot, 'boot', `vmlinuz-${mods.version}`)) },
+    { path: 'initramfs.gz', data: initramfs },
+    ...(opts.arch === 'arm64' ? await piDeviceTrees(kernelRoot) : []),
+    ...(firmwareRoot ? await piFirmware(firmwareRoot) : []),
+  ];
+  const modules = { loaded: mods.files.map((f) => path.basename(f)), builtin: mods.builtin, missing: mods.missing };
+  const written = await writeAssets(opts.outDir, files, { schema: 1, arch: opts.arch, kernelVersion: mods.version, builtAt, packages, mirror, suite: opts.suite, modules });
+  step(6, `${written.changed ? 'wrote' : 'unchanged'} ${files.length} files + manifest.json in ${opts.outDir}`);
+  const reused = debs.filter((d) => d.cached).length;
+  return { outDir: opts.outDir, manifest: written.manifest, changed: written.changed, downloaded: debs.length - reused, reused };
+}
