@@ -1,0 +1,132 @@
+// Configuration: one zod schema with defaults; defaults < config file (YAML or
+// JSON) < BOOTHERD_* environment < command-line flags. Nothing else in
+// bootherd reads process.env.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, type Issue } from './errors.js';
+
+const port = z.number().int().min(0).max(65535);
+const hostPort = z.string().transform((s, ctx) => {
+  const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:\s]+)):(\d{1,5})$/.exec(s.trim());
+  const p = m ? Number(m[3]) : NaN;
+  if (!m || p > 65535) return (ctx.addIssue({ code: 'custom', message: `expected HOST:PORT, got ${JSON.stringify(s)}` }), z.NEVER);
+  return { host: m[1] ?? m[2]!, port: p };
+});
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: 'expected an IPv4 CIDR such as 10.0.0.0/24' });
+
+/** The configuration schema, with every default. */
+export const configSchema = z.strictObject({
+  dataDir: z.string().min(1).default('./data'),
+  http: hostPort.default({ host: '0.0.0.0', port: 8080 }),
+  tftp: z.strictObject({
+    enabled: z.boolean().default(true),
+    listen: z.array(hostPort).min(1).default([{ host: '0.0.0.0', port: 69 }]),
+    blksizeCap: z.number().int().min(512).max(65464).default(1468),
+    maxTransfers: z.number().int().min(1).default(512),
+    maxPerClient: z.number().int().min(1).default(16),
+    cacheBytes: z.number().int().min(0).default(128 * 1024 * 1024),
+  }).default({ enabled: true, listen: [{ host: '0.0.0.0', port: 69 }], blksizeCap: 1468, maxTransfers: 512, maxPerClient: 16, cacheBytes: 128 * 1024 * 1024 }),
+  advertise: z.string().regex(/^[A-Za-z0-9.:-]+$/, { message: 'expected a host name or IP address' }).optional(),
+  adminToken: z.string().min(16, { message: 'must be at least 16 characters' }).regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' }).optional(),
+  firmwareDir: z.string().min(1).optional(),
+  assetsDir: z.string().min(1).optional(),
+  templatesDir: z.string().min(1).optional(),
+  bootNetworks: z.array(cidr).default([]),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  agentPollSeconds: z.number().int().min(1).max(3600).default(10),
+  installTimeoutSeconds: z.number().int().min(60).default(3600),
+});
+
+/** The configuration as parsed, paths made absolute. */
+export type Config = z.infer<typeof configSchema> & { dataDir: string; firmwareDir: string; assetsDir: string; configFile: string | null };
+
+/** Flags as the CLI parsed them (names as in `--data-dir`). */
+export type Flags = Record<string, string | string[] | boolean | undefined>;
+
+const envMap: Record<string, string> = {
+  BOOTHERD_DATA_DIR: 'dataDir', BOOTHERD_HTTP: 'http', BOOTHERD_TFTP: 'tftp.listen', BOOTHERD_ADVERTISE: 'advertise',
+  BOOTHERD_ADMIN_TOKEN: 'adminToken', BOOTHERD_FIRMWARE_DIR: 'firmwareDir', BOOTHERD_ASSETS_DIR: 'assetsDir',
+  BOOTHERD_TEMPLATES_DIR: 'templatesDir', BOOTHERD_BOOT_NETWORKS: 'bootNetworks', BOOTHERD_LOG_LEVEL: 'logLevel',
+};
+const flagMap: Record<string, string> = {
+  'data-dir': 'dataDir', http: 'http', tftp: 'tftp.listen', advertise: 'advertise', 'admin-token': 'adminToken',
+  'firmware-dir': 'firmwareDir', 'assets-dir': 'assetsDir', 'templates-dir': 'templatesDir', 'boot-network': 'bootNetworks', 'log-level': 'logLevel',
+};
+const listKeys = new Set(['tftp.listen', 'bootNetworks']);
+
+function setPath(obj: Record<string, unknown>, key: string, value: unknown): void {
+  const [head, tail] = key.split('.') as [string, string | undefined];
+  if (tail === undefined) obj[head] = value;
+  else obj[head] = { ...((obj[head] as Record<string, unknown> | undefined) ?? {}), [tail]: value };
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ path: 'config', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+  }
+  try {
+    const doc = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    if (doc === null || doc === undefined) return {};
+    if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error('the top level must be a mapping');
+    return doc as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError([{ path: 'config', message: `cannot parse ${file}: ${(err as Error).message.split('\n')[0]}` }]);
+  }
+}
+
+/** Loads the configuration; throws ConfigError listing every problem. */
+export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const file = (typeof flags.config === 'string' ? flags.config : undefined) ?? env.BOOTHERD_CONFIG;
+  const raw: Record<string, unknown> = file ? readConfigFile(path.resolve(cwd, file)) : {};
+  for (const [name, key] of Object.entries(envMap)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setPath(raw, key, listKeys.has(key) ? v.split(',').map((s) => s.trim()).filter(Boolean) : v);
+  }
+  for (const [name, key] of Object.entries(flagMap)) {
+    const v = flags[name];
+    if (v === undefined || typeof v === 'boolean') continue;
+    setPath(raw, key, listKeys.has(key) ? (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')) : Array.isArray(v) ? v[v.length - 1] : v);
+  }
+  if (flags['no-tftp'] === true) setPath(raw, 'tftp.enabled', false);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i): Issue => ({ path: i.path.join('.') || '(root)', message: i.message })));
+  const c = parsed.data;
+  const dataDir = path.resolve(cwd, c.dataDir);
+  return {
+    ...c,
+    dataDir,
+    firmwareDir: path.resolve(cwd, c.firmwareDir ?? path.join(dataDir, 'firmware')),
+    assetsDir: path.resolve(cwd, c.assetsDir ?? path.join(dataDir, 'assets')),
+    templatesDir: c.templatesDir ? path.resolve(cwd, c.templatesDir) : undefined,
+    configFile: file ? path.resolve(cwd, file) : null,
+  };
+}
+
+/** Where the CLI's API commands connect, and with which token. */
+export interface ClientConfig {
+  url: string;
+  token: string | null;
+  tokenFile: string;
+}
+
+/** Loads the client side: --url / BOOTHERD_URL, --admin-token / BOOTHERD_ADMIN_TOKEN, else `<data-dir>/admin-token`. */
+export function loadClientConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ClientConfig {
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const url = (str(flags.url) ?? str(env.BOOTHERD_URL) ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  const dataDir = path.resolve(cwd, str(flags['data-dir']) ?? str(env.BOOTHERD_DATA_DIR) ?? './data');
+  const tokenFile = path.join(dataDir, 'admin-token');
+  let token = str(flags['admin-token']) ?? str(env.BOOTHERD_ADMIN_TOKEN) ?? null;
+  if (!token) {
+    try {
+      token = readFileSync(tokenFile, 'utf8').trim() || null;
+    } catch {
+      token = null;
+    }
+  }
+  return { url, token, tokenFile };
+}

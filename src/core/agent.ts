@@ -1,0 +1,109 @@
+// The discovery image's agent: per-node tokens, what to do next, and reports
+// (heartbeat, install progress and result, rescue address).
+import { timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import type { Node } from '../domain/node.js';
+import { partuuidSchema } from '../domain/values.js';
+import { bump, hashToken, mutateNode, newToken } from './deps.js';
+import { applyLifecycle, type LifecycleDeps } from './lifecycle-ops.js';
+
+/** What the agent is told to do. */
+export type AgentInstruction =
+  | { action: 'hold'; pollSeconds: number }
+  | { action: 'reboot' }
+  | { action: 'poweroff' }
+  | { action: 'rescue' }
+  | { action: 'install'; image: string; imageUrl: string; sha256: string; sizeBytes: number | null; disk: string };
+
+const partition = z.looseObject({ name: z.string().max(64).optional(), partuuid: z.string().max(64).nullish(), fstype: z.string().max(32).nullish(), label: z.string().max(64).nullish() });
+
+/** Reports the agent may post. `nodeId`, when given, must be the token's node. */
+export const agentReportSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('heartbeat'), nodeId: z.string().optional() }),
+  z.strictObject({ kind: z.literal('install-progress'), nodeId: z.string().optional(), bytes: z.number().int().nonnegative(), totalBytes: z.number().int().nonnegative().optional() }),
+  z.strictObject({ kind: z.literal('install-succeeded'), nodeId: z.string().optional(), partitions: z.array(partition).max(128).default([]) }),
+  z.strictObject({ kind: z.literal('install-failed'), nodeId: z.string().optional(), message: z.string().max(2000) }),
+  z.strictObject({ kind: z.literal('rescue-ready'), nodeId: z.string().optional(), address: z.string().max(64) }),
+]);
+/** One validated agent report. */
+export type AgentReport = z.infer<typeof agentReportSchema>;
+
+/** Issues a new agent token for `node`: `<node id>.<secret>`; only the secret's hash is stored. */
+export function issueAgentToken(node: Node): { token: string; hash: string } {
+  const secret = newToken();
+  return { token: `${node.id}.${secret}`, hash: hashToken(secret) };
+}
+
+const heartbeatEveryMs = 60_000;
+
+/** Creates the agent service. */
+export function createAgentService(deps: LifecycleDeps) {
+  async function authenticate(bearer: string | null, claimedNodeId?: string): Promise<Node> {
+    if (!bearer) throw new UnauthorizedError('unauthorized: the agent token is required (Authorization: Bearer)');
+    const dot = bearer.lastIndexOf('.');
+    const node = dot > 0 ? await deps.store.getNode(bearer.slice(0, dot)) : null;
+    const given = Buffer.from(hashToken(bearer.slice(dot + 1)));
+    if (!node?.agentTokenHash || !timingSafeEqual(given, Buffer.from(node.agentTokenHash))) throw new UnauthorizedError('unauthorized: unknown or expired agent token');
+    if (claimedNodeId !== undefined && claimedNodeId !== node.id) throw new ForbiddenError(`forbidden: this agent token belongs to another node than ${claimedNodeId}`);
+    return node;
+  }
+
+  async function instructionFor(node: Node): Promise<AgentInstruction> {
+    if (node.pendingAction) return { action: node.pendingAction };
+    switch (node.state) {
+      case 'deployed':
+        return { action: 'reboot' };
+      case 'retired':
+        return { action: 'poweroff' };
+      case 'rescue':
+        return { action: 'rescue' };
+      case 'installing': {
+        const t = node.target;
+        const image = t?.kind === 'install' ? await deps.store.getImage(t.image) : null;
+        if (t?.kind === 'install' && image?.disk) return { action: 'install', image: image.name, imageUrl: image.disk.url, sha256: image.disk.sha256, sizeBytes: image.disk.sizeBytes ?? null, disk: t.disk };
+        return { action: 'hold', pollSeconds: deps.settings.agentPollSeconds };
+      }
+      default:
+        return { action: 'hold', pollSeconds: deps.settings.agentPollSeconds };
+    }
+  }
+
+  /** Marks the node seen (coalesced) and hands out a pending action once. */
+  async function next(node: Node, ip: string | null): Promise<AgentInstruction> {
+    const instruction = await instructionFor(node);
+    const now = deps.now();
+    const stale = !node.lastSeenAt || now.getTime() - Date.parse(node.lastSeenAt) > heartbeatEveryMs;
+    if (node.pendingAction || stale || node.lastIp !== ip) {
+      await mutateNode(deps, node.id, (n, at) => ({
+        node: bump(n, { pendingAction: null, lastSeenAt: at, lastIp: ip ?? n.lastIp }, at),
+        events: n.pendingAction ? [{ kind: 'agent-action', data: { action: n.pendingAction } }] : [],
+      }));
+    }
+    return instruction;
+  }
+
+  async function report(node: Node, r: AgentReport, ip: string | null): Promise<Node> {
+    switch (r.kind) {
+      case 'heartbeat':
+        return mutateNode(deps, node.id, (n, at) => ({ node: bump(n, { lastSeenAt: at, lastIp: ip ?? n.lastIp }, at), events: [] }));
+      case 'install-progress':
+        return mutateNode(deps, node.id, (n, at) => ({ node: bump(n, { install: { bytes: r.bytes, updatedAt: at }, lastSeenAt: at }, at), events: [] }));
+      case 'install-succeeded': {
+        const roots = r.partitions.filter((p) => p.fstype === 'ext4' && p.partuuid && partuuidSchema.safeParse(p.partuuid).success);
+        const root = roots.find((p) => p.label === 'rootfs') ?? roots[roots.length - 1];
+        return applyLifecycle(deps, node.id, { type: 'install-succeeded', ...(root?.partuuid ? { partuuid: root.partuuid.toLowerCase() } : {}) }, { events: [{ kind: 'install-report', data: { partitions: r.partitions } }] });
+      }
+      case 'install-failed':
+        return applyLifecycle(deps, node.id, { type: 'install-failed', message: r.message });
+      case 'rescue-ready':
+        await deps.store.appendEvents(node.id, [{ kind: 'rescue-ready', data: { address: r.address } }], deps.now().toISOString());
+        return node;
+    }
+  }
+
+  return { authenticate, instructionFor, next, report };
+}
+
+/** The agent service. */
+export type AgentService = ReturnType<typeof createAgentService>;

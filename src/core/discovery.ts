@@ -1,0 +1,123 @@
+// A discovery report arrives: link it to the node(s) it names (merging records
+// first seen by serial and by MAC, flagging conflicts), update inventory,
+// apply enrollment rules, and answer with the agent token and next action.
+import { timingSafeEqual } from 'node:crypto';
+import { ConflictError, ForbiddenError, ValidationError, VersionMismatchError } from '../errors.js';
+import { claimOf, hardwareFrom, type Inventory } from '../domain/inventory.js';
+import { findIdentityConflict, mergeRecords, type ClaimedIdentity } from '../domain/merge.js';
+import type { Node } from '../domain/node.js';
+import { applyRule, pickRule } from '../domain/rules.js';
+import { bump, hashToken, mutateNode } from './deps.js';
+import { newNode } from './enroll.js';
+import { applyLifecycle, completeTarget, type LifecycleDeps } from './lifecycle-ops.js';
+import { issueAgentToken, type AgentInstruction, type AgentService } from './agent.js';
+
+/** What a discovery report is answered with. */
+export interface DiscoveryResult {
+  node: Node;
+  token: string;
+  next: AgentInstruction;
+}
+
+const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+/** Creates the discovery service. */
+export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentService }) {
+  async function candidatesFor(claim: ClaimedIdentity): Promise<Node[]> {
+    const found = [
+      claim.serial ? await deps.store.findNode({ serial: claim.serial }) : null,
+      claim.uuid ? await deps.store.findNode({ uuid: claim.uuid }) : null,
+      ...(await Promise.all(claim.macs.map((mac) => deps.store.findNode({ mac })))),
+    ];
+    const byId = new Map<string, Node>();
+    for (const n of found) if (n) byId.set(n.id, n);
+    return [...byId.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  // A node past `ready` takes reports only from a holder of its boot or agent token.
+  function authorize(nodes: Node[], bearer: string | null): void {
+    for (const n of nodes) {
+      if (n.state === 'new' || n.state === 'ready') continue;
+      const ok = bearer !== null && (same(bearer, n.bootToken) || (n.agentTokenHash !== null && bearer.startsWith(`${n.id}.`) && same(hashToken(bearer.slice(n.id.length + 1)), n.agentTokenHash)));
+      if (!ok) throw new ForbiddenError(`forbidden: node ${n.id} is '${n.state}'; its reports need its boot token`);
+    }
+  }
+
+  async function flagConflict(node: Node, reason: string, claim: ClaimedIdentity, ip: string | null): Promise<never> {
+    await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, { health: 'identity-conflict' }, at), events: [{ kind: 'identity-conflict', data: { reason, claim, ip } }] }));
+    deps.logger.warn('identity conflict', { node: node.id, reason, ip });
+    throw new ConflictError(`identity conflict: ${reason}`, 'identity-conflict');
+  }
+
+  async function linkedNode(claim: ClaimedIdentity, candidates: Node[], ip: string | null): Promise<Node> {
+    const at = deps.now().toISOString();
+    if (candidates.length === 0) {
+      const node = newNode(claim, at, ip);
+      return deps.store.createNode(node, [{ kind: 'seen', data: { ...claim, ip, via: 'discovery', enrolled: true } }], at);
+    }
+    let survivor = candidates[0]!;
+    for (const absorbed of candidates.slice(1)) {
+      const merged = bump(mergeRecords(survivor, absorbed), {}, at);
+      const data = { absorbed: absorbed.id, absorbedIdentity: absorbed.identity, claim };
+      survivor = await deps.store.mergeNodes(merged, survivor.version, absorbed.id, absorbed.version, [{ kind: 'merged', data }], at);
+      deps.logger.info('merged node records', { node: survivor.id, absorbed: absorbed.id });
+    }
+    return survivor;
+  }
+
+  async function enrollByRule(node: Node): Promise<Node> {
+    const rule = pickRule(await deps.store.listRules(), node);
+    if (!rule) return node;
+    const seq = await deps.store.takeRuleSequence(rule.id);
+    const { hostname, labels } = applyRule(rule, node, seq);
+    const data = { rule: rule.name, sequence: seq, hostname };
+    const patch = { hostname, labels, enrolledBy: rule.name };
+    try {
+      if (!rule.apply.target) return await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, patch, at), events: [{ kind: 'enrolled-by-rule', data }] }));
+      const target = await completeTarget(deps, node, rule.apply.target);
+      return await applyLifecycle(deps, node.id, { type: 'assign', target }, { patch, events: [{ kind: 'enrolled-by-rule', data }] });
+    } catch (err) {
+      if (!(err instanceof ConflictError || err instanceof ValidationError)) throw err;
+      await deps.store.appendEvents(node.id, [{ kind: 'rule-failed', data: { ...data, message: err.message } }], deps.now().toISOString());
+      deps.logger.warn('enrollment rule not applied', { node: node.id, rule: rule.name, err });
+      return node;
+    }
+  }
+
+  async function reportOnce(inv: Inventory, claim: ClaimedIdentity, ctx: { ip: string | null; bearer: string | null }): Promise<DiscoveryResult> {
+    const candidates = await candidatesFor(claim);
+    const conflict = findIdentityConflict(claim, candidates);
+    if (conflict) await flagConflict(conflict.node, conflict.reason, claim, ctx.ip);
+    authorize(candidates, ctx.bearer);
+    const linked = await linkedNode(claim, candidates, ctx.ip);
+    const firstInventory = linked.state === 'new' && !linked.target;
+    const { token, hash } = issueAgentToken(linked);
+    let node = await applyLifecycle(deps, linked.id, { type: 'inventory' }, {
+      patch: (n) => ({
+        identity: { serial: n.identity.serial ?? claim.serial, macs: [...new Set([...n.identity.macs, ...claim.macs])], uuid: n.identity.uuid ?? claim.uuid },
+        hardware: hardwareFrom(inv, n.hardware),
+        lastIp: ctx.ip ?? n.lastIp,
+        lastSeenAt: deps.now().toISOString(),
+        agentTokenHash: hash,
+      }),
+      events: [{ kind: 'inventory', data: { ip: ctx.ip, macs: claim.macs, disks: inv.disks.length, model: inv.model ?? null } }],
+    });
+    if (firstInventory) node = await enrollByRule(node);
+    return { node, token, next: await deps.agent.instructionFor(node) };
+  }
+
+  /** Handles one inventory report from `ctx.ip`, with the bearer token the report carried (if any). */
+  async function report(inv: Inventory, ctx: { ip: string | null; bearer: string | null }): Promise<DiscoveryResult> {
+    const { claim, issues } = claimOf(inv);
+    if (issues.length) throw new ValidationError('invalid inventory: ' + issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await reportOnce(inv, claim, ctx);
+      } catch (err) {
+        if (!(err instanceof VersionMismatchError) || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  return { report };
+}

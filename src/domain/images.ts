@@ -1,0 +1,25 @@
+// Images: what a target boots (boot files on the bootherd host) and what an
+// install writes (a disk image by URL and sha256).
+import { z } from 'zod';
+import { absolutePath, cmdlineToken, nameSchema, sha256Schema } from './values.js';
+
+const fileName = z.string().regex(/^[A-Za-z0-9._-][A-Za-z0-9._/-]{0,127}$/, { message: 'must be a relative file name (letters, digits, . _ - /)' }).refine((s) => !s.split('/').includes('..'), { message: 'must not contain .. segments' });
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).max(2048).refine((s) => !/[\s"'<>\\]/.test(s), { message: 'must not contain spaces, quotes or backslashes' });
+
+/** An image as the API takes it. */
+export const imageInputSchema = z.strictObject({
+  description: z.string().max(500).optional(),
+  arch: z.enum(['arm64', 'armhf', 'amd64']).optional(),
+  bootDir: absolutePath.optional(),
+  kernel: fileName.optional(),
+  initramfs: fileName.optional(),
+  cmdline: z.array(cmdlineToken).max(64).default([]),
+  disk: z.strictObject({ url: httpUrl, sha256: sha256Schema, sizeBytes: z.number().int().positive().optional() }).optional(),
+});
+
+/** A validated image input. */
+export type ImageInput = z.infer<typeof imageInputSchema>;
+/** A stored image. */
+export type Image = ImageInput & { name: string; createdAt: string; updatedAt: string };
+
+export { nameSchema as imageNameSchema };

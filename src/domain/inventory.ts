@@ -1,0 +1,99 @@
+// Inventory v1: the discovery image's report (DESIGN §5). Every field but
+// `nics` is optional; unknown fields are kept but not trusted.
+import { z } from 'zod';
+import type { Issue } from '../errors.js';
+import { normalizeMac, normalizeSerial, normalizeUuid } from './identity.js';
+import type { ClaimedIdentity } from './merge.js';
+import type { Hardware } from './node.js';
+import { decodeRevision } from './revision.js';
+
+const text = (max: number) => z.string().max(max);
+const count = z.number().int().nonnegative();
+
+/** One network interface as the discovery image saw it. */
+export const nicSchema = z.looseObject({
+  name: text(32).optional(),
+  mac: z.string().max(64),
+  booted: z.boolean().optional(),
+});
+
+/** One partition on a block device. */
+export const partitionSchema = z.looseObject({
+  name: text(64).optional(),
+  partuuid: text(64).nullish(),
+  fstype: text(32).nullish(),
+  label: text(64).nullish(),
+  sizeBytes: count.optional(),
+});
+
+/** One block device. */
+export const diskSchema = z.looseObject({
+  name: text(64),
+  sizeBytes: count.optional(),
+  model: text(128).nullish(),
+  serial: text(128).nullish(),
+  removable: z.boolean().optional(),
+  transport: text(32).nullish(),
+  partitions: z.array(partitionSchema).max(128).default([]),
+});
+
+/** The whole report. */
+export const inventorySchema = z.looseObject({
+  serial: text(32).nullish(),
+  revision: text(16).nullish(),
+  model: text(128).nullish(),
+  arch: text(32).nullish(),
+  uuid: text(64).nullish(),
+  cpus: count.max(4096).optional(),
+  memoryBytes: count.optional(),
+  kernel: text(128).nullish(),
+  bootMode: text(32).nullish(),
+  nics: z.array(nicSchema).min(1).max(64),
+  disks: z.array(diskSchema).max(256).default([]),
+});
+
+/** A validated inventory report. */
+export type Inventory = z.infer<typeof inventorySchema>;
+/** A disk in an inventory. */
+export type Disk = z.infer<typeof diskSchema>;
+
+/** The identities an inventory claims, normalised, with a problem per unusable value. */
+export function claimOf(inv: Inventory): { claim: ClaimedIdentity; issues: Issue[] } {
+  const issues: Issue[] = [];
+  const macs: string[] = [];
+  inv.nics.forEach((nic, i) => {
+    const mac = normalizeMac(nic.mac);
+    if (mac) macs.includes(mac) || macs.push(mac);
+    else issues.push({ path: `nics.${i}.mac`, message: `not a MAC address: ${JSON.stringify(nic.mac)}` });
+  });
+  const serial = inv.serial ? normalizeSerial(inv.serial) : null;
+  if (inv.serial && !serial) issues.push({ path: 'serial', message: 'must be 8 or 16 hex digits' });
+  const uuid = inv.uuid ? normalizeUuid(inv.uuid) : null;
+  return { claim: { serial, macs, uuid }, issues };
+}
+
+/** Hardware facts from an inventory, falling back to what was known and to the revision code. */
+export function hardwareFrom(inv: Inventory, prev: Hardware): Hardware {
+  const rev = inv.revision ? decodeRevision(inv.revision) : null;
+  const serialFull = inv.serial && /^[0-9a-fA-F]{16}$/.test(inv.serial) ? inv.serial.toLowerCase() : prev.serialFull;
+  const known = new Set(['serial', 'revision', 'model', 'arch', 'uuid', 'cpus', 'memoryBytes', 'kernel', 'bootMode', 'nics', 'disks']);
+  const extra = Object.fromEntries(Object.entries(inv).filter(([k]) => !known.has(k)));
+  return {
+    model: inv.model ?? rev?.model ?? prev.model,
+    revision: rev?.revision ?? inv.revision ?? prev.revision,
+    family: rev?.family ?? prev.family,
+    soc: rev?.soc ?? prev.soc,
+    arch: inv.arch ?? prev.arch,
+    cpus: inv.cpus ?? prev.cpus,
+    memoryBytes: inv.memoryBytes ?? rev?.memoryBytes ?? prev.memoryBytes,
+    serialFull,
+    kernel: inv.kernel ?? prev.kernel,
+    bootMode: inv.bootMode ?? prev.bootMode,
+    nics: inv.nics.flatMap((n) => {
+      const mac = normalizeMac(n.mac);
+      return mac ? [{ name: n.name ?? null, mac, booted: n.booted === true }] : [];
+    }),
+    disks: inv.disks,
+    ...(Object.keys(extra).length ? { extra } : {}),
+  };
+}

@@ -1,0 +1,78 @@
+// The node record: what bootherd knows about one machine.
+import type { Target } from './targets.js';
+import type { Disk } from './inventory.js';
+
+/** Lifecycle states (DESIGN §3). */
+export const states = ['new', 'ready', 'installing', 'deployed', 'rescue', 'failed', 'retired'] as const;
+/** One lifecycle state. */
+export type NodeState = (typeof states)[number];
+
+/** Hardware facts, from the inventory and the Pi revision code. */
+export interface Hardware {
+  model: string | null;
+  revision: string | null;
+  family: string | null;
+  soc: string | null;
+  arch: string | null;
+  cpus: number | null;
+  memoryBytes: number | null;
+  serialFull: string | null;
+  kernel: string | null;
+  bootMode: string | null;
+  nics: Array<{ name: string | null; mac: string; booted: boolean }>;
+  disks: Disk[];
+  /** Report fields bootherd does not know: kept, not trusted. */
+  extra?: Record<string, unknown>;
+}
+
+/** Which files a node fetched during its latest boot, coalesced. */
+export interface LastBoot {
+  startedAt: string;
+  via: 'tftp' | 'http';
+  clientIp: string | null;
+  files: number;
+  probes: number;
+  notFound: number;
+  bytes: number;
+  stage: 'firmware' | 'kernel' | 'initramfs' | 'os-up';
+  updatedAt: string;
+}
+
+/** An action waiting for the node's agent. */
+export type PendingAction = 'reboot' | 'poweroff' | null;
+
+/** One node. `version` increases by one with every stored change (compare-and-set). */
+export interface Node {
+  id: string;
+  hostname: string | null;
+  state: NodeState;
+  target: Target | null;
+  rescueFrom: NodeState | null;
+  identity: { serial: string | null; macs: string[]; uuid: string | null };
+  hardware: Hardware;
+  labels: Record<string, string>;
+  health: 'ok' | 'identity-conflict' | 'failed';
+  failure: string | null;
+  lastIp: string | null;
+  lastSeenAt: string | null;
+  lastBoot: LastBoot | null;
+  install: { bytes: number; updatedAt: string } | null;
+  pendingAction: PendingAction;
+  enrolledBy: string | null;
+  bootToken: string;
+  agentTokenHash: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An empty hardware record. */
+export function emptyHardware(): Hardware {
+  return { model: null, revision: null, family: null, soc: null, arch: null, cpus: null, memoryBytes: null, serialFull: null, kernel: null, bootMode: null, nics: [], disks: [] };
+}
+
+/** A node as the API shows it: secrets left out. */
+export function publicNode(n: Node): Omit<Node, 'bootToken' | 'agentTokenHash'> {
+  const { bootToken: _b, agentTokenHash: _a, ...rest } = n;
+  return rest;
+}

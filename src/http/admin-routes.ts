@@ -1,0 +1,101 @@
+// The admin API under /api/v1 (bearer token): nodes, rules, images.
+import { randomUUID } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import { VersionMismatchError } from '../errors.js';
+import { imageInputSchema, imageNameSchema } from '../domain/images.js';
+import { publicNode, type Node } from '../domain/node.js';
+import { ruleInputSchema } from '../domain/rules.js';
+import { targetSchema } from '../domain/targets.js';
+import { normalizeMac, normalizeSerial } from '../domain/identity.js';
+import type { NodeService } from '../core/nodes.js';
+import type { Store } from '../store/store.js';
+import { parseWith } from './errors.js';
+import { actionParam, eventsQuery, nodeListQuery, nodePatchSchema, parseIfMatch } from './schemas.js';
+
+/** What the admin routes need. */
+export interface AdminRouteDeps {
+  nodes: NodeService;
+  store: Store;
+  now: () => Date;
+}
+
+function sendNode(res: Response, node: Node, status = 200): void {
+  res.status(status).set('ETag', `"${node.version}"`).json(publicNode(node));
+}
+
+function ifMatch(req: Request): number | undefined {
+  const v = parseIfMatch(req.get('if-match'));
+  if (v === 'unmatchable') throw new VersionMismatchError(-1, -1);
+  return v;
+}
+
+/** Builds the admin router (mount under /api/v1 behind requireAdmin). */
+export function createAdminRoutes(deps: AdminRouteDeps): Router {
+  const r = Router();
+  const id = (req: Request) => String(req.params.id);
+
+  r.get('/nodes', async (req, res) => {
+    const q = parseWith(nodeListQuery, req.query, 'query');
+    const [key, ...rest] = (q.label ?? '').split('=');
+    const nodes = await deps.nodes.list({
+      state: q.state,
+      label: q.label ? { key: key!, value: rest.join('=') } : undefined,
+      serial: q.serial ? (normalizeSerial(q.serial) ?? q.serial) : undefined,
+      mac: q.mac ? (normalizeMac(q.mac) ?? q.mac) : undefined,
+      limit: q.limit,
+      offset: q.offset,
+    });
+    res.json({ nodes: nodes.map(publicNode) });
+  });
+  r.get('/nodes/:id', async (req, res) => sendNode(res, await deps.nodes.get(id(req))));
+  r.patch('/nodes/:id', async (req, res) => {
+    const body = parseWith(nodePatchSchema, req.body, 'node update');
+    sendNode(res, await deps.nodes.patch(id(req), body, ifMatch(req)));
+  });
+  r.put('/nodes/:id/target', async (req, res) => {
+    const target = parseWith(targetSchema, req.body, 'target');
+    sendNode(res, await deps.nodes.setTarget(id(req), target, ifMatch(req)));
+  });
+  r.post('/nodes/:id/actions/:action', async (req, res) => {
+    const action = parseWith(actionParam, req.params.action, 'action');
+    const result = await deps.nodes.action(id(req), action, ifMatch(req));
+    res.status(202).set('ETag', `"${result.node.version}"`).json({ action, delivery: result.delivery, detail: result.detail, node: publicNode(result.node) });
+  });
+  r.get('/nodes/:id/events', async (req, res) => {
+    const q = parseWith(eventsQuery, req.query, 'query');
+    res.json({ events: await deps.nodes.events(id(req), { limit: q.limit, afterId: q.after }) });
+  });
+
+  r.get('/rules', async (_req, res) => res.json({ rules: await deps.store.listRules() }));
+  r.post('/rules', async (req, res) => {
+    const input = parseWith(ruleInputSchema, req.body, 'rule');
+    res.status(201).json(await deps.store.createRule(randomUUID(), input, deps.now().toISOString()));
+  });
+  r.get('/rules/:id', async (req, res) => {
+    const rule = await deps.store.getRule(id(req));
+    if (!rule) return void res.status(404).json({ error: 'not-found', message: `rule ${id(req)}: not found` });
+    res.json(rule);
+  });
+  r.put('/rules/:id', async (req, res) => res.json(await deps.store.updateRule(id(req), parseWith(ruleInputSchema, req.body, 'rule'))));
+  r.delete('/rules/:id', async (req, res) => {
+    await deps.store.deleteRule(id(req));
+    res.status(204).end();
+  });
+
+  r.get('/images', async (_req, res) => res.json({ images: await deps.store.listImages() }));
+  r.get('/images/:name', async (req, res) => {
+    const image = await deps.store.getImage(String(req.params.name));
+    if (!image) return void res.status(404).json({ error: 'not-found', message: `image ${String(req.params.name)}: not found` });
+    res.json(image);
+  });
+  r.put('/images/:name', async (req, res) => {
+    const name = parseWith(imageNameSchema, req.params.name, 'image name');
+    res.json(await deps.store.putImage(name, parseWith(imageInputSchema, req.body, 'image'), deps.now().toISOString()));
+  });
+  r.delete('/images/:name', async (req, res) => {
+    await deps.store.deleteImage(String(req.params.name));
+    res.status(204).end();
+  });
+  return r;
+}
+

@@ -1,0 +1,45 @@
+// The express app: node-facing routes, the admin API, health, metrics and
+// OpenAPI, with one error mapping.
+import express, { type Express, type Router } from 'express';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { requireAdmin, requireBootNetwork } from './auth.js';
+import { errorHandler, notFoundRoute } from './errors.js';
+import { buildOpenApi } from './openapi.js';
+
+/** What the app is assembled from. */
+export interface HttpAppDeps {
+  adminToken: string;
+  bootNetworks: string[];
+  logger: Logger;
+  metrics: Metrics;
+  version: string;
+  nodeRoutes: Router;
+  adminRoutes: Router;
+  /** Routes served at the root to booting nodes (iPXE scripts, boot files); they apply requireBootNetwork themselves. */
+  bootRoutes?: Router;
+}
+
+/** Creates the express app. */
+export function createHttpApp(deps: HttpAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const requests = deps.metrics.counter('bootherd_http_requests_total', 'HTTP requests by method and status');
+  app.use((req, res, next) => {
+    res.on('finish', () => requests.inc({ method: req.method, status: String(res.statusCode) }));
+    next();
+  });
+  app.use(express.json({ limit: '1mb' }));
+  const openapi = buildOpenApi(deps.version);
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/openapi.json', (_req, res) => void res.json(openapi));
+  app.get('/metrics', async (_req, res) => void res.type('text/plain; version=0.0.4').send(await deps.metrics.render()));
+  const bootNet = requireBootNetwork(deps.bootNetworks);
+  if (deps.bootRoutes) app.use(deps.bootRoutes);
+  app.use('/api/v1', (req, _res, next) => (req.path === '/discovery' || req.path.startsWith('/agent/') ? bootNet(req, _res, next) : next()), deps.nodeRoutes);
+  app.use('/api/v1', requireAdmin(deps.adminToken), deps.adminRoutes);
+  app.use(notFoundRoute);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,55 @@
+// Admin bearer-token check and the boot-network CIDR limit for node-facing routes.
+import { timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
+
+/** The bearer token of a request, or null. */
+export function bearerOf(req: Request): string | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+  return m?.[1] ?? null;
+}
+
+/** The client's IPv4/IPv6 address as a plain string (IPv4-mapped IPv6 unwrapped). */
+export function clientIp(req: Request): string | null {
+  const a = req.socket.remoteAddress ?? null;
+  return a?.startsWith('::ffff:') ? a.slice(7) : a;
+}
+
+/** Requires `Authorization: Bearer <admin token>`. */
+export function requireAdmin(adminToken: string): RequestHandler {
+  const want = Buffer.from(adminToken);
+  return (req, _res, next) => {
+    const got = bearerOf(req);
+    if (!got) throw new UnauthorizedError('unauthorized: the admin API needs Authorization: Bearer <admin token>');
+    const buf = Buffer.from(got);
+    if (buf.length === want.length && timingSafeEqual(buf, want)) return next();
+    if (/^[0-9a-f-]{36}\./.test(got)) throw new ForbiddenError('forbidden: agent tokens cannot use the admin API');
+    throw new UnauthorizedError('unauthorized: wrong admin token');
+  };
+}
+
+function ipv4ToInt(ip: string): number | null {
+  const p = ip.split('.').map(Number);
+  if (p.length !== 4 || p.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) return null;
+  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+}
+
+/** True if `ip` lies in one of `cidrs` (empty list: everything allowed; loopback always allowed). */
+export function inNetworks(ip: string | null, cidrs: string[]): boolean {
+  if (cidrs.length === 0 || ip === '::1' || ip?.startsWith('127.')) return true;
+  const n = ip ? ipv4ToInt(ip) : null;
+  if (n === null) return false;
+  return cidrs.some((c) => {
+    const [base, bits] = c.split('/') as [string, string];
+    const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
+    return ((ipv4ToInt(base) ?? 0) & mask) === (n & mask);
+  });
+}
+
+/** Refuses node-facing requests from outside the configured boot networks. */
+export function requireBootNetwork(cidrs: string[]): RequestHandler {
+  return (req, _res, next) => {
+    if (!inNetworks(clientIp(req), cidrs)) throw new ForbiddenError('forbidden: this address is outside the configured boot networks');
+    next();
+  };
+}

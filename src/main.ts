@@ -1,0 +1,120 @@
+// Composition root: config -> store -> services -> servers. The only place
+// (besides test helpers) that wires the real object graph.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from './config.js';
+import { AppError } from './errors.js';
+import type { Logger } from './log.js';
+import { createMetrics } from './metrics.js';
+import { packageRoot } from './paths.js';
+import { createAgentService } from './core/agent.js';
+import { createDiscoveryService } from './core/discovery.js';
+import { createNodeService } from './core/nodes.js';
+import { createWatchdog } from './core/watchdog.js';
+import { createAdminRoutes } from './http/admin-routes.js';
+import { createHttpApp } from './http/app.js';
+import { createNodeRoutes } from './http/node-routes.js';
+import { createPowerService } from './power/power.js';
+import { createSqliteStore } from './store/sqlite.js';
+
+/** A running bootherd. */
+export interface Running {
+  http: { host: string; port: number };
+  tftp: Array<{ address: string; port: number }>;
+  advertise: string;
+  adminToken: string;
+  adminTokenFile: string | null;
+  stop(): Promise<void>;
+}
+
+/** The installed bootherd version. */
+export function version(): string {
+  return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The admin token from config, else the one in `<data-dir>/admin-token`, generated (mode 0600) on first start. */
+function adminTokenOf(config: Config): { token: string; file: string | null } {
+  if (config.adminToken) return { token: config.adminToken, file: null };
+  const file = path.join(config.dataDir, 'admin-token');
+  try {
+    const token = readFileSync(file, 'utf8').trim();
+    if (token) return { token, file };
+  } catch {
+    // first start: generated below
+  }
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  return { token, file };
+}
+
+/** The address booting nodes use to reach this bootherd. */
+export function advertiseHost(config: Config): string {
+  if (config.advertise) return config.advertise;
+  if (config.http.host !== '0.0.0.0' && config.http.host !== '::') return config.http.host;
+  const ipv4 = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
+  return ipv4?.address ?? '127.0.0.1';
+}
+
+function listen(server: Server, host: string, port: number, what: string, flag: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const fix =
+        err.code === 'EADDRINUSE' ? `another process holds the port; stop it or choose another with ${flag} HOST:PORT`
+        : err.code === 'EACCES' ? `ports below 1024 need root or CAP_NET_BIND_SERVICE (setcap cap_net_bind_service=+ep "$(command -v node)"), or choose another with ${flag} HOST:PORT`
+        : err.code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine; fix ${flag}`
+        : err.message;
+      reject(new AppError('bind', `${what}: cannot listen on ${host}:${port}: ${err.code ?? err.message}: ${fix}`));
+    });
+    server.listen(port, host, () => resolve(server.address() as AddressInfo));
+  });
+}
+
+/** Starts bootherd from a loaded config. */
+export async function startBootherd(config: Config, logger: Logger, now: () => Date = () => new Date()): Promise<Running> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const admin = adminTokenOf(config);
+  const store = createSqliteStore(path.join(config.dataDir, 'bootherd.db'));
+  const metrics = createMetrics();
+  metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => Object.entries(await store.countNodesByState()).map(([state, value]) => ({ labels: { state }, value })));
+  const power = createPowerService({ drivers: [], logger });
+  const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds };
+  const deps = { store, now, logger, settings, power };
+  const agent = createAgentService(deps);
+  const discovery = createDiscoveryService({ ...deps, agent });
+  const nodes = createNodeService(deps);
+  const app = createHttpApp({
+    adminToken: admin.token,
+    bootNetworks: config.bootNetworks,
+    logger,
+    metrics,
+    version: version(),
+    nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind') }),
+    adminRoutes: createAdminRoutes({ nodes, store, now }),
+  });
+  const httpServer = createServer(app);
+  let addr: AddressInfo;
+  try {
+    addr = await listen(httpServer, config.http.host, config.http.port, 'http', '--http');
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const stopWatchdog = createWatchdog(deps).start();
+  return {
+    http: { host: addr.address, port: addr.port },
+    tftp: [],
+    advertise: advertiseHost(config),
+    adminToken: admin.token,
+    adminTokenFile: admin.file,
+    async stop() {
+      stopWatchdog();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await store.close();
+    },
+  };
+}

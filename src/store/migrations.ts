@@ -1,0 +1,27 @@
+// Numbered schema migrations; PRAGMA user_version records the last applied.
+
+/** Migrations in order; never edit one that has shipped, add a new one. */
+export const migrations: Array<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE nodes (
+        id TEXT PRIMARY KEY, hostname TEXT UNIQUE, state TEXT NOT NULL,
+        serial TEXT UNIQUE, uuid TEXT UNIQUE, last_ip TEXT,
+        version INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+        doc TEXT NOT NULL);
+      CREATE INDEX nodes_state ON nodes(state);
+      CREATE INDEX nodes_last_ip ON nodes(last_ip);
+      CREATE TABLE node_macs (mac TEXT PRIMARY KEY, node_id TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE);
+      CREATE INDEX node_macs_node ON node_macs(node_id);
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, node_id TEXT NOT NULL,
+        at TEXT NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL);
+      CREATE INDEX events_node ON events(node_id, id);
+      CREATE TABLE rules (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, priority INTEGER NOT NULL,
+        sequence INTEGER NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL);
+      CREATE TABLE images (name TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL);
+    `,
+  },
+];
