@@ -1,7 +1,7 @@
 #!/bin/sh
 # The bootherd discovery agent: posts the inventory, then polls for work.
-# `agent.sh inventory` only prints the inventory (host-side tests).
-# Test knobs: BOOTHERD_ROOT (fake /proc, /sys, /dev), BOOTHERD_CONSOLE (log file),
+# `agent.sh inventory|json-str VALUE|json-get KEY` run one pure part (host-side tests).
+# Test knobs: BOOTHERD_ROOT (fake /proc, /sys, /dev), BOOTHERD_CONSOLE (log file, - for stderr),
 # BOOTHERD_MAX_ITER (stop after N requests), BOOTHERD_NOEXEC (never reboot/poweroff).
 
 LIB=${BOOTHERD_LIB:-${0%/*}/lib}
@@ -96,6 +96,8 @@ main() {
 
 case ${1:-run} in
 	inventory) build_inventory ;;
+	json-str) json_str "$2" ;;
+	json-get) json_get "$2" ;;
 	run) main ;;
-	*) echo "usage: agent.sh [run|inventory]" >&2; exit 2 ;;
+	*) echo "usage: agent.sh [run|inventory|json-str VALUE|json-get KEY]" >&2; exit 2 ;;
 esac

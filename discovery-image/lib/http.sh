@@ -5,9 +5,13 @@ BACKOFF=1
 ITER=0
 HTTP_TIMEOUT=${BOOTHERD_HTTP_TIMEOUT:-30}
 
-# log MSG...: one agent line on the console.
+# log MSG...: one agent line on the console (BOOTHERD_CONSOLE=- means stderr).
 log() {
-	echo "bootherd-agent: $*" >>"${BOOTHERD_CONSOLE:-/dev/console}"
+	if [ "$BOOTHERD_CONSOLE" = - ]; then
+		echo "bootherd-agent: $*" >&2
+	else
+		echo "bootherd-agent: $*" >>"${BOOTHERD_CONSOLE:-/dev/console}"
+	fi
 }
 
 # http_req METHOD PATH BODY TOKEN: prints the answer body; fails on no answer or a non-2xx status.
