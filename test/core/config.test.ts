@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+test('defaults < config file < BOOTHERD_* env < flags', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bootherd-cfg-'));
+  try {
+    const file = path.join(dir, 'c.yaml');
+    writeFileSync(file, 'http: 127.0.0.1:9000\nadvertise: 10.0.0.5\nlogLevel: warn\ntftp:\n  blksizeCap: 1024\n');
+    const defaults = loadConfig({}, {}, dir);
+    assert.deepEqual([defaults.http, defaults.tftp.listen, defaults.dataDir, defaults.firmwareDir], [{ host: '0.0.0.0', port: 8080 }, [{ host: '0.0.0.0', port: 69 }], path.join(dir, 'data'), path.join(dir, 'data/firmware')]);
+    const fromFile = loadConfig({ config: file }, {}, dir);
+    assert.deepEqual([fromFile.http.port, fromFile.advertise, fromFile.logLevel, fromFile.tftp.blksizeCap, fromFile.tftp.maxPerClient], [9000, '10.0.0.5', 'warn', 1024, 16]);
+    const fromEnv = loadConfig({ config: file }, { BOOTHERD_HTTP: '127.0.0.1:9100', BOOTHERD_TFTP: '10.1.0.1:69, 10.2.0.1:69', BOOTHERD_LOG_LEVEL: 'error' }, dir);
+    assert.deepEqual([fromEnv.http.port, fromEnv.tftp.listen.map((l) => l.host), fromEnv.logLevel, fromEnv.advertise], [9100, ['10.1.0.1', '10.2.0.1'], 'error', '10.0.0.5']);
+    const fromFlags = loadConfig({ config: file, http: '127.0.0.1:0', tftp: ['127.0.0.1:0'], 'log-level': 'debug' }, { BOOTHERD_HTTP: '127.0.0.1:9100' }, dir);
+    assert.deepEqual([fromFlags.http.port, fromFlags.tftp.listen, fromFlags.logLevel], [0, [{ host: '127.0.0.1', port: 0 }], 'debug']);
+    const json = path.join(dir, 'c.json');
+    writeFileSync(json, JSON.stringify({ dataDir: '/var/lib/bootherd' }));
+    assert.equal(loadConfig({ config: json }, {}, dir).dataDir, '/var/lib/bootherd');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('every problem is reported at once', () => {
+  try {
+    loadConfig({ http: 'nope', 'log-level': 'loud', 'admin-token': 'short', 'boot-network': ['10.0.0.0'] }, {});
+    assert.fail('expected a ConfigError');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.deepEqual(err.issues.map((i) => i.path).sort(), ['adminToken', 'bootNetworks.0', 'http', 'logLevel']);
+  }
+});
