@@ -10,16 +10,22 @@ import type { Config } from './config.js';
 import { AppError } from './errors.js';
 import type { Logger } from './log.js';
 import { createMetrics } from './metrics.js';
-import { packageRoot } from './paths.js';
+import { builtinTemplatesDir, packageRoot } from './paths.js';
 import { createAgentService } from './core/agent.js';
+import { createBootFileResolver } from './core/boot-files.js';
+import { createTftpRoute } from './core/boot-route.js';
+import { createBootTelemetry } from './core/boot-telemetry.js';
 import { createDiscoveryService } from './core/discovery.js';
 import { createNodeService } from './core/nodes.js';
 import { createWatchdog } from './core/watchdog.js';
 import { createAdminRoutes } from './http/admin-routes.js';
+import { createBootRoutes } from './http/boot-routes.js';
 import { createHttpApp } from './http/app.js';
 import { createNodeRoutes } from './http/node-routes.js';
 import { createPowerService } from './power/power.js';
 import { createSqliteStore } from './store/sqlite.js';
+import { createTemplateRenderer } from './templates/renderer.js';
+import { createFileCache, createTftpServer, type TftpServer } from './tftp/index.js';
 
 /** A running bootherd. */
 export interface Running {
@@ -73,6 +79,20 @@ function listen(server: Server, host: string, port: number, what: string, flag: 
   });
 }
 
+async function startTftp(tftp: TftpServer, config: Config): Promise<Array<{ address: string; port: number }>> {
+  try {
+    return await tftp.start();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const where = config.tftp.listen.map((l) => `${l.host}:${l.port}`).join(', ');
+    const fix =
+      e.code === 'EACCES' ? 'port 69 needs root or CAP_NET_BIND_SERVICE (setcap cap_net_bind_service=+ep "$(command -v node)"), or choose another with --tftp HOST:PORT'
+      : e.code === 'EADDRINUSE' ? 'another TFTP server (dnsmasq, tftpd-hpa?) holds the port; stop it, or choose another with --tftp HOST:PORT, or --no-tftp'
+      : e.message;
+    throw new AppError('bind', `tftp: cannot listen on ${where}: ${e.code ?? e.message}: ${fix}`);
+  }
+}
+
 /** Starts bootherd from a loaded config. */
 export async function startBootherd(config: Config, logger: Logger, now: () => Date = () => new Date()): Promise<Running> {
   mkdirSync(config.dataDir, { recursive: true });
@@ -86,6 +106,13 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const agent = createAgentService(deps);
   const discovery = createDiscoveryService({ ...deps, agent });
   const nodes = createNodeService(deps);
+  const advertise = advertiseHost(config);
+  const renderer = createTemplateRenderer([config.templatesDir, builtinTemplatesDir].filter((d): d is string => Boolean(d)));
+  const cache = createFileCache({ maxBytes: config.tftp.cacheBytes, maxFileBytes: 64 * 1024 * 1024 });
+  const httpServer = createServer();
+  const resolverDeps = { ...deps, renderer, readFile: cache.file, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir, serverUrl: '' };
+  const resolver = createBootFileResolver(resolverDeps);
+  const telemetry = createBootTelemetry(deps);
   const app = createHttpApp({
     adminToken: admin.token,
     bootNetworks: config.bootNetworks,
@@ -93,25 +120,41 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     metrics,
     version: version(),
     nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind') }),
-    adminRoutes: createAdminRoutes({ nodes, store, now }),
+    adminRoutes: createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current }),
+    bootRoutes: createBootRoutes({ resolver, telemetry, bootNetworks: config.bootNetworks }),
   });
-  const httpServer = createServer(app);
+  httpServer.on('request', app);
   let addr: AddressInfo;
+  let tftp: TftpServer | null = null;
+  let tftpAddrs: Array<{ address: string; port: number }> = [];
   try {
     addr = await listen(httpServer, config.http.host, config.http.port, 'http', '--http');
+    resolverDeps.serverUrl = `http://${advertise}:${addr.port}`;
+    if (config.tftp.enabled) {
+      const route = createTftpRoute({ resolver, telemetry, logger });
+      tftp = createTftpServer({ ...route, listen: config.tftp.listen, blksizeCap: config.tftp.blksizeCap, maxTransfers: config.tftp.maxTransfers, maxPerClient: config.tftp.maxPerClient, logger });
+      tftpAddrs = await startTftp(tftp, config);
+      metrics.gauge('bootherd_tftp_transfers', 'TFTP transfers since start by outcome', () => Object.entries(tftp!.stats()).map(([outcome, value]) => ({ labels: { outcome }, value })));
+    }
   } catch (err) {
+    httpServer.close();
     await store.close();
     throw err;
   }
+  const flushTimer = setInterval(() => void telemetry.flush(), 10_000);
+  flushTimer.unref();
   const stopWatchdog = createWatchdog(deps).start();
   return {
     http: { host: addr.address, port: addr.port },
-    tftp: [],
-    advertise: advertiseHost(config),
+    tftp: tftpAddrs,
+    advertise,
     adminToken: admin.token,
     adminTokenFile: admin.file,
     async stop() {
       stopWatchdog();
+      clearInterval(flushTimer);
+      await tftp?.stop();
+      await telemetry.flush();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await store.close();

@@ -33,6 +33,7 @@ export interface LastBoot {
   files: number;
   probes: number;
   notFound: number;
+  failed: number;
   bytes: number;
   stage: 'firmware' | 'kernel' | 'initramfs' | 'os-up';
   updatedAt: string;

@@ -8,7 +8,10 @@ import { ruleInputSchema } from '../domain/rules.js';
 import { targetSchema } from '../domain/targets.js';
 import { normalizeMac, normalizeSerial } from '../domain/identity.js';
 import type { NodeService } from '../core/nodes.js';
+import type { BootFileResolver } from '../core/boot-files.js';
 import type { Store } from '../store/store.js';
+import { NotFoundError } from '../errors.js';
+import { sendBootFile } from './boot-routes.js';
 import { parseWith } from './errors.js';
 import { actionParam, eventsQuery, nodeListQuery, nodePatchSchema, parseIfMatch } from './schemas.js';
 
@@ -17,11 +20,11 @@ export interface AdminRouteDeps {
   nodes: NodeService;
   store: Store;
   now: () => Date;
+  resolver: BootFileResolver;
+  /** Boot telemetry not yet written to the store. */
+  liveBoot: (nodeId: string) => Node['lastBoot'];
 }
 
-function sendNode(res: Response, node: Node, status = 200): void {
-  res.status(status).set('ETag', `"${node.version}"`).json(publicNode(node));
-}
 
 function ifMatch(req: Request): number | undefined {
   const v = parseIfMatch(req.get('if-match'));
@@ -33,6 +36,8 @@ function ifMatch(req: Request): number | undefined {
 export function createAdminRoutes(deps: AdminRouteDeps): Router {
   const r = Router();
   const id = (req: Request) => String(req.params.id);
+  const show = (node: Node) => ({ ...publicNode(node), lastBoot: deps.liveBoot(node.id) ?? node.lastBoot });
+  const sendNode = (res: Response, node: Node) => void res.set('ETag', `"${node.version}"`).json(show(node));
 
   r.get('/nodes', async (req, res) => {
     const q = parseWith(nodeListQuery, req.query, 'query');
@@ -45,7 +50,7 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
       limit: q.limit,
       offset: q.offset,
     });
-    res.json({ nodes: nodes.map(publicNode) });
+    res.json({ nodes: nodes.map(show) });
   });
   r.get('/nodes/:id', async (req, res) => sendNode(res, await deps.nodes.get(id(req))));
   r.patch('/nodes/:id', async (req, res) => {
@@ -59,11 +64,19 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
   r.post('/nodes/:id/actions/:action', async (req, res) => {
     const action = parseWith(actionParam, req.params.action, 'action');
     const result = await deps.nodes.action(id(req), action, ifMatch(req));
-    res.status(202).set('ETag', `"${result.node.version}"`).json({ action, delivery: result.delivery, detail: result.detail, node: publicNode(result.node) });
+    res.status(202).set('ETag', `"${result.node.version}"`).json({ action, delivery: result.delivery, detail: result.detail, node: show(result.node) });
   });
   r.get('/nodes/:id/events', async (req, res) => {
     const q = parseWith(eventsQuery, req.query, 'query');
     res.json({ events: await deps.nodes.events(id(req), { limit: q.limit, afterId: q.after }) });
+  });
+
+  r.get('/nodes/:id/boot-files/*file', async (req, res) => {
+    const node = await deps.nodes.get(id(req));
+    const rest = (req.params.file as unknown as string[]).join('/');
+    const file = await deps.resolver.fileFor(node, rest);
+    if (!file) throw new NotFoundError(`boot file ${rest}: node ${node.id} (${node.state}) is served nothing under that name`);
+    await sendBootFile(res, file, undefined);
   });
 
   r.get('/rules', async (_req, res) => res.json({ rules: await deps.store.listRules() }));

@@ -1,0 +1,85 @@
+// Boot telemetry: every boot request of a node is counted in memory and
+// coalesced into its `lastBoot`; the record is written when a boot starts,
+// when it reaches a further stage, and by a periodic flush, never per request.
+import { stageOf, stages } from '../domain/boot-plan.js';
+import type { LastBoot } from '../domain/node.js';
+import { bump, mutateNode, type CoreDeps } from './deps.js';
+import { discoveryFiles } from './boot-files.js';
+
+/** One finished request of a node. */
+export interface BootRequestRecord {
+  nodeId: string;
+  file: string;
+  outcome: 'complete' | 'early-terminate' | 'not-found' | 'denied' | 'timeout' | 'error' | 'busy';
+  bytes: number;
+  clientIp: string | null;
+  via: 'tftp' | 'http';
+}
+
+// A request this long after the previous one starts a new boot.
+const newBootGapMs = 60_000;
+const firstFiles = /^(start4?\.elf|start_cd\.elf|bootcode\.bin|bootsig\.bin|autoboot\.txt)$/;
+
+/** Creates the telemetry collector. */
+export function createBootTelemetry(deps: CoreDeps) {
+  const live = new Map<string, { boot: LastBoot; lastAt: number; dirty: boolean }>();
+
+  const persist = async (nodeId: string) => {
+    const entry = live.get(nodeId);
+    if (!entry) return;
+    entry.dirty = false;
+    const boot = { ...entry.boot };
+    await mutateNode(deps, nodeId, (n, at) => ({ node: bump(n, { lastBoot: boot, lastIp: boot.clientIp ?? n.lastIp, lastSeenAt: at }, at), events: [] })).catch((err: unknown) => {
+      deps.logger.warn('boot telemetry not saved', { node: nodeId, err });
+    });
+  };
+
+  /** Counts one request; resolves once any write it caused is done. */
+  async function record(r: BootRequestRecord): Promise<void> {
+    const now = deps.now();
+    const iso = now.toISOString();
+    const base = r.file.split('/').pop() ?? r.file;
+    let entry = live.get(r.nodeId);
+    const reachedKernel = entry ? stages.indexOf(entry.boot.stage) >= 1 : false;
+    let write = false;
+    if (!entry || now.getTime() - entry.lastAt > newBootGapMs || (reachedKernel && firstFiles.test(base))) {
+      entry = { boot: { startedAt: iso, via: r.via, clientIp: r.clientIp, files: 0, probes: 0, notFound: 0, failed: 0, bytes: 0, stage: 'firmware', updatedAt: iso }, lastAt: now.getTime(), dirty: true };
+      live.set(r.nodeId, entry);
+      write = true;
+    }
+    const b = entry.boot;
+    entry.lastAt = now.getTime();
+    b.updatedAt = iso;
+    entry.dirty = true;
+    if (r.outcome === 'complete') {
+      b.files++;
+      b.bytes += r.bytes;
+      const stage = stageOf(r.file, discoveryFiles.kernel, discoveryFiles.initramfs);
+      if (stages.indexOf(stage) > stages.indexOf(b.stage)) {
+        b.stage = stage;
+        write = true;
+      }
+    } else if (r.outcome === 'early-terminate') b.probes++;
+    else if (r.outcome === 'not-found') b.notFound++;
+    else b.failed++;
+    if (write) await persist(r.nodeId);
+  }
+
+  /** Writes every entry with unsaved counts. */
+  async function flush(): Promise<void> {
+    for (const [id, entry] of live) if (entry.dirty) await persist(id);
+    const cutoff = deps.now().getTime() - 10 * newBootGapMs;
+    for (const [id, entry] of live) if (!entry.dirty && entry.lastAt < cutoff) live.delete(id);
+  }
+
+  /** The live (possibly unsaved) last boot of a node. */
+  function current(nodeId: string): LastBoot | null {
+    const e = live.get(nodeId);
+    return e ? { ...e.boot } : null;
+  }
+
+  return { record, flush, current };
+}
+
+/** The telemetry collector. */
+export type BootTelemetry = ReturnType<typeof createBootTelemetry>;
