@@ -79,22 +79,26 @@ do_install() {
 	report "{\"kind\":\"install-succeeded\",\"disk\":$(json_str "${dev##*/}"),\"bytes\":$INSTALL_BYTES,\"sha256\":\"$sha\",\"partitions\":$(inv_partitions "$R/sys/block/${dev##*/}" "${dev##*/}")}" 10
 }
 
-# install_stream URL DEV: wget | tee fifo | dd, sha256 from the fifo, progress every 5 s.
+# install_stream URL DEV: wget | tee | dd onto the disk; the tee'd copy feeds
+# sha256sum and a byte count; progress (dd's written bytes) every 5 s.
 install_stream() {
-	local fifo="$WORK/install.fifo" pid got
-	rm -f "$fifo" "$WORK/install.rc" "$WORK/install.sum"
-	mkfifo "$fifo"
-	sha256sum <"$fifo" >"$WORK/install.sum" &
-	{ wget -q -O - "$1"; echo $? >"$WORK/install.rc"; } | tee "$fifo" | dd of="$2" bs=1M 2>"$WORK/install.dd" &
+	local f1="$WORK/install.sum.fifo" f2="$WORK/install.count.fifo" pid sumpid cntpid got
+	rm -f "$f1" "$f2" "$WORK/install.rc" "$WORK/install.sum" "$WORK/install.count"
+	mkfifo "$f1" "$f2"
+	wc -c <"$f2" >"$WORK/install.count" &
+	cntpid=$!
+	tee "$f2" <"$f1" | sha256sum >"$WORK/install.sum" &
+	sumpid=$!
+	{ wget -q -O - "$1"; echo $? >"$WORK/install.rc"; } | tee "$f1" | dd of="$2" bs=1M 2>/dev/null &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 5
 		got=$(sed -n 's/^wchar: //p' "/proc/$pid/io" 2>/dev/null)
 		[ -n "$got" ] && report "{\"kind\":\"install-progress\",\"bytes\":$got}"
 	done
-	wait
+	wait "$pid" "$sumpid" "$cntpid"
 	sync
-	INSTALL_BYTES=$(sed -n 's/^\([0-9]*\) bytes.*/\1/p' "$WORK/install.dd" | tail -n 1)
+	INSTALL_BYTES=$(tr -dc 0-9 <"$WORK/install.count")
 	INSTALL_BYTES=${INSTALL_BYTES:-0}
 	report "{\"kind\":\"install-progress\",\"bytes\":$INSTALL_BYTES}"
 	[ "$(cat "$WORK/install.rc" 2>/dev/null)" = 0 ] || { install_failed "download failed"; return 1; }

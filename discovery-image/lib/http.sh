@@ -19,12 +19,15 @@ http_req() {
 	local method=$1 path=$2 body=$3 token=$4 out="$WORK/http.$$" rc
 	set -- -q -O "$out" --header "Accept: application/json"
 	[ -n "$token" ] && set -- "$@" --header "Authorization: Bearer $token"
-	[ "$method" = POST ] && set -- "$@" --header "Content-Type: application/json" --post-data "$body"
+	if [ "$method" = POST ]; then
+		printf '%s' "$body" >"$WORK/post.$$"
+		set -- "$@" --header "Content-Type: application/json" --post-file "$WORK/post.$$"
+	fi
 	rm -f "$out"
 	timeout "$HTTP_TIMEOUT" wget "$@" "$BOOTHERD_URL$path" 2>"$WORK/http.err"
 	rc=$?
 	[ $rc -eq 0 ] && cat "$out"
-	rm -f "$out"
+	rm -f "$out" "$WORK/post.$$"
 	[ $rc -eq 0 ] || HTTP_ERROR=$(tail -n 1 "$WORK/http.err" 2>/dev/null)
 	return $rc
 }

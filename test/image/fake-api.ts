@@ -19,11 +19,14 @@ export interface SeenRequest {
   body: string;
 }
 
+/** An answer, or one made from the server's own base URL (for URLs in answers). */
+export type Scripted = Answer | ((baseUrl: string) => Answer);
+
 /** Scripts per route; the last answer of a script repeats. */
 export interface FakeApiScript {
-  discovery: Answer[];
-  next: Answer[];
-  report?: Answer[];
+  discovery: Scripted[];
+  next: Scripted[];
+  report?: Scripted[];
   files?: Record<string, Buffer>;
 }
 
@@ -48,10 +51,12 @@ export const happyPath: FakeApiScript = {
 export async function startFakeApi(script: FakeApiScript): Promise<FakeApi> {
   const requests: SeenRequest[] = [];
   const counts = new Map<string, number>();
-  const pick = (route: keyof FakeApiScript, list: Answer[]): Answer => {
+  let baseUrl = '';
+  const pick = (route: keyof FakeApiScript, list: Scripted[]): Answer => {
     const n = counts.get(route) ?? 0;
     counts.set(route, n + 1);
-    return list[Math.min(n, list.length - 1)] ?? { status: 500 };
+    const a = list[Math.min(n, list.length - 1)] ?? { status: 500 };
+    return typeof a === 'function' ? a(baseUrl) : a;
   };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -68,10 +73,11 @@ export async function startFakeApi(script: FakeApiScript): Promise<FakeApi> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}`, port, requests, close: () => new Promise((r) => server.close(() => r())) };
+  baseUrl = `http://127.0.0.1:${port}`;
+  return { url: baseUrl, port, requests, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-function route(script: FakeApiScript, r: SeenRequest, pick: (k: keyof FakeApiScript, l: Answer[]) => Answer): Answer {
+function route(script: FakeApiScript, r: SeenRequest, pick: (k: keyof FakeApiScript, l: Scripted[]) => Answer): Answer {
   if (r.method === 'POST' && r.path === '/api/v1/discovery') return pick('discovery', script.discovery);
   if (r.method === 'GET' && r.path === '/api/v1/agent/next') return pick('next', script.next);
   if (r.method === 'POST' && r.path === '/api/v1/agent/report') return pick('report', script.report ?? [{ status: 204 }]);
