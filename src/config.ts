@@ -33,6 +33,7 @@ export const configSchema = z.strictObject({
   firmwareDir: z.string().min(1).optional(),
   assetsDir: z.string().min(1).optional(),
   templatesDir: z.string().min(1).optional(),
+  ipxeDir: z.string().min(1).default('/usr/lib/ipxe'),
   bootNetworks: z.array(cidr).default([]),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   agentPollSeconds: z.number().int().min(1).max(3600).default(10),
@@ -48,11 +49,11 @@ export type Flags = Record<string, string | string[] | boolean | undefined>;
 const envMap: Record<string, string> = {
   BOOTHERD_DATA_DIR: 'dataDir', BOOTHERD_HTTP: 'http', BOOTHERD_TFTP: 'tftp.listen', BOOTHERD_ADVERTISE: 'advertise',
   BOOTHERD_ADMIN_TOKEN: 'adminToken', BOOTHERD_FIRMWARE_DIR: 'firmwareDir', BOOTHERD_ASSETS_DIR: 'assetsDir',
-  BOOTHERD_TEMPLATES_DIR: 'templatesDir', BOOTHERD_BOOT_NETWORKS: 'bootNetworks', BOOTHERD_LOG_LEVEL: 'logLevel',
+  BOOTHERD_TEMPLATES_DIR: 'templatesDir', BOOTHERD_IPXE_DIR: 'ipxeDir', BOOTHERD_BOOT_NETWORKS: 'bootNetworks', BOOTHERD_LOG_LEVEL: 'logLevel',
 };
 const flagMap: Record<string, string> = {
   'data-dir': 'dataDir', http: 'http', tftp: 'tftp.listen', advertise: 'advertise', 'admin-token': 'adminToken',
-  'firmware-dir': 'firmwareDir', 'assets-dir': 'assetsDir', 'templates-dir': 'templatesDir', 'boot-network': 'bootNetworks', 'log-level': 'logLevel',
+  'firmware-dir': 'firmwareDir', 'assets-dir': 'assetsDir', 'templates-dir': 'templatesDir', 'ipxe-dir': 'ipxeDir', 'boot-network': 'bootNetworks', 'log-level': 'logLevel',
 };
 const listKeys = new Set(['tftp.listen', 'bootNetworks']);
 
@@ -103,6 +104,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env, c
     firmwareDir: path.resolve(cwd, c.firmwareDir ?? path.join(dataDir, 'firmware')),
     assetsDir: path.resolve(cwd, c.assetsDir ?? path.join(dataDir, 'assets')),
     templatesDir: c.templatesDir ? path.resolve(cwd, c.templatesDir) : undefined,
+    ipxeDir: path.resolve(cwd, c.ipxeDir),
     configFile: file ? path.resolve(cwd, file) : null,
   };
 }

@@ -20,6 +20,8 @@ import { createNodeService } from './core/nodes.js';
 import { createWatchdog } from './core/watchdog.js';
 import { createAdminRoutes } from './http/admin-routes.js';
 import { createBootRoutes } from './http/boot-routes.js';
+import { createIpxeRoutes } from './http/ipxe-routes.js';
+import { createIpxeService } from './core/ipxe.js';
 import { createHttpApp } from './http/app.js';
 import { createNodeRoutes } from './http/node-routes.js';
 import { createPowerService } from './power/power.js';
@@ -110,9 +112,10 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const renderer = createTemplateRenderer([config.templatesDir, builtinTemplatesDir].filter((d): d is string => Boolean(d)));
   const cache = createFileCache({ maxBytes: config.tftp.cacheBytes, maxFileBytes: 64 * 1024 * 1024 });
   const httpServer = createServer();
-  const resolverDeps = { ...deps, renderer, readFile: cache.file, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir, serverUrl: '' };
+  const resolverDeps = { ...deps, renderer, readFile: cache.file, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir, ipxeDir: config.ipxeDir, serverUrl: '' };
   const resolver = createBootFileResolver(resolverDeps);
   const telemetry = createBootTelemetry(deps);
+  const ipxe = createIpxeService({ ...deps, renderer, serverUrl: () => resolverDeps.serverUrl });
   const app = createHttpApp({
     adminToken: admin.token,
     bootNetworks: config.bootNetworks,
@@ -121,7 +124,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     version: version(),
     nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind') }),
     adminRoutes: createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current }),
-    bootRoutes: createBootRoutes({ resolver, telemetry, bootNetworks: config.bootNetworks }),
+    bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetworks: config.bootNetworks }), createIpxeRoutes({ ipxe, bootNetworks: config.bootNetworks })],
   });
   httpServer.on('request', app);
   let addr: AddressInfo;

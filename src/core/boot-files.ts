@@ -2,11 +2,12 @@
 // client must get, following the node's state and target.
 import path from 'node:path';
 import { parsePathIdentity } from '../domain/identity.js';
-import { defaultKernel, generatedFiles, isSafeBootPath, planFor, type AssetLayer, type BootPlan } from '../domain/boot-plan.js';
+import { discoveryArch, generatedFiles, ipxeBinaries, isSafeBootPath, planFor, type AssetLayer, type BootPlan } from '../domain/boot-plan.js';
 import type { Node } from '../domain/node.js';
 import type { TemplateRenderer } from '../templates/renderer.js';
 import type { CoreDeps } from './deps.js';
 import { findOrEnroll } from './enroll.js';
+import { renderContext } from './render-context.js';
 
 /** A random-access reader over one file. */
 export interface BootFileReader {
@@ -27,6 +28,8 @@ export interface BootFileDeps extends CoreDeps {
   readFile: (absPath: string) => Promise<BootFile | null>;
   firmwareDir: string;
   assetsDir: string;
+  /** iPXE binaries (undionly.kpxe, ipxe.efi, snp.efi), e.g. /usr/lib/ipxe. */
+  ipxeDir: string;
   /** bootherd's HTTP base URL as nodes reach it. */
   serverUrl: string;
 }
@@ -39,9 +42,6 @@ export interface Resolved {
   rest: string;
 }
 
-/** Discovery image file names in `<assetsDir>/discovery/<arch>/`. */
-export const discoveryFiles = { kernel: 'vmlinuz', initramfs: 'initramfs.gz' };
-
 /** A BootFile over bytes in memory. */
 export function bufferFile(buf: Buffer): BootFile {
   return { size: buf.length, open: async () => ({ read: async (o, l) => buf.subarray(o, o + l), close: () => undefined }) };
@@ -49,31 +49,14 @@ export function bufferFile(buf: Buffer): BootFile {
 
 /** Creates the resolver. */
 export function createBootFileResolver(deps: BootFileDeps) {
-  async function layerDir(layer: AssetLayer): Promise<string | null> {
+  async function layerDir(layer: AssetLayer, node: Node | null): Promise<string | null> {
     if (layer.kind === 'firmware') return deps.firmwareDir;
-    if (layer.kind === 'discovery') return path.join(deps.assetsDir, 'discovery', 'arm64');
+    if (layer.kind === 'discovery') return path.join(deps.assetsDir, 'discovery', discoveryArch(node?.hardware.arch ?? null));
     return (await deps.store.getImage(layer.image))?.bootDir ?? null;
   }
 
-  async function imageVars(node: Node | null) {
-    const t = node?.target;
-    const image = t && 'image' in t && t.image ? await deps.store.getImage(t.image) : null;
-    return { kernel: image?.kernel ?? defaultKernel(node?.hardware.family ?? null), initramfs: image?.initramfs ?? '', cmdline: image?.cmdline ?? [] };
-  }
-
   async function render(node: Node | null, plan: BootPlan, file: string): Promise<Buffer> {
-    const context = {
-      plan: plan.name,
-      node: {
-        id: node?.id ?? '', label: node?.hostname ?? node?.identity.serial ?? node?.identity.macs[0] ?? 'an unknown client',
-        hostname: node?.hostname ?? '', serial: node?.identity.serial ?? '', mac: node?.identity.macs[0] ?? '',
-        state: node?.state ?? 'new', labels: node?.labels ?? {}, family: node?.hardware.family ?? '', bootToken: node?.bootToken ?? '',
-      },
-      server: { url: deps.serverUrl },
-      discovery: discoveryFiles,
-      target: node?.target ?? {},
-      image: await imageVars(node),
-    };
+    const context = await renderContext(deps.store, node, plan.name, deps.serverUrl);
     let text = deps.renderer.render(`rpi/${plan.name}/${file}`, context);
     // cmdline.txt is one line: a template's own line breaks must not split it.
     if (file === 'cmdline.txt') text = text.replace(/\s+/g, ' ').trim() + '\n';
@@ -87,7 +70,7 @@ export function createBootFileResolver(deps: BootFileDeps) {
     if (!plan) return null;
     if (generatedFiles.has(rest) && deps.renderer.has(`rpi/${plan.name}/${rest}`)) return bufferFile(await render(node, plan, rest));
     for (const layer of plan.layers) {
-      const dir = await layerDir(layer);
+      const dir = await layerDir(layer, node);
       if (!dir) continue;
       const file = await deps.readFile(path.join(dir, rest));
       if (file) return file;
@@ -99,6 +82,8 @@ export function createBootFileResolver(deps: BootFileDeps) {
   async function resolve(req: { path: string; clientIp: string | null; via: 'tftp' | 'http' }): Promise<Resolved> {
     if (!isSafeBootPath(req.path)) return { node: null, file: null, rest: req.path };
     const id = parsePathIdentity(req.path);
+    // PXE ROMs chain-load iPXE before anything knows who they are.
+    if (id.kind === 'none' && ipxeBinaries.has(req.path)) return { node: null, file: await deps.readFile(path.join(deps.ipxeDir, req.path)), rest: req.path };
     let node: Node | null;
     if (id.kind === 'serial') node = (await findOrEnroll(deps, { serial: id.serial }, { ip: req.clientIp, via: req.via })).node;
     else if (id.kind === 'mac') node = (await findOrEnroll(deps, { mac: id.mac }, { ip: req.clientIp, via: req.via })).node;

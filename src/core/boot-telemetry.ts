@@ -4,7 +4,7 @@
 import { stageOf, stages } from '../domain/boot-plan.js';
 import type { LastBoot } from '../domain/node.js';
 import { bump, mutateNode, type CoreDeps } from './deps.js';
-import { discoveryFiles } from './boot-files.js';
+import { discoveryFiles } from './render-context.js';
 
 /** One finished request of a node. */
 export interface BootRequestRecord {

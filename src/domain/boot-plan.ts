@@ -63,3 +63,11 @@ export function isSafeBootPath(p: string): boolean {
 export function defaultKernel(family: string | null): string {
   return family === 'pi5' ? 'kernel_2712.img' : 'kernel8.img';
 }
+
+/** Which discovery-image build a node needs: arm64 for Pis and unknown boards, amd64 for x86. */
+export function discoveryArch(arch: string | null): 'arm64' | 'amd64' {
+  return arch === 'x86_64' || arch === 'amd64' || arch === 'i386' || arch === 'i686' ? 'amd64' : 'arm64';
+}
+
+/** iPXE binaries served un-prefixed over TFTP to PXE ROMs. */
+export const ipxeBinaries: ReadonlySet<string> = new Set(['undionly.kpxe', 'ipxe.efi', 'snp.efi', 'ipxe.pxe', 'snponly.efi']);

@@ -17,7 +17,7 @@ export interface HttpAppDeps {
   nodeRoutes: Router;
   adminRoutes: Router;
   /** Routes served at the root to booting nodes (iPXE scripts, boot files); they apply requireBootNetwork themselves. */
-  bootRoutes?: Router;
+  bootRoutes?: Router[];
 }
 
 /** Creates the express app. */
@@ -36,7 +36,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.get('/openapi.json', (_req, res) => void res.json(openapi));
   app.get('/metrics', async (_req, res) => void res.type('text/plain; version=0.0.4').send(await deps.metrics.render()));
   const bootNet = requireBootNetwork(deps.bootNetworks);
-  if (deps.bootRoutes) app.use(deps.bootRoutes);
+  for (const routes of deps.bootRoutes ?? []) app.use(routes);
   app.use('/api/v1', (req, _res, next) => (req.path === '/discovery' || req.path.startsWith('/agent/') ? bootNet(req, _res, next) : next()), deps.nodeRoutes);
   app.use('/api/v1', requireAdmin(deps.adminToken), deps.adminRoutes);
   app.use(notFoundRoute);

@@ -7,15 +7,16 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { buildDiscoveryImage, type ImageArch } from './build.js';
 
-/** What the CLI dispatcher passes in. `dataDir` is bootherd's configured data dir, if known. */
+/** What the CLI dispatcher passes in; `dataDir`/`assetsDir` are bootherd's configured dirs, if known. */
 export interface ImageCommandDeps {
   logger: Logger;
   stdout: (s: string) => void;
   dataDir?: string;
+  assetsDir?: string;
 }
 
 const usage = `usage: bootherd image build --arch arm64|amd64 [--out DIR] [--cache DIR] [--mirror URL] [--suite bookworm] [--data-dir DIR]
-  --out     asset dir (default <data-dir>/assets/discovery/<arch>)
+  --out     asset dir (default <assets-dir>/discovery/<arch>, <assets-dir> being <data-dir>/assets)
   --cache   download cache (default <data-dir>/image-cache, or ~/.cache/bootherd/image-cache without a data dir)
   --mirror  Debian mirror URL (default: the host's apt sources)`;
 
@@ -30,11 +31,12 @@ export async function runImageCommand(argv: string[], deps: ImageCommandDeps): P
   const parsed = parseBuildArgs(rest);
   if (typeof parsed === 'string') return usageError(deps, parsed);
   const dataDir = parsed.dataDir ?? deps.dataDir;
+  const assetsDir = parsed.dataDir ? path.join(parsed.dataDir, 'assets') : (deps.assetsDir ?? path.join(dataDir ?? 'data', 'assets'));
   const started = Date.now();
   try {
     const result = await buildDiscoveryImage({
       arch: parsed.arch,
-      outDir: path.resolve(parsed.out ?? path.join(dataDir ?? 'data', 'assets', 'discovery', parsed.arch)),
+      outDir: path.resolve(parsed.out ?? path.join(assetsDir, 'discovery', parsed.arch)),
       cacheDir: path.resolve(parsed.cache ?? (dataDir ? path.join(dataDir, 'image-cache') : path.join(os.homedir(), '.cache', 'bootherd', 'image-cache'))),
       suite: parsed.suite,
       ...(parsed.mirror ? { mirror: parsed.mirror } : {}),

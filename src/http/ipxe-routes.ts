@@ -1,0 +1,36 @@
+// iPXE over HTTP: GET /boot.ipxe (chain script) and GET /ipxe?mac=&uuid=&...
+// (the machine's own script). A hostile query is refused and renders nothing.
+import { Router } from 'express';
+import { z } from 'zod';
+import { normalizeMac, normalizeUuid } from '../domain/identity.js';
+import type { IpxeService } from '../core/ipxe.js';
+import { clientIp, requireBootNetwork } from './auth.js';
+import { parseWith } from './errors.js';
+
+const uuidRe = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** The /ipxe query as iPXE sends it from the chain script. */
+export const ipxeQuerySchema = z.strictObject({
+  mac: z.string().transform((s, ctx) => normalizeMac(s) ?? (ctx.addIssue({ code: 'custom', message: 'not a MAC address' }), z.NEVER)),
+  uuid: z.string().optional().transform((s, ctx) => {
+    if (!s) return null;
+    if (!uuidRe.test(s)) return (ctx.addIssue({ code: 'custom', message: 'not a UUID' }), z.NEVER);
+    return normalizeUuid(s);
+  }),
+  serial: z.string().regex(/^[\x20-\x7e]{0,64}$/, { message: 'must be at most 64 printable characters' }).optional(),
+  buildarch: z.enum(['', 'i386', 'x86_64', 'arm32', 'arm64', 'riscv32', 'riscv64']).optional().transform((s) => s || null),
+  platform: z.enum(['', 'pcbios', 'efi']).optional().transform((s) => (s || null) as 'pcbios' | 'efi' | null),
+});
+
+/** The iPXE routes (mounted at the root). */
+export function createIpxeRoutes(deps: { ipxe: IpxeService; bootNetworks: string[] }): Router {
+  const r = Router();
+  const bootNet = requireBootNetwork(deps.bootNetworks);
+  r.get('/boot.ipxe', bootNet, (_req, res) => void res.type('text/plain').send(deps.ipxe.chain()));
+  r.get('/ipxe', bootNet, async (req, res) => {
+    const q = parseWith(ipxeQuerySchema, req.query, 'iPXE query');
+    const { text } = await deps.ipxe.script({ mac: q.mac, uuid: q.uuid, buildarch: q.buildarch, platform: q.platform }, clientIp(req));
+    res.type('text/plain').send(text);
+  });
+  return r;
+}
