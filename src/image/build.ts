@@ -46,16 +46,7 @@ export async function buildDiscoveryImage(opts: BuildOptions): Promise<BuildResu
   for (const [tool, pkg] of hostTools) await requireTool(tool, pkg);
   const mirror = opts.mirror ?? (await hostMirror(opts.suite));
   step(1, `package index (${mirror} ${opts.suite})`);
-  const apt = createApt({ cacheDir: opts.cacheDir, arch: opts.arch, mirror, suite: opts.suite, logger: opts.logger });
-  await apt.update();
-  const kernelPkg = await apt.kernelPackage();
-  const wanted = [kernelPkg, 'busybox-static', ...(opts.arch === 'arm64' ? ['raspi-firmware'] : [])];
-  const debs: FetchedDeb[] = [];
-  for (const name of wanted) {
-    const deb = await apt.fetch(name);
-    step(2, `${deb.cached ? 'reusing cached' : 'downloaded'} ${path.basename(deb.file)}`);
-    debs.push(deb);
-  }
+  const debs = await fetchPackages(opts, mirror, step);
   const roots: string[] = [];
   for (const deb of debs) {
     const { dir, cached } = await unpackDeb(deb.file, path.join(opts.cacheDir, opts.arch, 'unpacked'));
@@ -65,7 +56,6 @@ export async function buildDiscoveryImage(opts: BuildOptions): Promise<BuildResu
   const [kernelRoot, busyboxRoot, firmwareRoot] = roots as [string, string, string | undefined];
   const mods = await planModules(kernelRoot);
   step(4, `kernel ${mods.version}: ${mods.files.length} modules${mods.missing.length ? `, not in this kernel: ${mods.missing.join(' ')}` : ''}`);
-  const builtAt = (opts.now ?? (() => new Date()))().toISOString();
   const packages = debs.map(({ name, version, arch }) => ({ name, version, arch }));
   const entries = await initramfsEntries({
     agentDir: opts.agentDir ?? path.join(packageRoot, 'discovery-image'),
@@ -76,15 +66,34 @@ export async function buildDiscoveryImage(opts: BuildOptions): Promise<BuildResu
   });
   const initramfs = writeCpioGz(entries);
   step(5, `initramfs: ${entries.length} entries, ${(initramfs.length / 1048576).toFixed(1)} MiB`);
-  const files: AssetFile[] = [
-    { path: 'vmlinuz', data: await readFile(path.join(kernelRoot, 'boot', `vmlinuz-${mods.version}`)) },
-    { path: 'initramfs.gz', data: initramfs },
-    ...(opts.arch === 'arm64' ? await piDeviceTrees(kernelRoot) : []),
-    ...(firmwareRoot ? await piFirmware(firmwareRoot) : []),
-  ];
+  const files = await assetFiles(opts.arch, kernelRoot, mods.version, initramfs, firmwareRoot);
   const modules = { loaded: mods.files.map((f) => path.basename(f)), builtin: mods.builtin, missing: mods.missing };
+  const builtAt = (opts.now ?? (() => new Date()))().toISOString();
   const written = await writeAssets(opts.outDir, files, { schema: 1, arch: opts.arch, kernelVersion: mods.version, builtAt, packages, mirror, suite: opts.suite, modules });
   step(6, `${written.changed ? 'wrote' : 'unchanged'} ${files.length} files + manifest.json in ${opts.outDir}`);
   const reused = debs.filter((d) => d.cached).length;
   return { outDir: opts.outDir, manifest: written.manifest, changed: written.changed, downloaded: debs.length - reused, reused };
+}
+
+/** Refreshes the private index and fetches kernel, busybox and (arm64) Pi firmware, in that order. */
+async function fetchPackages(opts: BuildOptions, mirror: string, step: (n: number, msg: string) => void): Promise<FetchedDeb[]> {
+  const apt = createApt({ cacheDir: opts.cacheDir, arch: opts.arch, mirror, suite: opts.suite, logger: opts.logger });
+  await apt.update();
+  const wanted = [await apt.kernelPackage(), 'busybox-static', ...(opts.arch === 'arm64' ? ['raspi-firmware'] : [])];
+  const debs: FetchedDeb[] = [];
+  for (const name of wanted) {
+    const deb = await apt.fetch(name);
+    step(2, `${deb.cached ? 'reusing cached' : 'downloaded'} ${path.basename(deb.file)}`);
+    debs.push(deb);
+  }
+  return debs;
+}
+
+async function assetFiles(arch: ImageArch, kernelRoot: string, version: string, initramfs: Buffer, firmwareRoot?: string): Promise<AssetFile[]> {
+  return [
+    { path: 'vmlinuz', data: await readFile(path.join(kernelRoot, 'boot', `vmlinuz-${version}`)) },
+    { path: 'initramfs.gz', data: initramfs },
+    ...(arch === 'arm64' ? await piDeviceTrees(kernelRoot) : []),
+    ...(firmwareRoot ? await piFirmware(firmwareRoot) : []),
+  ];
 }

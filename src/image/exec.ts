@@ -8,7 +8,6 @@ import { ImageBuildError, MissingToolError } from './errors.js';
 export interface RunOptions {
   cwd?: string;
   maxBuffer?: number;
-  encoding?: 'utf8' | 'buffer';
 }
 
 /** Runs `cmd args` and resolves with its stdout as text; rejects with stderr's tail. */

@@ -2,7 +2,11 @@
 // and the command-line flags.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDeb822Sources, parseOneLineSources, pickMirror } from '../../src/image/apt-sources.js';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { hostMirror, parseDeb822Sources, parseOneLineSources, pickMirror } from '../../src/image/apt-sources.js';
+import { requireTool } from '../../src/image/exec.js';
 import { parseBuildArgs, runImageCommand } from '../../src/image/cli.js';
 import { moduleName, parseModulesDep, resolveLoadOrder } from '../../src/image/modules.js';
 import { silentLogger } from '../../src/log.js';
@@ -32,6 +36,24 @@ Suites: bookworm
   });
   it('falls back to a non-security mirror when the suite differs', () => {
     assert.equal(pickMirror(parseOneLineSources('deb http://sec.example trixie-security main\ndeb http://m.example/debian trixie main\n'), 'bookworm'), 'http://m.example/debian');
+  });
+});
+
+describe('host apt configuration', () => {
+  it('reads sources.list.d/*.sources before sources.list and names the missing case', async () => {
+    const etc = await mkdtemp(path.join(os.tmpdir(), 'bootherd-apt-'));
+    try {
+      await assert.rejects(hostMirror('bookworm', etc), /no debian mirror: .* pass --mirror URL/);
+      await mkdir(path.join(etc, 'sources.list.d'));
+      await writeFile(path.join(etc, 'sources.list'), 'deb http://legacy.example/debian bookworm main\n');
+      await writeFile(path.join(etc, 'sources.list.d', 'debian.sources'), 'Types: deb\nURIs: http://parts.example/debian\nSuites: bookworm\nComponents: main\n');
+      assert.equal(await hostMirror('bookworm', etc), 'http://parts.example/debian');
+    } finally {
+      await rm(etc, { recursive: true, force: true });
+    }
+  });
+  it('names the Debian package of a missing tool', async () => {
+    await assert.rejects(requireTool('no-such-tool', 'some-package'), /install the Debian package 'some-package'/);
   });
 });
 
