@@ -7,6 +7,9 @@ import { AppError, ConfigError } from '../errors.js';
 import { version } from '../main.js';
 import { ApiError } from './client.js';
 import { runNodes, runRender } from './nodes.js';
+import { renderDnsmasqConfig } from './dhcp-config.js';
+import { advertiseHost } from '../main.js';
+import { loadConfig } from '../config.js';
 import { runServe } from './serve.js';
 import { usage, UsageError } from './usage.js';
 
@@ -16,7 +19,7 @@ const options = {
   'no-tftp': { type: 'boolean' }, advertise: { type: 'string' }, 'admin-token': { type: 'string' }, 'firmware-dir': { type: 'string' },
   'assets-dir': { type: 'string' }, 'templates-dir': { type: 'string' }, 'ipxe-dir': { type: 'string' }, 'boot-network': { type: 'string', multiple: true },
   'log-level': { type: 'string' }, url: { type: 'string' }, state: { type: 'string' }, label: { type: 'string' },
-  arch: { type: 'string' }, out: { type: 'string' }, cache: { type: 'string' }, mirror: { type: 'string' }, suite: { type: 'string' },
+  arch: { type: 'string' }, dnsmasq: { type: 'boolean' }, proxy: { type: 'boolean' }, range: { type: 'string' }, interface: { type: 'string' }, out: { type: 'string' }, cache: { type: 'string' }, mirror: { type: 'string' }, suite: { type: 'string' },
 } as const;
 
 const out = (s: string) => void process.stdout.write(s.endsWith('\n') ? s : s + '\n');
@@ -40,6 +43,13 @@ async function run(argv: string[]): Promise<number> {
     case 'render':
       process.stdout.write(await runRender(loadClientConfig(flags), args));
       return 0;
+    case 'dhcp-config': {
+      if (!flags.dnsmasq) throw new UsageError('dhcp-config: choose a format: --dnsmasq');
+      if (!flags.range) throw new UsageError('dhcp-config: --range is required: the subnet (e.g. 10.0.0.0) with --proxy, else first,last[,lease]');
+      const config = loadConfig(flags);
+      out(renderDnsmasqConfig({ advertise: advertiseHost(config), httpPort: config.http.port, proxy: flags.proxy === true, range: flags.range, iface: flags.interface }));
+      return 0;
+    }
     case 'image': {
       const { runImageCommand } = await import('../image/cli.js');
       const { createLogger } = await import('../log.js');

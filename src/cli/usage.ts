@@ -27,6 +27,8 @@ commands:
   nodes events NODE                         the node's event log
   render NODE FILE                          the exact bytes NODE is served for FILE
   image build --arch arm64|amd64            build the discovery image
+  dhcp-config --dnsmasq [--proxy] --range R [--interface IF]
+                                            print a dnsmasq config pointing Pis, PXE ROMs and iPXE at bootherd
 
 client options (nodes, render):
   --url URL                     bootherd's HTTP API (default http://127.0.0.1:8080, env BOOTHERD_URL)

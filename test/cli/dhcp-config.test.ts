@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../helpers/process.js';
+
+function dnsmasqAccepts(conf: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bootherd-dm-'));
+  try {
+    writeFileSync(path.join(dir, 'd.conf'), conf);
+    try {
+      return execFileSync('dnsmasq', ['--test', '-C', path.join(dir, 'd.conf')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { stderr?: string };
+      if (e.code === 'ENOENT') assert.fail('dnsmasq is missing: install the Debian package dnsmasq-base (scripts/install-test-deps.sh)');
+      assert.fail(`dnsmasq refused the configuration: ${e.stderr}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('proxy mode: Pis get "Raspberry Pi Boot", PXE ROMs get iPXE, iPXE gets the chain URL; dnsmasq accepts it', async () => {
+  const r = await runCli(['dhcp-config', '--dnsmasq', '--proxy', '--range', '10.0.0.0', '--advertise', '10.0.0.1', '--http', '0.0.0.0:8080']);
+  assert.equal(r.code, 0, r.stderr);
+  for (const line of ['dhcp-range=10.0.0.0,proxy', 'pxe-service=tag:rpi,0,"Raspberry Pi Boot"', 'dhcp-userclass=set:ipxe,iPXE', 'pxe-service=tag:!rpi,tag:!ipxe,x86PC,"bootherd: iPXE (BIOS)",undionly.kpxe,10.0.0.1', 'pxe-service=tag:ipxe,x86PC,"bootherd",http://10.0.0.1:8080/boot.ipxe']) {
+    assert.ok(r.stdout.split('\n').includes(line), `missing: ${line}`);
+  }
+  assert.match(dnsmasqAccepts(r.stdout), /syntax check OK/);
+});
+
+test('full mode names bootherd as TFTP server and boot file; bad input is a usage error', async () => {
+  const r = await runCli(['dhcp-config', '--dnsmasq', '--range', '10.0.0.100,10.0.0.200,12h', '--advertise', '10.0.0.1', '--interface', 'br0']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.includes('dhcp-boot=tag:ipxe,http://10.0.0.1:8080/boot.ipxe\n'));
+  assert.ok(r.stdout.includes('dhcp-option=option:tftp-server,10.0.0.1\n'));
+  assert.match(dnsmasqAccepts(r.stdout), /syntax check OK/);
+  assert.equal((await runCli(['dhcp-config', '--range', '10.0.0.0'])).code, 2);
+  assert.equal((await runCli(['dhcp-config', '--dnsmasq', '--range', '10.0.0.0\ndhcp-script=/bin/sh'])).code, 2);
+});
