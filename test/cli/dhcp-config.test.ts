@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,13 +10,10 @@ function dnsmasqAccepts(conf: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bootherd-dm-'));
   try {
     writeFileSync(path.join(dir, 'd.conf'), conf);
-    try {
-      return execFileSync('dnsmasq', ['--test', '-C', path.join(dir, 'd.conf')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException & { stderr?: string };
-      if (e.code === 'ENOENT') assert.fail('dnsmasq is missing: install the Debian package dnsmasq-base (scripts/install-test-deps.sh)');
-      assert.fail(`dnsmasq refused the configuration: ${e.stderr}`);
-    }
+    const r = spawnSync('dnsmasq', ['--test', '-C', path.join(dir, 'd.conf')], { encoding: 'utf8' });
+    if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') assert.fail('dnsmasq is missing: install the Debian package dnsmasq-base (scripts/install-test-deps.sh)');
+    assert.equal(r.status, 0, `dnsmasq refused the configuration: ${r.stderr}`);
+    return r.stdout + r.stderr;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
