@@ -86,7 +86,7 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
   });
   r.get('/rules/:id', async (req, res) => {
     const rule = await deps.store.getRule(id(req));
-    if (!rule) return void res.status(404).json({ error: 'not-found', message: `rule ${id(req)}: not found` });
+    if (!rule) throw new NotFoundError(`rule ${id(req)}: not found`);
     res.json(rule);
   });
   r.put('/rules/:id', async (req, res) => res.json(await deps.store.updateRule(id(req), parseWith(ruleInputSchema, req.body, 'rule'))));
@@ -98,7 +98,7 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
   r.get('/images', async (_req, res) => res.json({ images: await deps.store.listImages() }));
   r.get('/images/:name', async (req, res) => {
     const image = await deps.store.getImage(String(req.params.name));
-    if (!image) return void res.status(404).json({ error: 'not-found', message: `image ${String(req.params.name)}: not found` });
+    if (!image) throw new NotFoundError(`image ${String(req.params.name)}: not found`);
     res.json(image);
   });
   r.put('/images/:name', async (req, res) => {
