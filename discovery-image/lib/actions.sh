@@ -82,7 +82,7 @@ do_install() {
 # install_stream URL DEV: wget | tee | dd onto the disk; the tee'd copy feeds
 # sha256sum and a byte count; progress (dd's written bytes) every 5 s.
 install_stream() {
-	local f1="$WORK/install.sum.fifo" f2="$WORK/install.count.fifo" pid sumpid cntpid got
+	local f1="$WORK/install.sum.fifo" f2="$WORK/install.count.fifo" pid sumpid cntpid got n
 	rm -f "$f1" "$f2" "$WORK/install.rc" "$WORK/install.sum" "$WORK/install.count"
 	mkfifo "$f1" "$f2"
 	wc -c <"$f2" >"$WORK/install.count" &
@@ -91,8 +91,11 @@ install_stream() {
 	sumpid=$!
 	{ wget -q -O - "$1"; echo $? >"$WORK/install.rc"; } | tee "$f1" | dd of="$2" bs=1M 2>/dev/null &
 	pid=$!
+	n=0
 	while kill -0 "$pid" 2>/dev/null; do
-		sleep 5
+		sleep 1
+		n=$((n + 1))
+		[ $((n % 5)) -eq 0 ] || continue
 		got=$(sed -n 's/^wchar: //p' "/proc/$pid/io" 2>/dev/null)
 		[ -n "$got" ] && report "{\"kind\":\"install-progress\",\"bytes\":$got}"
 	done

@@ -2,30 +2,17 @@
 // packages, boot it with a partitioned virtio disk, and check what it reports
 // to a fake bootherd API until it powers itself off.
 import assert from 'node:assert/strict';
-import { access, constants, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildDiscoveryImage } from '../../src/image/build.js';
-import { silentLogger } from '../../src/log.js';
 import { guestConsole, requireQemu, startVm, type GuestArch } from '../helpers/qemu.js';
 import { gptPatches, mbrPatches, writeImage } from './disk-images.js';
 import { happyPath, startFakeApi } from './fake-api.js';
+import { buildTestImage } from './qemu-setup.js';
 
 const MAC = '52:54:00:12:34:56';
 const DISK_BYTES = 64 * 1024 * 1024;
-
-/** A stable cache so repeated runs reuse the Debian downloads. */
-async function testCacheDir(): Promise<string> {
-  const preferred = '/var/cache/bootherd-test-image';
-  try {
-    await mkdir(preferred, { recursive: true });
-    await access(preferred, constants.W_OK);
-    return preferred;
-  } catch {
-    return path.join(os.tmpdir(), 'bootherd-test-image');
-  }
-}
 
 interface DiskPlan {
   partuuids: string[];
@@ -53,20 +40,13 @@ interface Inventory {
 
 describe('discovery image in QEMU', () => {
   let tmp: string;
-  let cache: string;
-  before(async () => {
-    tmp = await mkdtemp(path.join(os.tmpdir(), 'bootherd-qemu-'));
-    cache = await testCacheDir();
-  });
+  before(async () => (tmp = await mkdtemp(path.join(os.tmpdir(), 'bootherd-qemu-'))));
   after(async () => rm(tmp, { recursive: true, force: true }));
 
   for (const arch of ['arm64', 'amd64'] as const) {
     it(`${arch}: boots, reports its MAC, memory and partitioned disk, then powers off when told`, { timeout: 15 * 60_000 }, async (t) => {
       requireQemu(arch);
-      const built = await buildDiscoveryImage({
-        arch, suite: 'bookworm', cacheDir: cache, outDir: path.join(cache, 'assets', arch),
-        logger: silentLogger, progress: (line) => t.diagnostic(line),
-      });
+      const built = await buildTestImage(arch, (line) => t.diagnostic(line));
       const disk = path.join(tmp, `${arch}-disk.img`);
       const plan = await writeTestDisk(arch, disk);
       const api = await startFakeApi(happyPath);
