@@ -1,6 +1,7 @@
 // Shared fixtures for the TFTP tests: temp dirs of random files, a server on
 // 127.0.0.1 port 0 backed by the file cache, and transfer records.
 import { createHash, randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -81,4 +82,47 @@ export async function until(cond: () => boolean, what: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A bare UDP peer on 127.0.0.1 for hand-written exchanges. */
+export interface RawPeer {
+  send(buf: Buffer, port: number, address?: string): void;
+  /** The next datagram received (rejects after timeoutMs, default 5 s). */
+  next(timeoutMs?: number): Promise<{ msg: Buffer; port: number; address: string }>;
+  /** Closes once every send has left (dgram sends are asynchronous). */
+  close(): Promise<void>;
+}
+
+/** Opens a RawPeer bound to 127.0.0.1 on a free port. */
+export async function rawPeer(): Promise<RawPeer> {
+  const socket = dgram.createSocket('udp4');
+  const queue: Array<{ msg: Buffer; port: number; address: string }> = [];
+  const waiters: Array<(m: { msg: Buffer; port: number; address: string }) => void> = [];
+  socket.on('message', (msg, r) => {
+    const item = { msg, port: r.port, address: r.address };
+    const w = waiters.shift();
+    if (w) w(item);
+    else queue.push(item);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  let pending: Promise<void> = Promise.resolve();
+  return {
+    send(buf, port, address = '127.0.0.1') {
+      const sent = new Promise<void>((resolve) => socket.send(buf, port, address, () => resolve()));
+      pending = pending.then(() => sent);
+      return undefined;
+    },
+    next(timeoutMs = 5000) {
+      const item = queue.shift();
+      if (item) return Promise.resolve(item);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('raw peer: no datagram')), timeoutMs);
+        waiters.push((m) => {
+          clearTimeout(t);
+          resolve(m);
+        });
+      });
+    },
+    close: () => pending.then(() => void socket.close()),
+  };
 }
