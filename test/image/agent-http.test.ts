@@ -73,4 +73,27 @@ describe('agent HTTP loop (busybox sh against a fake API)', () => {
     const [g1, g2] = gaps(retries.map((l) => ({ at: l.at }) as SeenRequest)) as [number, number];
     assert.ok(g1 >= 0.95 && g2 >= 1.95, `gaps ${g1} ${g2}`);
   });
+
+  it('rescue: reports rescue-ready with its address, waits pollSeconds, then obeys the next action', async () => {
+    const api = await startFakeApi({
+      discovery: [ok({ nodeId: 'node-8', token: 'tok-8', next: { action: 'rescue', pollSeconds: 1 } })],
+      next: [ok({ action: 'rescue', pollSeconds: 1 }), ok({ action: 'reboot' })],
+    });
+    try {
+      const root = await fakeRoot('rescue', api.url);
+      await writeTree(root, { 'run/bootherd/ip': '10.0.2.15\n' });
+      const run = await runAgent(['run'], { BOOTHERD_ROOT: root, BOOTHERD_NOEXEC: '1', BOOTHERD_MAX_ITER: '20' });
+      assert.equal(run.code, 0);
+      assert.match(run.log.map((l) => l.line).join('\n'), /reboot requested by bootherd/);
+      const trail = api.requests.map((r) => `${r.method} ${r.path} ${r.body.startsWith('{"kind"') ? r.body : ''}`.trim());
+      assert.deepEqual(trail, [
+        'POST /api/v1/discovery',
+        'POST /api/v1/agent/report {"kind":"rescue-ready","address":"10.0.2.15"}',
+        'GET /api/v1/agent/next',
+        'GET /api/v1/agent/next',
+      ]);
+    } finally {
+      await api.close();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 // Runs the discovery agent on the host under busybox sh, with only busybox
 // applets on PATH (as in the initramfs).
 import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -15,9 +15,10 @@ let appletDir: string | undefined;
 /** A directory of busybox applet symlinks; fails naming the Debian package when busybox is missing. */
 export async function busyboxApplets(): Promise<string> {
   if (appletDir) return appletDir;
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'bootherd-bb-'));
+  const dir = path.join(os.tmpdir(), 'bootherd-busybox-applets');
   try {
-    execFileSync('busybox', ['--install', '-s', dir]);
+    await mkdir(dir, { recursive: true });
+    execFileSync('busybox', ['--install', '-s', dir], { stdio: 'ignore' });
   } catch (cause) {
     throw new Error('busybox not found: install the Debian package busybox-static', { cause });
   }
