@@ -1,0 +1,206 @@
+// TFTP boot storm (DESIGN.md §7): N simulated Pi 4 clients fetch a discovery
+// boot set at once, first from bootherd's TFTP server, then from dnsmasq's,
+// serving the same files.
+//
+//   node dist/bench/tftp.js [--clients 50,200]
+//   node dist/bench/tftp.js --target HOST:PORT --root DIR   (an already-running server that serves DIR)
+//
+// Each client has its own loopback address (127.0.x.y), like a rack of Pis with
+// their own IPs, and one UDP socket per transfer.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '../src/log.js';
+import { createFileCache, createTftpServer } from '../src/tftp/index.js';
+import { tftpGet } from '../test/helpers/tftp-client.js';
+
+/** Where the clients send their RRQs. */
+interface Target {
+  name: string;
+  host: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Figures of one storm. */
+interface StormResult {
+  clients: number;
+  bytes: number;
+  seconds: number;
+  kernelSeconds: number;
+  failed: number;
+}
+
+const MiB = 1024 * 1024;
+/** A Pi 4 discovery boot set with realistic sizes. */
+const bootSet: Record<string, number> = {
+  'start4.elf': 2.2 * MiB,
+  'fixup4.dat': 5 * 1024,
+  'bcm2711-rpi-4-b.dtb': 52 * 1024,
+  'config.txt': 180,
+  'cmdline.txt': 120,
+  'kernel8.img': 8 * MiB,
+  'initramfs8': 12 * MiB,
+};
+/** The RRQ sequence of a Pi 4 (shared/fixtures/pi4-rrq-sequence.txt, shortened); not-found answers are normal. */
+const sequence = ['config.txt', 'start4.elf', 'fixup4.dat', 'recovery.elf', 'config.txt', 'dt-blob.bin', 'bcm2711-rpi-4-b.dtb', 'cmdline.txt', 'kernel8.img', 'initramfs8'];
+const pi4Options = { tsize: '0', blksize: '1024' };
+
+async function writeBootSet(dir: string): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  await mkdir(dir, { recursive: true });
+  await chmod(dir, 0o755); // dnsmasq reads as nobody
+  for (const [name, size] of Object.entries(bootSet)) {
+    const buf = randomBytes(Math.round(size));
+    await writeFile(path.join(dir, name), buf, { mode: 0o644 });
+    files.set(name, buf);
+  }
+  return files;
+}
+
+/** One Pi: an early-terminate probe of start4.elf, then the boot sequence; every byte checked. */
+async function bootOnePi(target: Target, files: Map<string, Buffer>, localAddress: string, t0: number): Promise<{ bytes: number; failed: number; kernelAt: number }> {
+  const out = { bytes: 0, failed: 0, kernelAt: 0 };
+  const common = { host: target.host, port: target.port, localAddress, options: pi4Options, keepData: false, resendMs: 1000, timeoutMs: 30_000 };
+  try {
+    const probe = await tftpGet({ ...common, path: 'start4.elf', earlyTerminate: 'oack' });
+    if (probe.oack?.tsize !== String(files.get('start4.elf')?.length)) out.failed++;
+  } catch {
+    out.failed++;
+  }
+  for (const name of sequence) {
+    const want = files.get(name);
+    let corrupt = false;
+    try {
+      const res = await tftpGet({ ...common, path: name, onData: (p, off) => (corrupt ||= !want || p.compare(want, off, off + p.length) !== 0) });
+      out.bytes += res.bytes;
+      const ok = want ? !res.error && !corrupt && res.bytes === want.length : res.error?.code === 1;
+      if (!ok) out.failed++;
+    } catch {
+      out.failed++;
+    }
+    if (name === 'kernel8.img') out.kernelAt = performance.now() - t0;
+  }
+  return out;
+}
+
+async function storm(target: Target, files: Map<string, Buffer>, clients: number): Promise<StormResult> {
+  const t0 = performance.now();
+  const runs = Array.from({ length: clients }, (_, i) => bootOnePi(target, files, `127.0.${1 + Math.floor(i / 200)}.${10 + (i % 200)}`, t0));
+  const results = await Promise.all(runs);
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    clients,
+    bytes: results.reduce((s, r) => s + r.bytes, 0),
+    seconds,
+    kernelSeconds: Math.max(...results.map((r) => r.kernelAt)) / 1000,
+    failed: results.reduce((s, r) => s + r.failed, 0),
+  };
+}
+
+// bootherd's server runs in its own process, as dnsmasq does, so the clients'
+// event loop does not share a core with it.
+async function startBootherd(root: string): Promise<Target> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', root], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await firstLine(child);
+  const { port } = JSON.parse(line) as { port: number };
+  return { name: 'bootherd', host: '127.0.0.1', port, stop: () => kill(child) };
+}
+
+async function serve(root: string): Promise<void> {
+  const cache = createFileCache({ maxBytes: 256 * MiB });
+  const server = createTftpServer({
+    handler: (req) => cache.file(path.join(root, req.path)),
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    logger: createLogger('warn'),
+  });
+  const [addr] = await server.start();
+  process.stdout.write(JSON.stringify({ port: addr?.port }) + '\n');
+  process.on('SIGTERM', () => void server.stop().then(() => process.exit(0)));
+}
+
+async function startDnsmasq(root: string, work: string): Promise<Target | string> {
+  const args = ['--no-daemon', '--port=0', '--enable-tftp', `--tftp-root=${root}`, '--listen-address=127.0.0.1', '--bind-interfaces',
+    '--tftp-max=4096', '--quiet-tftp', '--conf-file=/dev/null', `--pid-file=${path.join(work, 'dnsmasq.pid')}`];
+  let child: ChildProcess;
+  try {
+    child = spawn('dnsmasq', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('spawn', resolve);
+    });
+  } catch (err) {
+    return `dnsmasq not started (${(err as Error).message}); install the Debian package dnsmasq-base`;
+  }
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const target: Target = { name: 'dnsmasq', host: '127.0.0.1', port: 69, stop: () => kill(child) };
+  for (let i = 0; i < 50; i++) {
+    if (child.exitCode !== null) return `dnsmasq exited: ${stderr.trim()}`;
+    const ok = await tftpGet({ host: '127.0.0.1', port: 69, path: 'config.txt', timeoutMs: 200 }).then(() => true, () => false);
+    if (ok) return target;
+  }
+  await target.stop();
+  return `dnsmasq did not answer on port 69: ${stderr.trim()}`;
+}
+
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (!child.stdout) return reject(new Error('no stdout'));
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+function report(name: string, r: StormResult): number {
+  const mibs = r.bytes / MiB / r.seconds;
+  console.log(`${name.padEnd(9)} N=${String(r.clients).padStart(3)}  ${mibs.toFixed(1).padStart(7)} MiB/s  last kernel ${r.kernelSeconds.toFixed(1).padStart(6)} s  all done ${r.seconds.toFixed(1).padStart(6)} s  ${(r.bytes / MiB).toFixed(0)} MiB  failed ${r.failed}`);
+  return mibs;
+}
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const serveRoot = flag('--serve');
+  if (serveRoot) return serve(serveRoot);
+  const counts = (flag('--clients') ?? '50,200').split(',').map(Number).filter((n) => n > 0);
+  const work = await mkdtemp(path.join(tmpdir(), 'bootherd-bench-tftp-'));
+  await chmod(work, 0o755);
+  const external = flag('--target');
+  const root = flag('--root') ?? path.join(work, 'root');
+  try {
+    const files = await writeBootSet(root);
+    const [host = '127.0.0.1', port = '69'] = external?.split(':') ?? [];
+    const ours = external ? { name: 'target', host, port: Number(port), stop: async () => undefined } : await startBootherd(root);
+    const figures = new Map<number, number>();
+    for (const n of counts) figures.set(n, report(ours.name, await storm(ours, files, n)));
+    await ours.stop();
+    const dnsmasq = await startDnsmasq(root, work);
+    if (typeof dnsmasq === 'string') return console.log(`dnsmasq skipped: ${dnsmasq}`);
+    for (const n of counts) {
+      const theirs = report('dnsmasq', await storm(dnsmasq, files, n));
+      console.log(`ratio ${ours.name}/dnsmasq at N=${n}: ${((figures.get(n) ?? 0) / theirs).toFixed(2)}`);
+    }
+    await dnsmasq.stop();
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();
