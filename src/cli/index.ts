@@ -53,7 +53,8 @@ async function run(argv: string[]): Promise<number> {
     case 'image': {
       const { runImageCommand } = await import('../image/cli.js');
       const { createLogger } = await import('../log.js');
-      return runImageCommand(argv.slice(argv.indexOf('image') + 1), { logger: createLogger('info'), stdout: out });
+      const config = loadConfig(flags);
+      return runImageCommand(argv.slice(argv.indexOf('image') + 1), { logger: createLogger(config.logLevel), stdout: out, dataDir: config.dataDir, assetsDir: config.assetsDir });
     }
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);

@@ -22,7 +22,7 @@ const partition = z.looseObject({ name: z.string().max(64).optional(), partuuid:
 export const agentReportSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('heartbeat'), nodeId: z.string().optional() }),
   z.strictObject({ kind: z.literal('install-progress'), nodeId: z.string().optional(), bytes: z.number().int().nonnegative(), totalBytes: z.number().int().nonnegative().optional() }),
-  z.strictObject({ kind: z.literal('install-succeeded'), nodeId: z.string().optional(), partitions: z.array(partition).max(128).default([]) }),
+  z.strictObject({ kind: z.literal('install-succeeded'), nodeId: z.string().optional(), disk: z.string().max(200).optional(), bytes: z.number().int().nonnegative().optional(), sha256: z.string().max(64).optional(), partitions: z.array(partition).max(128).default([]) }),
   z.strictObject({ kind: z.literal('install-failed'), nodeId: z.string().optional(), message: z.string().max(2000) }),
   z.strictObject({ kind: z.literal('rescue-ready'), nodeId: z.string().optional(), address: z.string().max(64) }),
 ]);

@@ -52,6 +52,7 @@ export function createBootFileResolver(deps: BootFileDeps) {
   async function layerDir(layer: AssetLayer, node: Node | null): Promise<string | null> {
     if (layer.kind === 'firmware') return deps.firmwareDir;
     if (layer.kind === 'discovery') return path.join(deps.assetsDir, 'discovery', discoveryArch(node?.hardware.arch ?? null));
+    if (layer.kind === 'discovery-firmware') return path.join(deps.assetsDir, 'discovery', 'arm64', 'firmware');
     return (await deps.store.getImage(layer.image))?.bootDir ?? null;
   }
 

@@ -6,7 +6,8 @@ import type { Node } from './node.js';
 export type PlanName = 'discovery' | 'install' | 'rescue' | 'nfs-root' | 'usb-root';
 
 /** One place boot files come from. */
-export type AssetLayer = { kind: 'image'; image: string } | { kind: 'discovery' } | { kind: 'firmware' };
+/** `discovery-firmware` is the Pi firmware the image builder unpacked beside the discovery image, used when the firmware dir lacks a file. */
+export type AssetLayer = { kind: 'image'; image: string } | { kind: 'discovery' } | { kind: 'firmware' } | { kind: 'discovery-firmware' };
 
 /** A node's boot plan. */
 export interface BootPlan {
@@ -17,7 +18,7 @@ export interface BootPlan {
 /** Files rendered from templates rather than read from a layer. */
 export const generatedFiles: ReadonlySet<string> = new Set(['config.txt', 'cmdline.txt']);
 
-const discoveryLayers: AssetLayer[] = [{ kind: 'discovery' }, { kind: 'firmware' }];
+const discoveryLayers: AssetLayer[] = [{ kind: 'discovery' }, { kind: 'firmware' }, { kind: 'discovery-firmware' }];
 
 /** The plan for a node (null: an unknown client), or null when bootherd must step aside (local, retired). */
 export function planFor(node: Node | null): BootPlan | null {
@@ -36,7 +37,7 @@ export function planFor(node: Node | null): BootPlan | null {
     case 'deployed': {
       const t = node.target;
       if (!t || t.kind === 'local' || t.kind === 'install') return null;
-      const layers: AssetLayer[] = t.image ? [{ kind: 'image', image: t.image }, { kind: 'firmware' }] : [{ kind: 'firmware' }];
+      const layers: AssetLayer[] = [...(t.image ? [{ kind: 'image' as const, image: t.image }] : []), { kind: 'firmware' }, { kind: 'discovery-firmware' }];
       return { name: t.kind, layers };
     }
   }
