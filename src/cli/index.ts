@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `bootherd` command: parses arguments, dispatches, and turns errors into
 // a message and an exit code (0 ok, 1 error, 2 usage) in this one place.
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadClientConfig } from '../config.js';
 import { AppError, ConfigError } from '../errors.js';
@@ -48,6 +49,14 @@ async function run(argv: string[]): Promise<number> {
       if (!flags.range) throw new UsageError('dhcp-config: --range is required: the subnet (e.g. 10.0.0.0) with --proxy, else first,last[,lease]');
       const config = loadConfig(flags);
       out(renderDnsmasqConfig({ advertise: advertiseHost(config), httpPort: config.http.port, proxy: flags.proxy === true, range: flags.range, iface: flags.interface }));
+      return 0;
+    }
+    case 'firmware': {
+      if (args[0] !== 'import') throw new UsageError('firmware: usage: bootherd firmware import [--firmware-dir DIR] [--cache DIR] [--mirror URL] [--suite bookworm]');
+      const config = loadConfig(flags);
+      const { importFirmware } = await import('../image/firmware.js');
+      const { createLogger } = await import('../log.js');
+      await importFirmware({ firmwareDir: config.firmwareDir, cacheDir: path.resolve(flags.cache ?? path.join(config.dataDir, 'image-cache')), suite: flags.suite ?? 'bookworm', mirror: flags.mirror, logger: createLogger(config.logLevel), progress: out });
       return 0;
     }
     case 'image': {

@@ -27,6 +27,8 @@ commands:
   nodes events NODE                         the node's event log
   render NODE FILE                          the exact bytes NODE is served for FILE
   image build --arch arm64|amd64            build the discovery image
+  firmware import [--cache DIR] [--mirror URL]
+                                            fill the firmware dir from Debian's raspi-firmware and arm64 kernel
   dhcp-config --dnsmasq [--proxy] --range R [--interface IF]
                                             print a dnsmasq config pointing Pis, PXE ROMs and iPXE at bootherd
 
