@@ -1,5 +1,7 @@
 // `bootherd serve`: load config, start, print where things listen, stop on a signal.
-import { loadConfig, type Flags } from '../config.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig, type Config, type Flags } from '../config.js';
 import { createLogger } from '../log.js';
 import { startBootherd, version } from '../main.js';
 
@@ -14,10 +16,24 @@ export async function runServe(flags: Flags, out: (s: string) => void): Promise<
   for (const t of running.tftp) out(`tftp: listening on ${t.address}:${t.port}`);
   out(running.adminTokenFile ? `admin token: in ${running.adminTokenFile}` : 'admin token: from configuration');
   out(`point DHCP at: TFTP server (next-server / option 66) ${running.advertise}; Raspberry Pi clients need option 43 "Raspberry Pi Boot"; iPXE clients chain ${httpUrl}/boot.ipxe`);
+  for (const line of missingAssets(config)) out(line);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   await running.stop();
   return 0;
+}
+
+/** Warnings for boot assets a fresh install does not have yet, each naming its fix. */
+export function missingAssets(config: Config): string[] {
+  const out: string[] = [];
+  const discovery = path.join(config.assetsDir, 'discovery');
+  if (!existsSync(path.join(config.firmwareDir, 'start4.elf')) && !existsSync(path.join(discovery, 'arm64', 'firmware', 'start4.elf'))) {
+    out.push(`warning: no Raspberry Pi firmware in ${config.firmwareDir}: run 'bootherd firmware import' (or copy /boot/firmware from Raspberry Pi OS)`);
+  }
+  for (const arch of ['arm64', 'amd64']) {
+    if (!existsSync(path.join(discovery, arch, 'vmlinuz'))) out.push(`warning: no ${arch} discovery image in ${path.join(discovery, arch)}: run 'bootherd image build --arch ${arch}'`);
+  }
+  return out;
 }
