@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,8 @@ interface Target {
   name: string;
   host: string;
   port: number;
+  /** CPU seconds (user + system) the server process has used, when known. */
+  cpuSeconds(): number | null;
   stop(): Promise<void>;
 }
 
@@ -34,6 +37,8 @@ interface StormResult {
   seconds: number;
   kernelSeconds: number;
   failed: number;
+  serverCpu: number | null;
+  clientCpu: number;
 }
 
 const MiB = 1024 * 1024;
@@ -91,6 +96,8 @@ async function bootOnePi(target: Target, files: Map<string, Buffer>, localAddres
 
 async function storm(target: Target, files: Map<string, Buffer>, clients: number): Promise<StormResult> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const server0 = target.cpuSeconds();
   const runs = Array.from({ length: clients }, (_, i) => bootOnePi(target, files, `127.0.${1 + Math.floor(i / 200)}.${10 + (i % 200)}`, t0));
   const results = await Promise.all(runs);
   const seconds = (performance.now() - t0) / 1000;
@@ -100,6 +107,8 @@ async function storm(target: Target, files: Map<string, Buffer>, clients: number
     seconds,
     kernelSeconds: Math.max(...results.map((r) => r.kernelAt)) / 1000,
     failed: results.reduce((s, r) => s + r.failed, 0),
+    serverCpu: server0 === null ? null : (target.cpuSeconds() ?? 0) - server0,
+    clientCpu: ((c) => (c.user + c.system) / 1e6)(process.cpuUsage(cpu0)),
   };
 }
 
@@ -109,7 +118,7 @@ async function startBootherd(root: string): Promise<Target> {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', root], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await firstLine(child);
   const { port } = JSON.parse(line) as { port: number };
-  return { name: 'bootherd', host: '127.0.0.1', port, stop: () => kill(child) };
+  return { name: 'bootherd', host: '127.0.0.1', port, cpuSeconds: () => cpuOf(child.pid), stop: () => kill(child) };
 }
 
 async function serve(root: string): Promise<void> {
@@ -139,7 +148,7 @@ async function startDnsmasq(root: string, work: string): Promise<Target | string
   }
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const target: Target = { name: 'dnsmasq', host: '127.0.0.1', port: 69, stop: () => kill(child) };
+  const target: Target = { name: 'dnsmasq', host: '127.0.0.1', port: 69, cpuSeconds: () => cpuOf(child.pid), stop: () => kill(child) };
   for (let i = 0; i < 50; i++) {
     if (child.exitCode !== null) return `dnsmasq exited: ${stderr.trim()}`;
     const ok = await tftpGet({ host: '127.0.0.1', port: 69, path: 'config.txt', timeoutMs: 200 }).then(() => true, () => false);
@@ -157,6 +166,16 @@ function firstLine(child: ChildProcess): Promise<string> {
   });
 }
 
+// utime + stime from /proc/PID/stat (Linux), in seconds.
+function cpuOf(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 function kill(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -167,7 +186,7 @@ function kill(child: ChildProcess): Promise<void> {
 
 function report(name: string, r: StormResult): number {
   const mibs = r.bytes / MiB / r.seconds;
-  console.log(`${name.padEnd(9)} N=${String(r.clients).padStart(3)}  ${mibs.toFixed(1).padStart(7)} MiB/s  last kernel ${r.kernelSeconds.toFixed(1).padStart(6)} s  all done ${r.seconds.toFixed(1).padStart(6)} s  ${(r.bytes / MiB).toFixed(0)} MiB  failed ${r.failed}`);
+  console.log(`${name.padEnd(9)} N=${String(r.clients).padStart(3)}  ${mibs.toFixed(1).padStart(7)} MiB/s  last kernel ${r.kernelSeconds.toFixed(1).padStart(6)} s  all done ${r.seconds.toFixed(1).padStart(6)} s  ${(r.bytes / MiB).toFixed(0)} MiB  failed ${r.failed}  CPU s: server ${r.serverCpu?.toFixed(1) ?? '?'} clients ${r.clientCpu.toFixed(1)}`);
   return mibs;
 }
 
@@ -187,7 +206,7 @@ async function main(): Promise<void> {
   try {
     const files = await writeBootSet(root);
     const [host = '127.0.0.1', port = '69'] = external?.split(':') ?? [];
-    const ours = external ? { name: 'target', host, port: Number(port), stop: async () => undefined } : await startBootherd(root);
+    const ours = external ? { name: 'target', host, port: Number(port), cpuSeconds: () => null, stop: async () => undefined } : await startBootherd(root);
     const figures = new Map<number, number>();
     for (const n of counts) figures.set(n, report(ours.name, await storm(ours, files, n)));
     await ours.stop();

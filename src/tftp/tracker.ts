@@ -43,6 +43,7 @@ export function createTracker(opts: { maxTransfers: number; maxPerClient: number
     count(outcome);
     const rec: TransferRecord = { path, client, outcome, bytes, durationMs: Date.now() - startedAt };
     if (size !== undefined) rec.size = size;
+    opts.logger.debug('tftp: rrq ended', { path, client: client.address, outcome, bytes });
     try {
       opts.onTransfer?.(rec);
     } catch (err) {

@@ -4,8 +4,9 @@
 import type { Socket } from 'node:dgram';
 import type { Logger } from '../log.js';
 import type { Negotiated } from './options.js';
-import { ErrCode, Op, dataHeader, errorPacket, oackPacket, parsePacket } from './packet.js';
-import type { TftpFile, TftpReader, TransferOutcome } from './types.js';
+import { createBlockSource } from './blocks.js';
+import { ErrCode, Op, errorPacket, oackPacket } from './packet.js';
+import type { TftpFile, TransferOutcome } from './types.js';
 
 /** Everything a transfer needs; the socket is bound and connected to the client. */
 export interface TransferParams {
@@ -22,8 +23,6 @@ export interface Transfer {
   abort(reason: string): void;
 }
 
-/** Read-ahead size: one window, at least 64 KiB, so a disk-backed reader is not hit per block. */
-const minChunk = 64 * 1024;
 /** Retransmit delays double per retry up to this multiple of the base timeout. */
 const maxBackoff = 8;
 
@@ -34,7 +33,6 @@ export function startTransfer(p: TransferParams): Transfer {
   const blksize = neg.blksize;
   // A size that is an exact multiple of blksize ends with an empty block (RFC 1350 §6).
   const lastBlock = Math.floor(size / blksize) + 1;
-  const chunkSize = Math.max(minChunk, blksize * neg.windowsize);
   let phase: 'oack' | 'data' | 'done' = neg.oack ? 'oack' : 'data';
   let acked = 0; // highest block (absolute, 1-based) the client acknowledged
   let sent = 0; // highest block sent in the current pass
@@ -42,10 +40,8 @@ export function startTransfer(p: TransferParams): Transfer {
   let retries = 0;
   let lastActivity = Date.now();
   let timer: NodeJS.Timeout | undefined;
-  let reader: TftpReader | null = null;
-  let chunk: { offset: number; buf: Buffer } | null = null;
-  let pumping = false;
-  let again = false;
+  const blocks = createBlockSource(file, blksize, neg.windowsize);
+  let loading = false;
 
   const finish = (outcome: TransferOutcome, reply?: Buffer): void => {
     if (phase === 'done') return;
@@ -67,9 +63,7 @@ export function startTransfer(p: TransferParams): Transfer {
   };
 
   const closeReader = (): void => {
-    const r = reader;
-    reader = null;
-    if (r) void Promise.resolve().then(() => r.close()).catch((err: unknown) => logger.warn('tftp: reader close failed', { err }));
+    void Promise.resolve().then(() => blocks.close()).catch((err: unknown) => logger.warn('tftp: reader close failed', { err }));
   };
 
   // Returns false when the socket is already closed.
@@ -88,47 +82,33 @@ export function startTransfer(p: TransferParams): Transfer {
     finish('error', errorPacket(ErrCode.notDefined, 'server error'));
   };
 
-  const readBlock = async (block: number): Promise<Buffer> => {
-    const offset = (block - 1) * blksize;
-    const len = Math.min(blksize, size - offset);
-    if (len <= 0) return Buffer.alloc(0);
-    if (!chunk || offset < chunk.offset || offset + len > chunk.offset + chunk.buf.length) {
-      reader ??= await file.open();
-      const want = Math.min(chunkSize, size - offset);
-      const buf = await reader.read(offset, want);
-      if (buf.length !== want) throw new Error(`short read: ${buf.length} of ${want} bytes at ${offset}`);
-      chunk = { offset, buf };
+  // Sends blocks up to the end of the window. When a block's chunk is not
+  // loaded yet, loads it and continues; a rewind meanwhile (`sent` moved
+  // back) is honoured because sending resumes from `sent + 1`.
+  const pump = (): void => {
+    while (!loading && phase === 'data' && sent < Math.min(acked + neg.windowsize, lastBlock)) {
+      const block = sent + 1;
+      const pkt = blocks.packet(block);
+      if (!pkt) return load(block);
+      socket.send(pkt);
+      sent = block;
+      if (block > maxSent) maxSent = block;
     }
-    const start = offset - chunk.offset;
-    return chunk.buf.subarray(start, start + len);
   };
 
-  // Sends blocks up to the end of the window. Serialised: a caller arriving
-  // while a read is pending sets `again`; a rewind (`sent` moved) skips a stale block.
-  const pump = async (): Promise<void> => {
-    if (pumping) {
-      again = true;
-      return;
-    }
-    pumping = true;
-    try {
-      do {
-        again = false;
-        while (phase === 'data' && sent < Math.min(acked + neg.windowsize, lastBlock)) {
-          const block = sent + 1;
-          const payload = await readBlock(block);
-          if (phase !== 'data') return closeReader();
-          if (sent + 1 !== block) continue;
-          sendRaw(payload.length > 0 ? [dataHeader(block), payload] : dataHeader(block));
-          sent = block;
-          if (block > maxSent) maxSent = block;
-        }
-      } while (again);
-    } catch (err) {
-      fail('read failed', err);
-    } finally {
-      pumping = false;
-    }
+  const load = (block: number): void => {
+    loading = true;
+    blocks.load(block).then(
+      () => {
+        loading = false;
+        if (phase === 'done') closeReader();
+        else pump();
+      },
+      (err: unknown) => {
+        loading = false;
+        if (phase !== 'done') fail('read failed', err);
+      },
+    );
   };
 
   const onAck = (wire: number): void => {
@@ -136,7 +116,7 @@ export function startTransfer(p: TransferParams): Transfer {
       if (wire !== 0) return;
       phase = 'data';
       progress();
-      void pump();
+      pump();
       return;
     }
     // Map the 16-bit block number (it rolls over to 0 after 65535) to the
@@ -152,7 +132,7 @@ export function startTransfer(p: TransferParams): Transfer {
     // RFC 7440: an ACK below the last block sent means the rest of the window
     // was lost; resume right after it.
     sent = block;
-    void pump();
+    pump();
   };
 
   const progress = (): void => {
@@ -176,18 +156,18 @@ export function startTransfer(p: TransferParams): Transfer {
     if (phase === 'oack') sendRaw(oackPacket(neg.oack ?? []));
     else {
       sent = acked;
-      void pump();
+      pump();
     }
     timer = setTimeout(onTimer, delay());
   };
 
   socket.on('message', (msg: Buffer) => {
-    const pkt = parsePacket(msg);
-    if (!pkt) return;
-    if (pkt.op === Op.ACK) onAck(pkt.block);
+    if (msg.length < 4) return;
+    const op = msg.readUInt16BE(0);
+    if (op === Op.ACK) onAck(msg.readUInt16BE(2));
     // Any ERROR from the client ends the transfer quietly: the Pi's
     // "Early terminate" existence probe is the common case.
-    else if (pkt.op === Op.ERROR) finish('early-terminate');
+    else if (op === Op.ERROR) finish('early-terminate');
   });
   socket.on('error', (err) => {
     logger.warn('tftp: transfer socket error', { err });
@@ -195,7 +175,7 @@ export function startTransfer(p: TransferParams): Transfer {
   });
 
   if (phase === 'oack') sendRaw(oackPacket(neg.oack ?? []));
-  else void pump();
+  else pump();
   timer = setTimeout(onTimer, delay());
   return { abort: (reason) => finish('error', errorPacket(ErrCode.notDefined, reason)) };
 }

@@ -57,7 +57,7 @@ export interface TftpGetResult {
 /** Fetches one file; rejects only on a local timeout. */
 export function tftpGet(o: TftpGetOptions): Promise<TftpGetResult> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket('udp4');
+    const socket = dgram.createSocket({ type: 'udp4', lookup: literalLookup });
     const keep = o.keepData ?? true;
     const chunks: Buffer[] = [];
     const stats: TftpClientStats = { dataPackets: 0, duplicateData: 0, oackPackets: 0, acksSent: 0 };
@@ -166,6 +166,12 @@ export function tftpGet(o: TftpGetOptions): Promise<TftpGetResult> {
       for (let i = 0; i <= (o.duplicateRrq ?? 0); i++) send(last);
     });
   });
+}
+
+// Addresses here are IP literals: skip dns.lookup, which defers every send to
+// the next tick.
+function literalLookup(address: string, _family: unknown, cb: (err: Error | null, address: string, family: number) => void): void {
+  cb(null, address, 4);
 }
 
 // Sequence arithmetic modulo 65536: is `wire` at or before `received`?

@@ -108,6 +108,29 @@ describe('tftp server with a Pi-like client', () => {
   });
 });
 
+describe('tftp server reading from disk in chunks', () => {
+  // Files above maxFileBytes are read per 64 KiB chunk (64 blocks of 1024):
+  // windows of 5 straddle chunk boundaries, and a lost ACK rewinds across one.
+  let fx: Fixture;
+  let srv: Running;
+  before(async () => {
+    fx = await makeFixture({ 'initramfs8': 1_000_000 });
+    srv = await startServer(fx.dir, {}, { maxBytes: 100_000, maxFileBytes: 10_000 });
+  });
+  after(async () => {
+    await srv.stop();
+    await fx.cleanup();
+  });
+
+  it('serves a disk-backed file with windows straddling read chunks and a lost ACK', async () => {
+    const res = await tftpGet({ host: '127.0.0.1', port: srv.port, path: 'initramfs8', options: { ...pi4, windowsize: '5' }, dropAck: 65 });
+    assert.equal(res.retransmitsSeen, 5);
+    assert.equal(sha256(res.data), sha256(fx.files.get('initramfs8')!));
+    await until(() => srv.records.length === 1, 'record');
+    assert.equal(srv.records[0]?.outcome, 'complete');
+  });
+});
+
 describe('tftp server block-number rollover', () => {
   // 70,000 blocks of 8 bytes: past 65535 the block number wraps to 0.
   const size = 70_000 * 8 + 3;

@@ -51,8 +51,8 @@ export interface Running {
 }
 
 /** Starts a server on 127.0.0.1:0 serving `dir` through the file cache. */
-export async function startServer(dir: string, extra: Partial<TftpServerOptions> = {}): Promise<Running> {
-  const cache = createFileCache({ maxBytes: 256 * 1024 * 1024, maxFileBytes: 64 * 1024 * 1024 });
+export async function startServer(dir: string, extra: Partial<TftpServerOptions> = {}, cacheOpts = { maxBytes: 256 * 1024 * 1024, maxFileBytes: 64 * 1024 * 1024 }): Promise<Running> {
+  const cache = createFileCache(cacheOpts);
   const records: TransferRecord[] = [];
   const requests: TftpRequest[] = [];
   const server = createTftpServer({

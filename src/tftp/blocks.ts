@@ -1,0 +1,73 @@
+// DATA packets of one transfer, built a chunk at a time: one read and one
+// allocation per chunk, then each send is a subarray holding header and
+// payload together (no per-block allocation or copy on the hot path).
+import { Op } from './packet.js';
+import type { TftpFile, TftpReader } from './types.js';
+
+/** Read-ahead per chunk: one window, at least 64 KiB and at most 4 MiB, in whole blocks. */
+const minChunkBytes = 64 * 1024;
+const maxChunkBytes = 4 * 1024 * 1024;
+
+/** Ready-made DATA packets for absolute block numbers (1-based). */
+export interface BlockSource {
+  /** The packet for `block` if its chunk is loaded, else null (call load). */
+  packet(block: number): Buffer | null;
+  /** Loads the chunk starting at `block`. */
+  load(block: number): Promise<void>;
+  close(): void | Promise<void>;
+}
+
+/** Creates the packet source for a file; the reader is opened on first load. */
+export function createBlockSource(file: TftpFile, blksize: number, windowsize: number): BlockSource {
+  const size = file.size;
+  const lastBlock = Math.floor(size / blksize) + 1;
+  const chunkBytes = Math.min(Math.max(minChunkBytes, windowsize * blksize), maxChunkBytes);
+  const chunkBlocks = Math.max(1, Math.floor(chunkBytes / blksize));
+  const stride = blksize + 4;
+  let reader: TftpReader | null = null;
+  let closed = false;
+  let first = 0; // first block of the loaded chunk, 0 = none
+  let count = 0;
+  let packets = Buffer.alloc(0);
+
+  return {
+    packet(block) {
+      // A size that is an exact multiple of blksize ends with an empty block (RFC 1350 §6).
+      if (block === lastBlock && size % blksize === 0) return header(Buffer.allocUnsafe(4), 0, block);
+      const i = block - first;
+      if (first === 0 || i < 0 || i >= count) return null;
+      const start = i * stride;
+      return packets.subarray(start, Math.min(start + stride, packets.length));
+    },
+    async load(block) {
+      reader ??= await file.open();
+      if (closed) return void (await reader.close());
+      const offset = (block - 1) * blksize;
+      const want = Math.min(chunkBlocks * blksize, size - offset);
+      const data = await reader.read(offset, want);
+      if (data.length !== want) throw new Error(`short read: ${data.length} of ${want} bytes at ${offset}`);
+      const n = Math.ceil(want / blksize);
+      const buf = Buffer.allocUnsafe(want + 4 * n);
+      for (let i = 0; i < n; i++) {
+        header(buf, i * stride, block + i);
+        data.copy(buf, i * stride + 4, i * blksize, Math.min((i + 1) * blksize, want));
+      }
+      packets = buf;
+      first = block;
+      count = n;
+    },
+    close() {
+      closed = true;
+      const r = reader;
+      reader = null;
+      return r?.close();
+    },
+  };
+}
+
+// Block numbers are 16-bit on the wire and roll over to 0 after 65535.
+function header(buf: Buffer, at: number, block: number): Buffer {
+  buf.writeUInt16BE(Op.DATA, at);
+  buf.writeUInt16BE(block & 0xffff, at + 2);
+  return buf;
+}
