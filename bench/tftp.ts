@@ -8,6 +8,7 @@
 // Each client has its own loopback address (127.0.x.y), like a rack of Pis with
 // their own IPs, and one UDP socket per transfer.
 import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -134,6 +135,14 @@ async function serve(root: string): Promise<void> {
 }
 
 async function startDnsmasq(root: string, work: string): Promise<Target | string> {
+  // dnsmasq's TFTP is fixed to port 69: another server there would be benchmarked instead.
+  const probe = dgram.createSocket('udp4');
+  const free = await new Promise<boolean>((resolve) => {
+    probe.once('error', () => resolve(false));
+    probe.bind(69, '127.0.0.1', () => resolve(true));
+  });
+  probe.close();
+  if (!free) return 'UDP port 69 on 127.0.0.1 is in use (or not root)';
   const args = ['--no-daemon', '--port=0', '--enable-tftp', `--tftp-root=${root}`, '--listen-address=127.0.0.1', '--bind-interfaces',
     '--tftp-max=4096', '--quiet-tftp', '--conf-file=/dev/null', `--pid-file=${path.join(work, 'dnsmasq.pid')}`];
   let child: ChildProcess;
@@ -208,15 +217,21 @@ async function main(): Promise<void> {
     const [host = '127.0.0.1', port = '69'] = external?.split(':') ?? [];
     const ours = external ? { name: 'target', host, port: Number(port), cpuSeconds: () => null, stop: async () => undefined } : await startBootherd(root);
     const figures = new Map<number, number>();
-    for (const n of counts) figures.set(n, report(ours.name, await storm(ours, files, n)));
-    await ours.stop();
+    try {
+      for (const n of counts) figures.set(n, report(ours.name, await storm(ours, files, n)));
+    } finally {
+      await ours.stop();
+    }
     const dnsmasq = await startDnsmasq(root, work);
     if (typeof dnsmasq === 'string') return console.log(`dnsmasq skipped: ${dnsmasq}`);
-    for (const n of counts) {
-      const theirs = report('dnsmasq', await storm(dnsmasq, files, n));
-      console.log(`ratio ${ours.name}/dnsmasq at N=${n}: ${((figures.get(n) ?? 0) / theirs).toFixed(2)}`);
+    try {
+      for (const n of counts) {
+        const theirs = report('dnsmasq', await storm(dnsmasq, files, n));
+        console.log(`ratio ${ours.name}/dnsmasq at N=${n}: ${((figures.get(n) ?? 0) / theirs).toFixed(2)}`);
+      }
+    } finally {
+      await dnsmasq.stop();
     }
-    await dnsmasq.stop();
   } finally {
     await rm(work, { recursive: true, force: true });
   }
