@@ -2,7 +2,7 @@
 // boot set at once, first from bootherd's TFTP server, then from dnsmasq's,
 // serving the same files.
 //
-//   node dist/bench/tftp.js [--clients 50,200]
+//   node dist/bench/tftp.js [--clients 50,200] [--rounds 1]
 //   node dist/bench/tftp.js --target HOST:PORT --root DIR   (an already-running server that serves DIR)
 //
 // Each client has its own loopback address (127.0.x.y), like a rack of Pis with
@@ -38,6 +38,8 @@ interface StormResult {
   seconds: number;
   kernelSeconds: number;
   failed: number;
+  /** Packets the server sent twice (retransmissions seen by clients). */
+  resent: number;
   serverCpu: number | null;
   clientCpu: number;
 }
@@ -70,8 +72,8 @@ async function writeBootSet(dir: string): Promise<Map<string, Buffer>> {
 }
 
 /** One Pi: an early-terminate probe of start4.elf, then the boot sequence; every byte checked. */
-async function bootOnePi(target: Target, files: Map<string, Buffer>, localAddress: string, t0: number): Promise<{ bytes: number; failed: number; kernelAt: number }> {
-  const out = { bytes: 0, failed: 0, kernelAt: 0 };
+async function bootOnePi(target: Target, files: Map<string, Buffer>, localAddress: string, t0: number): Promise<{ bytes: number; failed: number; kernelAt: number; resent: number }> {
+  const out = { bytes: 0, failed: 0, kernelAt: 0, resent: 0 };
   const common = { host: target.host, port: target.port, localAddress, options: pi4Options, keepData: false, resendMs: 1000, timeoutMs: 30_000 };
   try {
     const probe = await tftpGet({ ...common, path: 'start4.elf', earlyTerminate: 'oack' });
@@ -85,6 +87,7 @@ async function bootOnePi(target: Target, files: Map<string, Buffer>, localAddres
     try {
       const res = await tftpGet({ ...common, path: name, onData: (p, off) => (corrupt ||= !want || p.compare(want, off, off + p.length) !== 0) });
       out.bytes += res.bytes;
+      out.resent += res.retransmitsSeen;
       const ok = want ? !res.error && !corrupt && res.bytes === want.length : res.error?.code === 1;
       if (!ok) out.failed++;
     } catch {
@@ -108,6 +111,7 @@ async function storm(target: Target, files: Map<string, Buffer>, clients: number
     seconds,
     kernelSeconds: Math.max(...results.map((r) => r.kernelAt)) / 1000,
     failed: results.reduce((s, r) => s + r.failed, 0),
+    resent: results.reduce((s, r) => s + r.resent, 0),
     serverCpu: server0 === null ? null : (target.cpuSeconds() ?? 0) - server0,
     clientCpu: ((c) => (c.user + c.system) / 1e6)(process.cpuUsage(cpu0)),
   };
@@ -195,8 +199,21 @@ function kill(child: ChildProcess): Promise<void> {
 
 function report(name: string, r: StormResult): number {
   const mibs = r.bytes / MiB / r.seconds;
-  console.log(`${name.padEnd(9)} N=${String(r.clients).padStart(3)}  ${mibs.toFixed(1).padStart(7)} MiB/s  last kernel ${r.kernelSeconds.toFixed(1).padStart(6)} s  all done ${r.seconds.toFixed(1).padStart(6)} s  ${(r.bytes / MiB).toFixed(0)} MiB  failed ${r.failed}  CPU s: server ${r.serverCpu?.toFixed(1) ?? '?'} clients ${r.clientCpu.toFixed(1)}`);
+  console.log(`${name.padEnd(9)} N=${String(r.clients).padStart(3)}  ${mibs.toFixed(1).padStart(7)} MiB/s  last kernel ${r.kernelSeconds.toFixed(1).padStart(6)} s  all done ${r.seconds.toFixed(1).padStart(6)} s  ${(r.bytes / MiB).toFixed(0)} MiB  failed ${r.failed}  resent ${r.resent}  CPU s: server ${r.serverCpu?.toFixed(1) ?? '?'} clients ${r.clientCpu.toFixed(1)}`);
   return mibs;
+}
+
+// Storms alternate between the two servers (ours first in odd rounds) so that
+// other load on the machine drifts over both alike; medians are compared.
+async function compare(n: number, rounds: number, files: Map<string, Buffer>, ours: Target, theirs: Target | null): Promise<void> {
+  const speeds = new Map<string, number[]>([[ours.name, []], [theirs?.name ?? '', []]]);
+  for (let r = 0; r < rounds; r++) {
+    const order = theirs ? (r % 2 === 0 ? [ours, theirs] : [theirs, ours]) : [ours];
+    for (const t of order) speeds.get(t.name)?.push(report(t.name, await storm(t, files, n)));
+  }
+  if (!theirs) return;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  console.log(`ratio ${ours.name}/${theirs.name} at N=${n}: ${(median(speeds.get(ours.name) ?? []) / median(speeds.get(theirs.name) ?? [])).toFixed(2)} (median MiB/s of ${rounds} round(s))`);
 }
 
 function flag(name: string): string | undefined {
@@ -208,6 +225,7 @@ async function main(): Promise<void> {
   const serveRoot = flag('--serve');
   if (serveRoot) return serve(serveRoot);
   const counts = (flag('--clients') ?? '50,200').split(',').map(Number).filter((n) => n > 0);
+  const rounds = Math.max(1, Number(flag('--rounds') ?? 1));
   const work = await mkdtemp(path.join(tmpdir(), 'bootherd-bench-tftp-'));
   await chmod(work, 0o755);
   const external = flag('--target');
@@ -216,21 +234,13 @@ async function main(): Promise<void> {
     const files = await writeBootSet(root);
     const [host = '127.0.0.1', port = '69'] = external?.split(':') ?? [];
     const ours = external ? { name: 'target', host, port: Number(port), cpuSeconds: () => null, stop: async () => undefined } : await startBootherd(root);
-    const figures = new Map<number, number>();
+    const theirs = await startDnsmasq(root, work);
+    if (typeof theirs === 'string') console.log(`dnsmasq skipped: ${theirs}`);
     try {
-      for (const n of counts) figures.set(n, report(ours.name, await storm(ours, files, n)));
+      for (const n of counts) await compare(n, rounds, files, ours, typeof theirs === 'string' ? null : theirs);
     } finally {
       await ours.stop();
-    }
-    const dnsmasq = await startDnsmasq(root, work);
-    if (typeof dnsmasq === 'string') return console.log(`dnsmasq skipped: ${dnsmasq}`);
-    try {
-      for (const n of counts) {
-        const theirs = report('dnsmasq', await storm(dnsmasq, files, n));
-        console.log(`ratio ${ours.name}/dnsmasq at N=${n}: ${((figures.get(n) ?? 0) / theirs).toFixed(2)}`);
-      }
-    } finally {
-      await dnsmasq.stop();
+      if (typeof theirs !== 'string') await theirs.stop();
     }
   } finally {
     await rm(work, { recursive: true, force: true });

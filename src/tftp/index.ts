@@ -1,4 +1,15 @@
-// Public surface of bootherd's RRQ-only TFTP server (RFC 1350, 2347, 2348, 2349, 7440).
+// Public surface of bootherd's RRQ-only TFTP server (RFC 1350, 2347, 2348,
+// 2349, 7440). Decisions where the RFCs leave a choice:
+// - netascii is served as octet (no CR LF conversion); other modes ("mail") get ERROR 4.
+// - An option with an invalid value (blksize below 8 such as 0, tsize -1,
+//   timeout outside 1..255, non-decimal values) is left out of the OACK rather
+//   than refused with ERROR 8; blksize above the cap is clamped to it. When no
+//   option survives, the transfer starts with DATA 1 as in RFC 1350.
+// - Any ERROR from the client ends a transfer as 'early-terminate' (the Pi's
+//   existence probe), not as a failure, whenever it arrives.
+// - Refusals (paths, modes, WRQ, busy, not found) are answered from the listen
+//   socket; transfers from a fresh socket per RRQ connected to the client.
+// - Malformed RRQs and WRQs are counted but produce no TransferRecord.
 export type { TftpFile, TftpHandler, TftpReader, TftpRequest, TftpServer, TftpServerOptions, TftpStats, TransferOutcome, TransferRecord } from './types.js';
 export { createTftpServer } from './server.js';
 export { validateTftpPath } from './path.js';

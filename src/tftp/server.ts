@@ -52,7 +52,7 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
       tracker.count('denied');
       return reply(ErrCode.accessViolation, 'write not supported');
     }
-    void admit(l, pkt, rinfo, reply);
+    admit(l, pkt, rinfo, reply).catch((err: unknown) => logger.error('tftp: request failed', { err, client: rinfo.address }));
   };
 
   const admit = async (l: Listener, pkt: RequestPacket, rinfo: RemoteInfo, reply: (code: number, text: string) => void): Promise<void> => {
@@ -77,6 +77,8 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
     let file: TftpFile | null;
     try {
       file = await opts.handler({ path, client, localAddress: l.host, options: pkt.options });
+      // The size goes into tsize and decides the last block: it must be exact.
+      if (file && !(Number.isSafeInteger(file.size) && file.size >= 0)) throw new Error(`handler returned an invalid size: ${String(file.size)}`);
     } catch (err) {
       logger.error('tftp: handler failed', { err, path, client: client.address });
       slot.end('error', 0);
@@ -99,9 +101,15 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
       end('error', 0, size);
       return sendTo(l.socket, errorPacket(ErrCode.notDefined, 'server error'), rinfo);
     }
-    const negotiated = negotiate(pkt.options, size, limits);
-    const t = startTransfer({ socket, file, negotiated, maxRetries, logger, onEnd: (outcome, bytes) => end(outcome, bytes, size) });
-    tracker.attach(`${l.host}|${rinfo.address}|${rinfo.port}`, t);
+    try {
+      const negotiated = negotiate(pkt.options, size, limits);
+      const t = startTransfer({ socket, file, negotiated, maxRetries, logger, onEnd: (outcome, bytes) => end(outcome, bytes, size) });
+      tracker.attach(`${l.host}|${rinfo.address}|${rinfo.port}`, t);
+    } catch (err) {
+      socket.close();
+      end('error', 0, size);
+      throw err;
+    }
   };
 
   return {

@@ -156,6 +156,7 @@ describe('tftp server caps and failures', () => {
       onTransfer: (r) => records.push(`${r.path}:${r.outcome}`),
       handler: async (req) => {
         if (req.path === 'throws') throw new Error('secret database detail');
+        if (req.path === 'badsize') return { size: Number.NaN, open: () => Promise.reject(new Error('never opened')) };
         return { size: 5000, open: async () => ({ read: async () => Promise.reject(new Error('disk on fire')), close: () => undefined }) };
       },
     });
@@ -163,8 +164,9 @@ describe('tftp server caps and failures', () => {
     const get = (path: string) => tftpGet({ host: '127.0.0.1', port: addr!.port, path, options: { tsize: '0' } });
     assert.deepEqual((await get('throws')).error, { code: 0, message: 'server error' });
     assert.deepEqual((await get('unreadable')).error, { code: 0, message: 'server error' });
-    await until(() => records.length === 2, 'records');
-    assert.deepEqual(records, ['throws:error', 'unreadable:error']);
+    assert.deepEqual((await get('badsize')).error, { code: 0, message: 'server error' });
+    await until(() => records.length === 3, 'records');
+    assert.deepEqual(records, ['throws:error', 'unreadable:error', 'badsize:error']);
     await server.stop();
   });
 });
