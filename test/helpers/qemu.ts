@@ -2,6 +2,7 @@
 // (files on disk or fetched from an HTTP boot-files endpoint) or iPXE netboot,
 // user networking (the host's 127.0.0.1 is 10.0.2.2), serial log to a file.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 
 /** Guest architectures, by Debian name. */
@@ -27,6 +28,8 @@ export interface VmOptions {
   mac?: string;
   disks?: VmDisk[];
   smbios?: { serial?: string; uuid?: string };
+  /** false: a guest reboot resets the VM (firmware runs again) instead of ending QEMU. Default true. */
+  noReboot?: boolean;
   extraArgs?: string[];
 }
 
@@ -63,9 +66,19 @@ export function requireQemu(arch: GuestArch): string {
   return bin;
 }
 
+/** Where Debian's ipxe-qemu puts the iPXE ROM that QEMU loads for virtio-net-pci. */
+export const ipxeVirtioRom = '/usr/lib/ipxe/qemu/efi-virtio.rom';
+
+/** Throws (naming the Debian package) unless QEMU's iPXE ROM for virtio-net-pci is installed. */
+export function requireIpxeRom(): string {
+  if (!existsSync(ipxeVirtioRom)) throw new Error(`${ipxeVirtioRom} not found: install the Debian package ipxe-qemu`);
+  return ipxeVirtioRom;
+}
+
 /** The QEMU command line for `opts` (pure, so it can be checked and logged). */
 export function qemuArgs(opts: VmOptions): string[] {
-  const args = ['-accel', 'tcg', '-m', String(opts.memoryMiB ?? 512), '-display', 'none', '-monitor', 'none', '-serial', `file:${opts.serialLog}`, '-no-reboot'];
+  const args = ['-accel', 'tcg', '-m', String(opts.memoryMiB ?? 512), '-display', 'none', '-monitor', 'none', '-serial', `file:${opts.serialLog}`];
+  if (opts.noReboot !== false) args.push('-no-reboot');
   if (opts.arch === 'arm64') args.push('-M', 'virt', '-cpu', 'cortex-a72');
   const net = opts.boot.kind === 'ipxe' ? `user,id=n0,tftp=${opts.boot.tftpDir},bootfile=${opts.boot.bootfile}` : 'user,id=n0';
   args.push('-netdev', net, '-device', `virtio-net-pci,netdev=n0${opts.mac ? `,mac=${opts.mac}` : ''}`);
