@@ -39,7 +39,7 @@ export const diskSchema = z.looseObject({
 
 /** The whole report. */
 export const inventorySchema = z.looseObject({
-  serial: text(32).nullish(),
+  serial: z.string().max(128).regex(/^[\x20-\x7e]*$/, { message: 'printable ASCII only' }).nullish(),
   revision: text(16).nullish(),
   model: text(128).nullish(),
   arch: text(32).nullish(),
@@ -66,16 +66,23 @@ export function claimOf(inv: Inventory): { claim: ClaimedIdentity; issues: Issue
     if (mac) macs.includes(mac) || macs.push(mac);
     else issues.push({ path: `nics.${i}.mac`, message: `not a MAC address: ${JSON.stringify(nic.mac)}` });
   });
-  const serial = inv.serial ? normalizeSerial(inv.serial) : null;
-  if (inv.serial && !serial) issues.push({ path: 'serial', message: 'must be 8 or 16 hex digits' });
+  // Only a Pi (ARM) serial is an identity: an x86 board's DMI serial is a plain hardware fact.
+  const piSerial = inv.serial && isArmOrUnknown(inv.arch) ? normalizeSerial(inv.serial) : null;
+  if (inv.serial && isArmOrUnknown(inv.arch) && /^(?:0x)?[0-9a-fA-F]+$/.test(inv.serial.trim()) && !piSerial) issues.push({ path: 'serial', message: 'a Pi serial must be 8 or 16 hex digits' });
+  const serial = piSerial;
   const uuid = inv.uuid ? normalizeUuid(inv.uuid) : null;
   return { claim: { serial, macs, uuid }, issues };
+}
+
+function isArmOrUnknown(arch: string | null | undefined): boolean {
+  return !arch || /^(aarch64|arm)/.test(arch);
 }
 
 /** Hardware facts from an inventory, falling back to what was known and to the revision code. */
 export function hardwareFrom(inv: Inventory, prev: Hardware): Hardware {
   const rev = inv.revision ? decodeRevision(inv.revision) : null;
-  const serialFull = inv.serial && /^[0-9a-fA-F]{16}$/.test(inv.serial) ? inv.serial.toLowerCase() : prev.serialFull;
+  const serialFull = inv.serial && isArmOrUnknown(inv.arch) && /^[0-9a-fA-F]{16}$/.test(inv.serial) ? inv.serial.toLowerCase() : prev.serialFull;
+  const systemSerial = inv.serial && !isArmOrUnknown(inv.arch) ? inv.serial : (prev.systemSerial ?? null);
   const known = new Set(['serial', 'revision', 'model', 'arch', 'uuid', 'cpus', 'memoryBytes', 'kernel', 'bootMode', 'nics', 'disks']);
   const extra = Object.fromEntries(Object.entries(inv).filter(([k]) => !known.has(k)));
   return {
@@ -87,6 +94,7 @@ export function hardwareFrom(inv: Inventory, prev: Hardware): Hardware {
     cpus: inv.cpus ?? prev.cpus,
     memoryBytes: inv.memoryBytes ?? rev?.memoryBytes ?? prev.memoryBytes,
     serialFull,
+    systemSerial,
     kernel: inv.kernel ?? prev.kernel,
     bootMode: inv.bootMode ?? prev.bootMode,
     nics: inv.nics.flatMap((n) => {

@@ -17,6 +17,8 @@ export interface Hardware {
   cpus: number | null;
   memoryBytes: number | null;
   serialFull: string | null;
+  /** The system (DMI) serial number of a non-Pi machine. */
+  systemSerial?: string | null;
   kernel: string | null;
   bootMode: string | null;
   nics: Array<{ name: string | null; mac: string; booted: boolean }>;

@@ -14,8 +14,9 @@ export const ipxeQuerySchema = z.strictObject({
   mac: z.string().transform((s, ctx) => normalizeMac(s) ?? (ctx.addIssue({ code: 'custom', message: 'not a MAC address' }), z.NEVER)),
   uuid: z.string().optional().transform((s, ctx) => {
     if (!s) return null;
-    if (!uuidRe.test(s)) return (ctx.addIssue({ code: 'custom', message: 'not a UUID' }), z.NEVER);
-    return normalizeUuid(s);
+    // Whitespace or control characters are an attack; other junk is firmware that cannot report a UUID.
+    if (/[\s\x00-\x1f\x7f]/.test(s)) return (ctx.addIssue({ code: 'custom', message: 'not a UUID' }), z.NEVER);
+    return uuidRe.test(s) ? normalizeUuid(s) : null;
   }),
   serial: z.string().regex(/^[\x20-\x7e]{0,64}$/, { message: 'must be at most 64 printable characters' }).optional(),
   buildarch: z.enum(['', 'i386', 'x86_64', 'arm32', 'arm64', 'riscv32', 'riscv64']).optional().transform((s) => s || null),

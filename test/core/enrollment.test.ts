@@ -120,3 +120,14 @@ test('install failure is recorded and the node holds in failed', async () => {
   assert.deepEqual([node.state, node.failure, node.health], ['failed', 'install failed: sha256 mismatch', 'failed']);
   assert.equal((await s.api('GET', '/api/v1/agent/next', undefined, { auth: d.token })).body.action, 'hold');
 });
+
+test('an x86 board reports its DMI serial: kept as a hardware fact, not a Pi serial claim', async () => {
+  const inv = { arch: 'x86_64', serial: 'VMware-56 4d 1a 2b 3c', uuid: '4C4C4544-0042-3510-8052-B4C04F4D4E32', nics: [{ name: 'ens3', mac: '52:54:00:aa:bb:01', booted: true }] };
+  const r = await s.api('POST', '/api/v1/discovery', inv, { auth: null });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const node = (await s.api('GET', `/api/v1/nodes/${r.body.nodeId}`)).body;
+  assert.deepEqual([node.identity.serial, node.identity.uuid, node.hardware.systemSerial], [null, '4c4c4544-0042-3510-8052-b4c04f4d4e32', 'VMware-56 4d 1a 2b 3c']);
+  const arm = await s.api('POST', '/api/v1/discovery', { arch: 'aarch64', serial: 'abc12', nics: [{ mac: '52:54:00:aa:bb:02' }] }, { auth: null });
+  assert.equal(arm.status, 400);
+  assert.equal(arm.body.issues[0].path, 'serial');
+});

@@ -107,6 +107,12 @@ test('an unknown MAC enrolls a new node, with the arch iPXE reported and an ipxe
   assert.deepEqual(kinds, [['seen', 'ipxe'], ['ipxe', 'discovery']]);
 });
 
+test('a UUID the firmware cannot report properly is ignored, not a reason to refuse the boot', async () => {
+  const res = await fetch(`${s.url}/ipxe?mac=52-54-00-00-00-0a&uuid=%FF%FF%FFEDU&buildarch=x86_64&platform=pcbios`);
+  assert.equal(res.status, 200);
+  assert.equal((await s.api('GET', '/api/v1/nodes/52:54:00:00:00:0a')).body.identity.uuid, null);
+});
+
 test('a hostile query string is refused and renders nothing', async () => {
   const before = (await s.api('GET', '/api/v1/nodes')).body.nodes.length;
   const hostile = [
