@@ -41,7 +41,7 @@ discover() {
 			fi
 			backoff_wait "discovery answer without nodeId/token"
 		else
-			backoff_wait "discovery failed (${HTTP_ERROR:-no answer})"
+			backoff_wait "discovery failed ($(http_error))"
 		fi
 	done
 }
@@ -70,8 +70,8 @@ poll_loop() {
 			continue
 		fi
 		fails=$((fails + 1))
-		backoff_wait "no usable next action (${HTTP_ERROR:-unexpected answer})"
-		HTTP_ERROR=
+		backoff_wait "no usable next action ($(http_error))"
+		: >"$WORK/http.err"
 		[ $fails -ge 5 ] && { discover; fails=0; }
 	done
 }

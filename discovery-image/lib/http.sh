@@ -28,8 +28,16 @@ http_req() {
 	rc=$?
 	[ $rc -eq 0 ] && cat "$out"
 	rm -f "$out" "$WORK/post.$$"
-	[ $rc -eq 0 ] || HTTP_ERROR=$(tail -n 1 "$WORK/http.err" 2>/dev/null)
+	[ $rc -eq 0 ] && : >"$WORK/http.err"
 	return $rc
+}
+
+# http_error: the last failed request's error line. http_req usually runs in a
+# $(...) subshell, so the error travels through a file, not a variable.
+http_error() {
+	local e
+	e=$(tail -n 1 "$WORK/http.err" 2>/dev/null)
+	printf '%s' "${e:-no answer}"
 }
 
 # backoff_wait REASON: sleeps the current backoff (with jitter), then doubles it.
@@ -62,8 +70,8 @@ report() {
 		tick
 		http_req POST /api/v1/agent/report "$1" "$AGENT_TOKEN" >/dev/null && { backoff_reset; return 0; }
 		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] && backoff_wait "report failed (${HTTP_ERROR:-no answer})"
+		[ "$tries" -gt 0 ] && backoff_wait "report failed ($(http_error))"
 	done
-	log "report not delivered (${HTTP_ERROR:-no answer})"
+	log "report not delivered ($(http_error))"
 	return 1
 }
