@@ -5,12 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/process.js';
+import { testCacheDir } from '../image/qemu-setup.js';
 
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
 test('firmware import fills the firmware dir from Debian packages (raspi-firmware and the arm64 kernel)', { timeout: 600_000 }, async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bootherd-fw-'));
-  const cache = '/var/cache/bootherd-test-image';
+  const cache = await testCacheDir();
   try {
     const fw = path.join(dir, 'firmware');
     const r = await runCli(['firmware', 'import', '--firmware-dir', fw, '--data-dir', path.join(dir, 'data'), '--cache', cache]);

@@ -8,25 +8,14 @@ import path from 'node:path';
 import { runImageCommand } from '../../src/image/cli.js';
 import { silentLogger } from '../../src/log.js';
 import { startServe, type ServeProcess } from '../helpers/process.js';
+import { testCacheDir } from '../image/qemu-setup.js';
 import type { GuestArch } from '../helpers/qemu.js';
-
-/** The shared Debian download cache (warm on the lab machines). */
-export async function imageCacheDir(): Promise<string> {
-  const preferred = '/var/cache/bootherd-test-image';
-  try {
-    await mkdir(preferred, { recursive: true });
-    await access(preferred, constants.W_OK);
-    return preferred;
-  } catch {
-    return path.join(os.tmpdir(), 'bootherd-test-image');
-  }
-}
 
 /** Builds the discovery image for `arch` into `<dataDir>/assets/discovery/<arch>/` through `bootherd image build`'s entry point. */
 export async function buildIntoDataDir(arch: GuestArch, dataDir: string, progress: (line: string) => void): Promise<string> {
   const outDir = path.join(dataDir, 'assets', 'discovery', arch);
   let out = '';
-  const code = await runImageCommand(['build', '--arch', arch, '--out', outDir, '--cache', await imageCacheDir()], {
+  const code = await runImageCommand(['build', '--arch', arch, '--out', outDir, '--cache', await testCacheDir()], {
     logger: silentLogger,
     stdout: (s) => {
       out += s;

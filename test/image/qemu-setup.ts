@@ -7,7 +7,8 @@ import { buildDiscoveryImage, type BuildResult } from '../../src/image/build.js'
 import { silentLogger } from '../../src/log.js';
 import type { GuestArch } from '../helpers/qemu.js';
 
-async function testCacheDir(): Promise<string> {
+/** The shared Debian download cache for tests (warm on the lab machines), or a temp dir when it is not writable. */
+export async function testCacheDir(): Promise<string> {
   const preferred = '/var/cache/bootherd-test-image';
   try {
     await mkdir(preferred, { recursive: true });
