@@ -2,8 +2,7 @@
 // data dir, a real `bootherd serve` child process with an admin API client,
 // and polling helpers. Everything meets through bootherd's own endpoints.
 import { createHash } from 'node:crypto';
-import { access, constants, mkdir, readFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runImageCommand } from '../../src/image/cli.js';
 import { silentLogger } from '../../src/log.js';
