@@ -148,7 +148,7 @@ export function tftpGet(o: TftpGetOptions): Promise<TftpGetResult> {
       const op = msg.readUInt16BE(0);
       if (op === 3) return onData(msg.readUInt16BE(2), msg.subarray(4));
       if (op === 5) {
-        res.error = { code: msg.readUInt16BE(2), message: msg.toString('utf8', 4, Math.max(4, msg.indexOf(0, 4))) };
+        res.error = decodeError(msg);
         return finish();
       }
       if (op !== 6) return;
