@@ -1,9 +1,10 @@
 // TFTP boot storm (DESIGN.md §7): N simulated Pi 4 clients fetch a discovery
-// boot set at once, first from bootherd's TFTP server, then from dnsmasq's,
-// serving the same files.
+// boot set at once, first from a real `bootherd serve` (each Pi under its own
+// serial prefix, so it is enrolled and gets rendered config.txt/cmdline.txt,
+// the rest from the firmware dir), then from dnsmasq's TFTP serving the same
+// files from a directory.
 //
 //   node dist/bench/tftp.js [--clients 50,200] [--rounds 1]
-//   node dist/bench/tftp.js --target HOST:PORT --root DIR   (an already-running server that serves DIR)
 //
 // Each client has its own loopback address (127.0.x.y), like a rack of Pis with
 // their own IPs, and one UDP socket per transfer.
@@ -15,10 +16,7 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { createLogger } from '../src/log.js';
-import { createFileCache, createTftpServer } from '../src/tftp/index.js';
+import { startServe } from '../test/helpers/process.js';
 import { tftpGet } from '../test/helpers/tftp-client.js';
 
 /** Where the clients send their RRQs. */
@@ -26,6 +24,10 @@ interface Target {
   name: string;
   host: string;
   port: number;
+  /** The path client `i` asks for `file` (bootherd: under the Pi's serial prefix). */
+  pathFor(file: string, i: number): string;
+  /** Files the server renders per node: checked for a non-empty answer, not against the directory's bytes. */
+  rendered: ReadonlySet<string>;
   /** CPU seconds (user + system) the server process has used, when known. */
   cpuSeconds(): number | null;
   stop(): Promise<void>;
@@ -72,23 +74,25 @@ async function writeBootSet(dir: string): Promise<Map<string, Buffer>> {
 }
 
 /** One Pi: an early-terminate probe of start4.elf, then the boot sequence; every byte checked. */
-async function bootOnePi(target: Target, files: Map<string, Buffer>, localAddress: string, t0: number): Promise<{ bytes: number; failed: number; kernelAt: number; resent: number }> {
+async function bootOnePi(target: Target, files: Map<string, Buffer>, i: number, t0: number): Promise<{ bytes: number; failed: number; kernelAt: number; resent: number }> {
   const out = { bytes: 0, failed: 0, kernelAt: 0, resent: 0 };
+  const localAddress = `127.0.${1 + Math.floor(i / 200)}.${10 + (i % 200)}`;
   const common = { host: target.host, port: target.port, localAddress, options: pi4Options, keepData: false, resendMs: 1000, timeoutMs: 30_000 };
   try {
-    const probe = await tftpGet({ ...common, path: 'start4.elf', earlyTerminate: 'oack' });
+    const probe = await tftpGet({ ...common, path: target.pathFor('start4.elf', i), earlyTerminate: 'oack' });
     if (probe.oack?.tsize !== String(files.get('start4.elf')?.length)) out.failed++;
   } catch {
     out.failed++;
   }
   for (const name of sequence) {
-    const want = files.get(name);
+    const rendered = target.rendered.has(name);
+    const want = rendered ? undefined : files.get(name);
     let corrupt = false;
     try {
-      const res = await tftpGet({ ...common, path: name, onData: (p, off) => (corrupt ||= !want || p.compare(want, off, off + p.length) !== 0) });
+      const res = await tftpGet({ ...common, path: target.pathFor(name, i), onData: (p, off) => (corrupt ||= !rendered && (!want || p.compare(want, off, off + p.length) !== 0)) });
       out.bytes += res.bytes;
       out.resent += res.retransmitsSeen;
-      const ok = want ? !res.error && !corrupt && res.bytes === want.length : res.error?.code === 1;
+      const ok = rendered ? !res.error && res.bytes > 0 : want ? !res.error && !corrupt && res.bytes === want.length : res.error?.code === 1;
       if (!ok) out.failed++;
     } catch {
       out.failed++;
@@ -102,7 +106,7 @@ async function storm(target: Target, files: Map<string, Buffer>, clients: number
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const server0 = target.cpuSeconds();
-  const runs = Array.from({ length: clients }, (_, i) => bootOnePi(target, files, `127.0.${1 + Math.floor(i / 200)}.${10 + (i % 200)}`, t0));
+  const runs = Array.from({ length: clients }, (_, i) => bootOnePi(target, files, i, t0));
   const results = await Promise.all(runs);
   const seconds = (performance.now() - t0) / 1000;
   return {
@@ -117,25 +121,15 @@ async function storm(target: Target, files: Map<string, Buffer>, clients: number
   };
 }
 
-// bootherd's server runs in its own process, as dnsmasq does, so the clients'
-// event loop does not share a core with it.
-async function startBootherd(root: string): Promise<Target> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', root], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await firstLine(child);
-  const { port } = JSON.parse(line) as { port: number };
-  return { name: 'bootherd', host: '127.0.0.1', port, cpuSeconds: () => cpuOf(child.pid), stop: () => kill(child) };
-}
-
-async function serve(root: string): Promise<void> {
-  const cache = createFileCache({ maxBytes: 256 * MiB });
-  const server = createTftpServer({
-    handler: (req) => cache.file(path.join(root, req.path)),
-    listen: [{ host: '127.0.0.1', port: 0 }],
-    logger: createLogger('warn'),
-  });
-  const [addr] = await server.start();
-  process.stdout.write(JSON.stringify({ port: addr?.port }) + '\n');
-  process.on('SIGTERM', () => void server.stop().then(() => process.exit(0)));
+// A real `bootherd serve` in its own process (as dnsmasq is), firmware dir = the boot set.
+async function startBootherd(root: string, work: string): Promise<Target> {
+  const srv = await startServe(['--data-dir', path.join(work, 'data'), '--http', '127.0.0.1:0', '--tftp', '127.0.0.1:0', '--firmware-dir', root, '--log-level', 'error']);
+  const serial = (i: number) => (0xb0000000 + i).toString(16);
+  const stop = async () => {
+    srv.proc.kill('SIGTERM');
+    await srv.exited;
+  };
+  return { name: 'bootherd', host: '127.0.0.1', port: srv.tftpPorts[0]!, pathFor: (f, i) => `${serial(i)}/${f}`, rendered: new Set(['config.txt', 'cmdline.txt']), cpuSeconds: () => cpuOf(srv.proc.pid), stop };
 }
 
 async function startDnsmasq(root: string, work: string): Promise<Target | string> {
@@ -161,7 +155,7 @@ async function startDnsmasq(root: string, work: string): Promise<Target | string
   }
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const target: Target = { name: 'dnsmasq', host: '127.0.0.1', port: 69, cpuSeconds: () => cpuOf(child.pid), stop: () => kill(child) };
+  const target: Target = { name: 'dnsmasq', host: '127.0.0.1', port: 69, pathFor: (f) => f, rendered: new Set(), cpuSeconds: () => cpuOf(child.pid), stop: () => kill(child) };
   for (let i = 0; i < 50; i++) {
     if (child.exitCode !== null) return `dnsmasq exited: ${stderr.trim()}`;
     const ok = await tftpGet({ host: '127.0.0.1', port: 69, path: 'config.txt', timeoutMs: 200 }).then(() => true, () => false);
@@ -169,14 +163,6 @@ async function startDnsmasq(root: string, work: string): Promise<Target | string
   }
   await target.stop();
   return `dnsmasq did not answer on port 69: ${stderr.trim()}`;
-}
-
-function firstLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    if (!child.stdout) return reject(new Error('no stdout'));
-    createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
 }
 
 // utime + stime from /proc/PID/stat (Linux), in seconds.
@@ -222,18 +208,14 @@ function flag(name: string): string | undefined {
 }
 
 async function main(): Promise<void> {
-  const serveRoot = flag('--serve');
-  if (serveRoot) return serve(serveRoot);
   const counts = (flag('--clients') ?? '50,200').split(',').map(Number).filter((n) => n > 0);
   const rounds = Math.max(1, Number(flag('--rounds') ?? 1));
   const work = await mkdtemp(path.join(tmpdir(), 'bootherd-bench-tftp-'));
   await chmod(work, 0o755);
-  const external = flag('--target');
-  const root = flag('--root') ?? path.join(work, 'root');
+  const root = path.join(work, 'root');
   try {
     const files = await writeBootSet(root);
-    const [host = '127.0.0.1', port = '69'] = external?.split(':') ?? [];
-    const ours = external ? { name: 'target', host, port: Number(port), cpuSeconds: () => null, stop: async () => undefined } : await startBootherd(root);
+    const ours = await startBootherd(root, work);
     const theirs = await startDnsmasq(root, work);
     if (typeof theirs === 'string') console.log(`dnsmasq skipped: ${theirs}`);
     try {
