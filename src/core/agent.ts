@@ -37,14 +37,21 @@ export function issueAgentToken(node: Node): { token: string; hash: string } {
 
 const heartbeatEveryMs = 60_000;
 
+/** True if `bearer` is `node`'s current agent token (constant-time comparison of the hashes). */
+export function isAgentTokenOf(node: Node, bearer: string): boolean {
+  if (!node.agentTokenHash || !bearer.startsWith(`${node.id}.`)) return false;
+  const given = Buffer.from(hashToken(bearer.slice(node.id.length + 1)));
+  const want = Buffer.from(node.agentTokenHash);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
 /** Creates the agent service. */
 export function createAgentService(deps: LifecycleDeps) {
   async function authenticate(bearer: string | null, claimedNodeId?: string): Promise<Node> {
     if (!bearer) throw new UnauthorizedError('unauthorized: the agent token is required (Authorization: Bearer)');
     const dot = bearer.lastIndexOf('.');
     const node = dot > 0 ? await deps.store.getNode(bearer.slice(0, dot)) : null;
-    const given = Buffer.from(hashToken(bearer.slice(dot + 1)));
-    if (!node?.agentTokenHash || !timingSafeEqual(given, Buffer.from(node.agentTokenHash))) throw new UnauthorizedError('unauthorized: unknown or expired agent token');
+    if (!node || !isAgentTokenOf(node, bearer)) throw new UnauthorizedError('unauthorized: unknown or expired agent token');
     if (claimedNodeId !== undefined && claimedNodeId !== node.id) throw new ForbiddenError(`forbidden: this agent token belongs to another node than ${claimedNodeId}`);
     return node;
   }
@@ -69,24 +76,29 @@ export function createAgentService(deps: LifecycleDeps) {
     }
   }
 
-  /** Marks the node seen (coalesced) and hands out a pending action once. */
+  // Records the agent as seen: written at most once a minute (or when its IP
+  // changes, or when a pending action was handed out), not on every poll.
+  async function markSeen(node: Node, ip: string | null, delivered: boolean): Promise<Node> {
+    const stale = !node.lastSeenAt || deps.now().getTime() - Date.parse(node.lastSeenAt) > heartbeatEveryMs;
+    const clear = delivered && node.pendingAction !== null;
+    if (!clear && !stale && node.lastIp === ip) return node;
+    return mutateNode(deps, node.id, (n, at) => ({
+      node: bump(n, { pendingAction: clear ? null : n.pendingAction, lastSeenAt: at, lastIp: ip ?? n.lastIp }, at),
+      events: clear && n.pendingAction ? [{ kind: 'agent-action', data: { action: n.pendingAction } }] : [],
+    }));
+  }
+
+  /** Marks the node seen and hands out a pending action once. */
   async function next(node: Node, ip: string | null): Promise<AgentInstruction> {
     const instruction = await instructionFor(node);
-    const now = deps.now();
-    const stale = !node.lastSeenAt || now.getTime() - Date.parse(node.lastSeenAt) > heartbeatEveryMs;
-    if (node.pendingAction || stale || node.lastIp !== ip) {
-      await mutateNode(deps, node.id, (n, at) => ({
-        node: bump(n, { pendingAction: null, lastSeenAt: at, lastIp: ip ?? n.lastIp }, at),
-        events: n.pendingAction ? [{ kind: 'agent-action', data: { action: n.pendingAction } }] : [],
-      }));
-    }
+    await markSeen(node, ip, true);
     return instruction;
   }
 
   async function report(node: Node, r: AgentReport, ip: string | null): Promise<Node> {
     switch (r.kind) {
       case 'heartbeat':
-        return mutateNode(deps, node.id, (n, at) => ({ node: bump(n, { lastSeenAt: at, lastIp: ip ?? n.lastIp }, at), events: [] }));
+        return markSeen(node, ip, false);
       case 'install-progress':
         return mutateNode(deps, node.id, (n, at) => ({ node: bump(n, { install: { bytes: r.bytes, updatedAt: at }, lastSeenAt: at }, at), events: [] }));
       case 'install-succeeded': {

@@ -33,10 +33,12 @@ export function hashToken(token: string): string {
 
 /** Finds a node by id, serial (8 or 16 hex), MAC or hostname; NotFoundError otherwise. */
 export async function resolveNode(store: Store, ref: string): Promise<Node> {
+  const serial = normalizeSerial(ref);
+  const mac = normalizeMac(ref);
   const node =
     (await store.getNode(ref)) ??
-    (normalizeSerial(ref) ? await store.findNode({ serial: normalizeSerial(ref)! }) : null) ??
-    (normalizeMac(ref) ? await store.findNode({ mac: normalizeMac(ref)! }) : null) ??
+    (serial ? await store.findNode({ serial }) : null) ??
+    (mac ? await store.findNode({ mac }) : null) ??
     (ref.length <= 253 ? await store.findNode({ hostname: ref.toLowerCase() }) : null);
   if (!node) throw new NotFoundError(`node ${ref}: not found`);
   return node;

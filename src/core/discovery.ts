@@ -7,10 +7,10 @@ import { claimOf, hardwareFrom, type Inventory } from '../domain/inventory.js';
 import { findIdentityConflict, mergeRecords, type ClaimedIdentity } from '../domain/merge.js';
 import type { Node } from '../domain/node.js';
 import { applyRule, pickRule } from '../domain/rules.js';
-import { bump, hashToken, mutateNode } from './deps.js';
+import { bump, mutateNode } from './deps.js';
 import { newNode } from './enroll.js';
 import { applyLifecycle, completeTarget, type LifecycleDeps } from './lifecycle-ops.js';
-import { issueAgentToken, type AgentInstruction, type AgentService } from './agent.js';
+import { isAgentTokenOf, issueAgentToken, type AgentInstruction, type AgentService } from './agent.js';
 
 /** What a discovery report is answered with. */
 export interface DiscoveryResult {
@@ -38,7 +38,7 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
   function authorize(nodes: Node[], bearer: string | null): void {
     for (const n of nodes) {
       if (n.state === 'new' || n.state === 'ready') continue;
-      const ok = bearer !== null && (same(bearer, n.bootToken) || (n.agentTokenHash !== null && bearer.startsWith(`${n.id}.`) && same(hashToken(bearer.slice(n.id.length + 1)), n.agentTokenHash)));
+      const ok = bearer !== null && (same(bearer, n.bootToken) || isAgentTokenOf(n, bearer));
       if (!ok) throw new ForbiddenError(`forbidden: node ${n.id} is '${n.state}'; its reports need its boot token`);
     }
   }
