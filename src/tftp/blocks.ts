@@ -1,12 +1,16 @@
-// DATA packets of one transfer, built a chunk at a time: one read and one
-// allocation per chunk, then each send is a subarray holding header and
-// payload together (no per-block allocation or copy on the hot path).
+// DATA packets of one transfer. A file shared in memory (a cache entry) is cut
+// into packets once per blksize and every transfer of it sends subarrays of
+// the same buffer; any other file is read a chunk at a time, with one read and
+// one allocation per chunk. Either way a send is one subarray holding header
+// and payload together: no per-block allocation of a backing store, no copy.
 import { Op } from './packet.js';
 import type { TftpFile, TftpReader } from './types.js';
 
 /** Read-ahead per chunk: one window, at least 64 KiB and at most 4 MiB, in whole blocks. */
 const minChunkBytes = 64 * 1024;
 const maxChunkBytes = 4 * 1024 * 1024;
+/** Shared files smaller than this are read per chunk like any other. */
+const minSharedBytes = 64 * 1024;
 
 /** Ready-made DATA packets for absolute block numbers (1-based). */
 export interface BlockSource {
@@ -16,6 +20,10 @@ export interface BlockSource {
   load(block: number): Promise<void>;
   close(): void | Promise<void>;
 }
+
+// Packets cut from shared contents, per content buffer and blksize. Entries go
+// when the content is no longer referenced (evicted and no transfer left).
+const cutPackets = new WeakMap<Buffer, Map<number, Buffer>>();
 
 /** Creates the packet source for a file; the reader is opened on first load. */
 export function createBlockSource(file: TftpFile, blksize: number, windowsize: number): BlockSource {
@@ -28,7 +36,7 @@ export function createBlockSource(file: TftpFile, blksize: number, windowsize: n
   let closed = false;
   let first = 0; // first block of the loaded chunk, 0 = none
   let count = 0;
-  let packets = Buffer.alloc(0);
+  let packets: Buffer = Buffer.alloc(0);
 
   return {
     packet(block) {
@@ -42,19 +50,20 @@ export function createBlockSource(file: TftpFile, blksize: number, windowsize: n
     async load(block) {
       reader ??= await file.open();
       if (closed) return void (await reader.close());
+      const whole = reader.shared;
+      if (whole && whole.length === size && size >= minSharedBytes) {
+        packets = sharedPackets(whole, blksize);
+        first = 1;
+        count = Math.ceil(size / blksize);
+        return;
+      }
       const offset = (block - 1) * blksize;
       const want = Math.min(chunkBlocks * blksize, size - offset);
       const data = await reader.read(offset, want);
       if (data.length !== want) throw new Error(`short read: ${data.length} of ${want} bytes at ${offset}`);
-      const n = Math.ceil(want / blksize);
-      const buf = Buffer.allocUnsafe(want + 4 * n);
-      for (let i = 0; i < n; i++) {
-        header(buf, i * stride, block + i);
-        data.copy(buf, i * stride + 4, i * blksize, Math.min((i + 1) * blksize, want));
-      }
-      packets = buf;
+      packets = cut(data, block, blksize);
       first = block;
-      count = n;
+      count = Math.ceil(want / blksize);
     },
     close() {
       closed = true;
@@ -63,6 +72,26 @@ export function createBlockSource(file: TftpFile, blksize: number, windowsize: n
       return r?.close();
     },
   };
+}
+
+function sharedPackets(whole: Buffer, blksize: number): Buffer {
+  let bySize = cutPackets.get(whole);
+  if (!bySize) cutPackets.set(whole, (bySize = new Map()));
+  let packets = bySize.get(blksize);
+  if (!packets) bySize.set(blksize, (packets = cut(whole, 1, blksize)));
+  return packets;
+}
+
+// DATA packets for `data`, whose first byte starts block `firstBlock`, laid end to end.
+function cut(data: Buffer, firstBlock: number, blksize: number): Buffer {
+  const stride = blksize + 4;
+  const n = Math.ceil(data.length / blksize);
+  const buf = Buffer.allocUnsafe(data.length + 4 * n);
+  for (let i = 0; i < n; i++) {
+    header(buf, i * stride, firstBlock + i);
+    data.copy(buf, i * stride + 4, i * blksize, Math.min((i + 1) * blksize, data.length));
+  }
+  return buf;
 }
 
 // Block numbers are 16-bit on the wire and roll over to 0 after 65535.

@@ -83,11 +83,12 @@ export function createFileCache(opts: FileCacheOptions): FileCache {
   };
 }
 
-/** A reader over a buffer: blocks are subarrays, never copies. */
+/** A reader over a cached buffer: blocks are subarrays, never copies. */
 function memoryReader(buf: Buffer): TftpReader {
   return {
     read: (offset, length) => Promise.resolve(buf.subarray(offset, offset + length)),
     close: () => undefined,
+    shared: buf,
   };
 }
 

@@ -17,6 +17,12 @@ export interface TftpRequest {
 export interface TftpReader {
   read(offset: number, length: number): Promise<Buffer>;
   close(): void | Promise<void>;
+  /**
+   * The whole file, when it is an immutable buffer shared by transfers (a
+   * cache entry). The server then cuts it into DATA packets once per blksize
+   * and every transfer of that file sends from the same packets.
+   */
+  shared?: Buffer;
 }
 
 /** A servable file: its size must be known before the first block (tsize). */

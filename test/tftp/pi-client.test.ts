@@ -12,7 +12,7 @@ describe('tftp server with a Pi-like client', () => {
   let fx: Fixture;
   let srv: Running;
   before(async () => {
-    fx = await makeFixture({ 'start4.elf': 2_200_000, 'config.txt': 300, 'big.bin': 600_000, 'exact.bin': 1024 * 4 });
+    fx = await makeFixture({ 'start4.elf': 2_200_000, 'config.txt': 300, 'big.bin': 600_000, 'exact.bin': 1024 * 4, 'exact-big.bin': 1024 * 100 });
     srv = await startServer(fx.dir);
   });
   after(async () => {
@@ -87,6 +87,15 @@ describe('tftp server with a Pi-like client', () => {
     const res = await get('exact.bin');
     assert.equal(res.stats.dataPackets, 5);
     assert.equal(sha256(res.data), sha256(fx.files.get('exact.bin')!));
+  });
+
+  it('serves one cached file to concurrent clients with different blksizes, exact multiple included', async () => {
+    // Cached files are cut into packets once per blksize and shared by transfers.
+    const sizes = ['1024', '1468', '1024', '512', '1468'];
+    const results = await Promise.all(sizes.map((blksize) => get('exact-big.bin', { options: { tsize: '0', blksize } })));
+    const want = sha256(fx.files.get('exact-big.bin')!);
+    assert.deepEqual(results.map((r) => sha256(r.data)), sizes.map(() => want));
+    assert.deepEqual(results.map((r) => r.stats.dataPackets), sizes.map((b) => Math.floor((1024 * 100) / Number(b)) + 1));
   });
 
   it('ignores duplicate RRQs from the same address and port', async () => {
