@@ -10,6 +10,8 @@
 // - Refusals (paths, modes, WRQ, busy, not found) are answered from the listen
 //   socket; transfers from a fresh socket per RRQ connected to the client.
 // - Malformed RRQs and WRQs are counted but produce no TransferRecord.
+// - A handler that gives no answer within handlerTimeoutMs (10 s) is treated
+//   as failed: the client gets ERROR 0 and its slot is freed.
 export type { TftpFile, TftpHandler, TftpReader, TftpRequest, TftpServer, TftpServerOptions, TftpStats, TransferOutcome, TransferRecord } from './types.js';
 export { createTftpServer } from './server.js';
 export { validateTftpPath } from './path.js';

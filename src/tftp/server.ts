@@ -26,6 +26,7 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
     timeoutMs: Math.max(1, opts.timeoutMs ?? 1000),
   };
   const maxRetries = Math.max(0, opts.maxRetries ?? 5);
+  const handlerTimeoutMs = Math.max(1, opts.handlerTimeoutMs ?? 10_000);
   const tracker = createTracker({ maxTransfers: opts.maxTransfers ?? 512, maxPerClient: opts.maxPerClient ?? 16, onTransfer: opts.onTransfer, logger });
   const listeners: Listener[] = [];
 
@@ -76,7 +77,7 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
     if (!slot) return reply(ErrCode.notDefined, 'server busy');
     let file: TftpFile | null;
     try {
-      file = await opts.handler({ path, client, localAddress: l.host, options: pkt.options });
+      file = await withTimeout(opts.handler({ path, client, localAddress: l.host, options: pkt.options }), handlerTimeoutMs);
       // The size goes into tsize and decides the last block: it must be exact.
       if (file && !(Number.isSafeInteger(file.size) && file.size >= 0)) throw new Error(`handler returned an invalid size: ${String(file.size)}`);
     } catch (err) {
@@ -160,6 +161,15 @@ async function openTransferSocket(l: Listener, rinfo: RemoteInfo): Promise<Socke
     throw err;
   }
   return socket;
+}
+
+// A handler that hangs must not hold the client's slot for ever.
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`handler gave no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 function sendTo(socket: Socket, buf: Buffer, to: RemoteInfo): void {

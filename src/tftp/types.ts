@@ -61,6 +61,8 @@ export interface TftpServerOptions {
   timeoutMs?: number;
   /** Retransmissions without progress before giving up, default 5. */
   maxRetries?: number;
+  /** How long the handler may take to answer an RRQ before the client gets ERROR 0, default 10000 ms. */
+  handlerTimeoutMs?: number;
   /** Concurrent transfers in total, default 512. */
   maxTransfers?: number;
   /** Concurrent transfers per client IP, default 16. */

@@ -169,4 +169,24 @@ describe('tftp server caps and failures', () => {
     assert.deepEqual(records, ['throws:error', 'unreadable:error', 'badsize:error']);
     await server.stop();
   });
+
+  it('answers ERROR 0 and frees the slot when the handler never answers', async () => {
+    const records: string[] = [];
+    const server = createTftpServer({
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      handlerTimeoutMs: 200,
+      maxPerClient: 1,
+      onTransfer: (r) => records.push(`${r.path}:${r.outcome}`),
+      handler: async (req) => (req.path === 'hangs' ? new Promise<never>(() => undefined) : { size: 3, open: async () => ({ read: async () => Buffer.from('abc'), close: () => undefined }) }),
+    });
+    const [addr] = await server.start();
+    const get = (path: string) => tftpGet({ host: '127.0.0.1', port: addr!.port, path, options: { tsize: '0' } });
+    assert.deepEqual((await get('hangs')).error, { code: 0, message: 'server error' });
+    // The one slot this client may hold is free again.
+    assert.equal((await get('small')).data.toString(), 'abc');
+    await until(() => records.length === 2, 'records');
+    assert.deepEqual(records, ['hangs:error', 'small:complete']);
+    assert.equal(server.stats().active, 0);
+    await server.stop();
+  });
 });
