@@ -4,7 +4,7 @@
 // the rest from the firmware dir), then from dnsmasq's TFTP serving the same
 // files from a directory.
 //
-//   node dist/bench/tftp.js [--clients 50,200] [--rounds 1]
+//   node dist/bench/tftp.js [--clients 50,200] [--rounds 1] [--only bootherd]
 //
 // Each client has its own loopback address (127.0.x.y), like a rack of Pis with
 // their own IPs, and one UDP socket per transfer.
@@ -185,21 +185,32 @@ function kill(child: ChildProcess): Promise<void> {
 
 function report(name: string, r: StormResult): number {
   const mibs = r.bytes / MiB / r.seconds;
-  console.log(`${name.padEnd(9)} N=${String(r.clients).padStart(3)}  ${mibs.toFixed(1).padStart(7)} MiB/s  last kernel ${r.kernelSeconds.toFixed(1).padStart(6)} s  all done ${r.seconds.toFixed(1).padStart(6)} s  ${(r.bytes / MiB).toFixed(0)} MiB  failed ${r.failed}  resent ${r.resent}  CPU s: server ${r.serverCpu?.toFixed(1) ?? '?'} clients ${r.clientCpu.toFixed(1)}`);
+  const perGiB = (cpu: number | null) => (cpu === null ? '?' : ((cpu * 1024 * MiB) / r.bytes).toFixed(1));
+  console.log(`${name.padEnd(9)} N=${String(r.clients).padStart(3)}  ${mibs.toFixed(1).padStart(7)} MiB/s  last kernel ${r.kernelSeconds.toFixed(1).padStart(6)} s  all done ${r.seconds.toFixed(1).padStart(6)} s  ${(r.bytes / MiB).toFixed(0)} MiB  failed ${r.failed}  resent ${r.resent}  CPU s per GiB: server ${perGiB(r.serverCpu)} clients ${perGiB(r.clientCpu)}`);
   return mibs;
 }
 
-// Storms alternate between the two servers (ours first in odd rounds) so that
-// other load on the machine drifts over both alike; medians are compared.
+// Storms alternate between the two servers (ours first in even rounds) so that
+// other load on the machine drifts over both alike. This machine's speed
+// drifts by a third over minutes, so each round's ratio is printed and the
+// median of those paired ratios is reported beside the ratio of medians.
 async function compare(n: number, rounds: number, files: Map<string, Buffer>, ours: Target, theirs: Target | null): Promise<void> {
   const speeds = new Map<string, number[]>([[ours.name, []], [theirs?.name ?? '', []]]);
+  const paired: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const order = theirs ? (r % 2 === 0 ? [ours, theirs] : [theirs, ours]) : [ours];
-    for (const t of order) speeds.get(t.name)?.push(report(t.name, await storm(t, files, n)));
+    const round = new Map<string, number>();
+    for (const t of order) round.set(t.name, report(t.name, await storm(t, files, n)));
+    for (const [name, mibs] of round) speeds.get(name)?.push(mibs);
+    if (theirs) {
+      paired.push((round.get(ours.name) ?? 0) / (round.get(theirs.name) ?? 1));
+      console.log(`  round ${r + 1}: ${ours.name}/${theirs.name} = ${paired[paired.length - 1]!.toFixed(2)}`);
+    }
   }
   if (!theirs) return;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-  console.log(`ratio ${ours.name}/${theirs.name} at N=${n}: ${(median(speeds.get(ours.name) ?? []) / median(speeds.get(theirs.name) ?? [])).toFixed(2)} (median MiB/s of ${rounds} round(s))`);
+  const ofMedians = median(speeds.get(ours.name) ?? []) / median(speeds.get(theirs.name) ?? []);
+  console.log(`ratio ${ours.name}/${theirs.name} at N=${n}: ${ofMedians.toFixed(2)} (medians of ${rounds} round(s)); median of paired ratios ${median(paired).toFixed(2)}`);
 }
 
 function flag(name: string): string | undefined {
@@ -215,8 +226,9 @@ async function main(): Promise<void> {
   const root = path.join(work, 'root');
   try {
     const files = await writeBootSet(root);
+    const only = flag('--only');
     const ours = await startBootherd(root, work);
-    const theirs = await startDnsmasq(root, work);
+    const theirs = only === 'bootherd' ? 'left out by --only bootherd' : await startDnsmasq(root, work);
     if (typeof theirs === 'string') console.log(`dnsmasq skipped: ${theirs}`);
     try {
       for (const n of counts) await compare(n, rounds, files, ours, typeof theirs === 'string' ? null : theirs);
