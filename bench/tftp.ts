@@ -4,7 +4,11 @@
 // the rest from the firmware dir), then from dnsmasq's TFTP serving the same
 // files from a directory.
 //
-//   node dist/bench/tftp.js [--clients 50,200] [--rounds 1] [--only bootherd]
+//   node dist/bench/tftp.js [--clients 50,200] [--rounds 1] [--only bootherd] [--floor]
+//
+// --floor adds a third server, bench/tftp-floor-server.ts: the least a server
+// on Node's dgram can do per block, to show how much of a gap to dnsmasq is
+// bootherd's and how much is Node's.
 //
 // Each client has its own loopback address (127.0.x.y), like a rack of Pis with
 // their own IPs, and one UDP socket per transfer.
@@ -16,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startServe } from '../test/helpers/process.js';
 import { tftpGet } from '../test/helpers/tftp-client.js';
 
@@ -165,6 +170,17 @@ async function startDnsmasq(root: string, work: string): Promise<Target | string
   return `dnsmasq did not answer on port 69: ${stderr.trim()}`;
 }
 
+// bench/tftp-floor-server.ts: what any server on Node's dgram pays per block.
+async function startFloor(root: string): Promise<Target> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./tftp-floor-server.js', import.meta.url)), root], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`floor server exited with ${code}`)));
+    child.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+  });
+  return { name: 'node-floor', host: '127.0.0.1', port, pathFor: (f) => f, rendered: new Set(), cpuSeconds: () => cpuOf(child.pid), stop: () => kill(child) };
+}
+
 // utime + stime from /proc/PID/stat (Linux), in seconds.
 function cpuOf(pid: number | undefined): number | null {
   try {
@@ -190,27 +206,27 @@ function report(name: string, r: StormResult): number {
   return mibs;
 }
 
-// Storms alternate between the two servers (ours first in even rounds) so that
-// other load on the machine drifts over both alike. This machine's speed
-// drifts by a third over minutes, so each round's ratio is printed and the
+// Storms rotate through the servers (a different one first each round) so
+// that other load on the machine drifts over all alike. This machine's speed
+// drifts by a third over minutes, so each round's ratios are printed and the
 // median of those paired ratios is reported beside the ratio of medians.
-async function compare(n: number, rounds: number, files: Map<string, Buffer>, ours: Target, theirs: Target | null): Promise<void> {
-  const speeds = new Map<string, number[]>([[ours.name, []], [theirs?.name ?? '', []]]);
-  const paired: number[] = [];
+async function compare(n: number, rounds: number, files: Map<string, Buffer>, ours: Target, refs: Target[]): Promise<void> {
+  const all = [ours, ...refs];
+  const speeds = new Map<string, number[]>(all.map((t) => [t.name, []]));
+  const paired = new Map<string, number[]>(refs.map((t) => [t.name, []]));
   for (let r = 0; r < rounds; r++) {
-    const order = theirs ? (r % 2 === 0 ? [ours, theirs] : [theirs, ours]) : [ours];
+    const order = all.map((_, i) => all[(i + r) % all.length]!);
     const round = new Map<string, number>();
     for (const t of order) round.set(t.name, report(t.name, await storm(t, files, n)));
     for (const [name, mibs] of round) speeds.get(name)?.push(mibs);
-    if (theirs) {
-      paired.push((round.get(ours.name) ?? 0) / (round.get(theirs.name) ?? 1));
-      console.log(`  round ${r + 1}: ${ours.name}/${theirs.name} = ${paired[paired.length - 1]!.toFixed(2)}`);
-    }
+    for (const ref of refs) paired.get(ref.name)?.push((round.get(ours.name) ?? 0) / (round.get(ref.name) ?? 1));
+    if (refs.length) console.log(`  round ${r + 1}: ${refs.map((ref) => `${ours.name}/${ref.name} = ${paired.get(ref.name)!.at(-1)!.toFixed(2)}`).join(', ')}`);
   }
-  if (!theirs) return;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-  const ofMedians = median(speeds.get(ours.name) ?? []) / median(speeds.get(theirs.name) ?? []);
-  console.log(`ratio ${ours.name}/${theirs.name} at N=${n}: ${ofMedians.toFixed(2)} (medians of ${rounds} round(s)); median of paired ratios ${median(paired).toFixed(2)}`);
+  for (const ref of refs) {
+    const ofMedians = median(speeds.get(ours.name) ?? []) / median(speeds.get(ref.name) ?? []);
+    console.log(`ratio ${ours.name}/${ref.name} at N=${n}: ${ofMedians.toFixed(2)} (medians of ${rounds} round(s)); median of paired ratios ${median(paired.get(ref.name) ?? []).toFixed(2)}`);
+  }
 }
 
 function flag(name: string): string | undefined {
@@ -228,13 +244,16 @@ async function main(): Promise<void> {
     const files = await writeBootSet(root);
     const only = flag('--only');
     const ours = await startBootherd(root, work);
-    const theirs = only === 'bootherd' ? 'left out by --only bootherd' : await startDnsmasq(root, work);
-    if (typeof theirs === 'string') console.log(`dnsmasq skipped: ${theirs}`);
+    const refs: Target[] = [];
+    const dnsmasq = only === 'bootherd' ? 'left out by --only bootherd' : await startDnsmasq(root, work);
+    if (typeof dnsmasq === 'string') console.log(`dnsmasq skipped: ${dnsmasq}`);
+    else refs.push(dnsmasq);
+    if (process.argv.includes('--floor')) refs.push(await startFloor(root));
     try {
-      for (const n of counts) await compare(n, rounds, files, ours, typeof theirs === 'string' ? null : theirs);
+      for (const n of counts) await compare(n, rounds, files, ours, refs);
     } finally {
       await ours.stop();
-      if (typeof theirs !== 'string') await theirs.stop();
+      for (const ref of refs) await ref.stop();
     }
   } finally {
     await rm(work, { recursive: true, force: true });
