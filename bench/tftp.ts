@@ -4,11 +4,11 @@
 // the rest from the firmware dir), then from dnsmasq's TFTP serving the same
 // files from a directory.
 //
-//   node dist/bench/tftp.js [--clients 50,200] [--rounds 1] [--only bootherd] [--floor]
+//   node dist/bench/tftp.js [--clients 50,200] [--rounds 1] [--only bootherd] [--minimal]
 //
-// --floor adds a third server, bench/tftp-floor-server.ts: the least a server
-// on Node's dgram can do per block, to show how much of a gap to dnsmasq is
-// bootherd's and how much is Node's.
+// --minimal adds a third server, bench/tftp-minimal-server.ts: a TFTP server on
+// Node's dgram that does nothing but send blocks, to show how much of a gap
+// to dnsmasq is bootherd's work and how much is Node's.
 //
 // Each client has its own loopback address (127.0.x.y), like a rack of Pis with
 // their own IPs, and one UDP socket per transfer.
@@ -170,15 +170,15 @@ async function startDnsmasq(root: string, work: string): Promise<Target | string
   return `dnsmasq did not answer on port 69: ${stderr.trim()}`;
 }
 
-// bench/tftp-floor-server.ts: what any server on Node's dgram pays per block.
-async function startFloor(root: string): Promise<Target> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./tftp-floor-server.js', import.meta.url)), root], { stdio: ['ignore', 'pipe', 'inherit'] });
+// bench/tftp-minimal-server.ts: a Node dgram server doing nothing but TFTP.
+async function startMinimal(root: string): Promise<Target> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./tftp-minimal-server.js', import.meta.url)), root], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`floor server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`minimal server exited with ${code}`)));
     child.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
   });
-  return { name: 'node-floor', host: '127.0.0.1', port, pathFor: (f) => f, rendered: new Set(), cpuSeconds: () => cpuOf(child.pid), stop: () => kill(child) };
+  return { name: 'node-minimal', host: '127.0.0.1', port, pathFor: (f) => f, rendered: new Set(), cpuSeconds: () => cpuOf(child.pid), stop: () => kill(child) };
 }
 
 // utime + stime from /proc/PID/stat (Linux), in seconds.
@@ -248,7 +248,7 @@ async function main(): Promise<void> {
     const dnsmasq = only === 'bootherd' ? 'left out by --only bootherd' : await startDnsmasq(root, work);
     if (typeof dnsmasq === 'string') console.log(`dnsmasq skipped: ${dnsmasq}`);
     else refs.push(dnsmasq);
-    if (process.argv.includes('--floor')) refs.push(await startFloor(root));
+    if (process.argv.includes('--minimal')) refs.push(await startMinimal(root));
     try {
       for (const n of counts) await compare(n, rounds, files, ours, refs);
     } finally {

@@ -1,10 +1,10 @@
-// The least a TFTP server on Node's dgram can do per block, as a yardstick for
-// bench:tftp --floor: RRQ with blksize/tsize, one connected socket per
-// transfer, packets cut once per file and blksize, no retransmission timers,
-// no caps, no telemetry, no path checks. Not a server to run: it trusts its
-// loopback clients completely.
+// A minimal TFTP server on Node's dgram, the yardstick of bench:tftp --minimal:
+// RRQ with blksize/tsize, one connected socket per transfer, packets cut once
+// per file and blksize, and nothing else (no retransmission timers, caps,
+// telemetry or path checks). Not a server to run: it trusts its loopback
+// clients completely.
 //
-//   node dist/bench/tftp-floor-server.js ROOT   (prints the port it listens on)
+//   node dist/bench/tftp-minimal-server.js ROOT   (prints the port it listens on)
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
