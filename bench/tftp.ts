@@ -212,20 +212,19 @@ function report(name: string, r: StormResult): number {
 // median of those paired ratios is reported beside the ratio of medians.
 async function compare(n: number, rounds: number, files: Map<string, Buffer>, ours: Target, refs: Target[]): Promise<void> {
   const all = [ours, ...refs];
-  const speeds = new Map<string, number[]>(all.map((t) => [t.name, []]));
-  const paired = new Map<string, number[]>(refs.map((t) => [t.name, []]));
+  const results: Array<Map<string, number>> = []; // MiB/s per server, one map per round
+  const ratio = (round: Map<string, number>, ref: Target) => (round.get(ours.name) ?? 0) / (round.get(ref.name) ?? 1);
   for (let r = 0; r < rounds; r++) {
-    const order = all.map((_, i) => all[(i + r) % all.length]!);
     const round = new Map<string, number>();
-    for (const t of order) round.set(t.name, report(t.name, await storm(t, files, n)));
-    for (const [name, mibs] of round) speeds.get(name)?.push(mibs);
-    for (const ref of refs) paired.get(ref.name)?.push((round.get(ours.name) ?? 0) / (round.get(ref.name) ?? 1));
-    if (refs.length) console.log(`  round ${r + 1}: ${refs.map((ref) => `${ours.name}/${ref.name} = ${paired.get(ref.name)!.at(-1)!.toFixed(2)}`).join(', ')}`);
+    for (const t of all.map((_, i) => all[(i + r) % all.length]!)) round.set(t.name, report(t.name, await storm(t, files, n)));
+    results.push(round);
+    if (refs.length) console.log(`  round ${r + 1}: ${refs.map((ref) => `${ours.name}/${ref.name} = ${ratio(round, ref).toFixed(2)}`).join(', ')}`);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const speeds = (t: Target) => results.map((round) => round.get(t.name) ?? 0);
   for (const ref of refs) {
-    const ofMedians = median(speeds.get(ours.name) ?? []) / median(speeds.get(ref.name) ?? []);
-    console.log(`ratio ${ours.name}/${ref.name} at N=${n}: ${ofMedians.toFixed(2)} (medians of ${rounds} round(s)); median of paired ratios ${median(paired.get(ref.name) ?? []).toFixed(2)}`);
+    const ofMedians = median(speeds(ours)) / median(speeds(ref));
+    console.log(`ratio ${ours.name}/${ref.name} at N=${n}: ${ofMedians.toFixed(2)} (medians of ${rounds} round(s)); median of paired ratios ${median(results.map((round) => ratio(round, ref))).toFixed(2)}`);
   }
 }
 
@@ -245,11 +244,11 @@ async function main(): Promise<void> {
     const only = flag('--only');
     const ours = await startBootherd(root, work);
     const refs: Target[] = [];
-    const dnsmasq = only === 'bootherd' ? 'left out by --only bootherd' : await startDnsmasq(root, work);
-    if (typeof dnsmasq === 'string') console.log(`dnsmasq skipped: ${dnsmasq}`);
-    else refs.push(dnsmasq);
-    if (process.argv.includes('--minimal')) refs.push(await startMinimal(root));
     try {
+      const dnsmasq = only === 'bootherd' ? 'left out by --only bootherd' : await startDnsmasq(root, work);
+      if (typeof dnsmasq === 'string') console.log(`dnsmasq skipped: ${dnsmasq}`);
+      else refs.push(dnsmasq);
+      if (process.argv.includes('--minimal')) refs.push(await startMinimal(root));
       for (const n of counts) await compare(n, rounds, files, ours, refs);
     } finally {
       await ours.stop();
