@@ -45,7 +45,7 @@ export function createDashboard(deps: { adminToken: string; now: () => Date; ses
       deps.logger.warn('dashboard login refused: wrong admin token', { client: req.socket.remoteAddress });
       throw err;
     }
-    setCookie(req, res, s.id, Math.floor((s.expiresAt.getTime() - deps.now().getTime()) / 1000));
+    setCookie(req, res, s.id, Math.round(deps.sessionHours * 3600));
     res.set('cache-control', 'no-store').json(answer(s));
   });
   r.get('/api/v1/session', (req, res) => {
