@@ -7,6 +7,8 @@ import http from 'node:http';
 export interface SseMessage {
   id: string | null;
   data: string;
+  /** performance.now() when it arrived. */
+  at: number;
 }
 
 /** An open stream. */
@@ -52,7 +54,7 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
             else if (line.startsWith('id:')) id = line.slice(3).trim();
             else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
           }
-          if (data.length) messages.push({ id, data: data.join('\n') });
+          if (data.length) messages.push({ id, data: data.join('\n'), at: performance.now() });
         }
         for (const w of [...waiters]) w();
       });

@@ -82,6 +82,8 @@ test('filters: by state (count button), by label, by health', async () => {
   await page.click('.counts [data-state=all]');
   await page.fill('input[aria-label=label]', 'role=storage');
   assert.equal(await page.locator('#rack-shown').textContent(), `${countOf((n) => n.labels.role === 'storage')} of 31 shown`);
+  await page.fill('input[aria-label=label]', 'rack=rack1');
+  await page.screenshot({ path: path.join(artefacts, 'rack-rack1.png') });
   await page.fill('input[aria-label=label]', '');
   await page.selectOption('select[aria-label=health]', 'failed');
   assert.equal(await page.locator('#rack-shown').textContent(), `${countOf((n) => n.health === 'failed')} of 31 shown`);
