@@ -1,8 +1,7 @@
 // GET /api/v1/events: a JSON page of events across all nodes, or with
 // ?follow=1 a Server-Sent Events stream read from the store (DESIGN §11).
-// Each stream client follows the store from its own last id; a client that
-// does not read is cut off, so no client can make the server hold more than
-// its buffer and one page.
+// Each stream client follows the store from its own last id, a page at a
+// time at the client's pace; one that does not read is cut off (./sse.ts).
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { UnavailableError, ValidationError } from '../errors.js';
@@ -12,6 +11,7 @@ import { followEvents, headEventId, type EventFilter, type EventNotifier, type F
 import type { NodeService } from '../core/nodes.js';
 import type { Store, StoredEvent } from '../store/store.js';
 import { parseWith } from './errors.js';
+import { openSse, type SseConnection } from './sse.js';
 
 /** Stream limits (config `events`). */
 export interface EventStreamSettings {
@@ -64,7 +64,7 @@ function resumeId(req: Request, after: number | undefined): number | undefined {
 /** Builds the events router (mount under /api/v1 behind requireAdmin). */
 export function createEventRoutes(deps: EventRouteDeps): Router {
   const r = Router();
-  const clients = new Set<() => void>();
+  const clients = new Set<SseConnection>();
   const sent = deps.metrics.counter('bootherd_event_stream_events_total', 'Events written to stream clients');
   const cutoffs = deps.metrics.counter('bootherd_event_stream_cutoffs_total', 'Stream clients cut off for not reading, by reason');
   deps.metrics.gauge('bootherd_event_stream_clients', 'Stream clients connected', () => [{ labels: {}, value: clients.size }]);
@@ -88,66 +88,36 @@ export function createEventRoutes(deps: EventRouteDeps): Router {
   });
 
   function stream(req: Request, res: Response, filter: EventFilter, afterId: number): void {
-    const s = deps.settings;
-    let blockedSince = 0;
-    let closed = false;
     let follower: Follower | null = null;
-    let heartbeat: NodeJS.Timeout | undefined;
-    res.status(200).set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    res.flushHeaders();
-    req.socket.setNoDelay(true);
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      follower?.stop();
-      clearInterval(heartbeat);
-      clients.delete(close);
-      res.destroy();
-    };
-    const cut = (reason: 'buffer' | 'stalled') => {
-      if (closed) return;
-      cutoffs.inc({ reason });
-      deps.logger.info('event stream client cut off', { reason, client: req.socket.remoteAddress, lastId: follower?.lastId ?? afterId, buffered: res.writableLength });
-      close();
-    };
-    const checkSlow = () => {
-      if (res.writableLength > s.clientBufferBytes) cut('buffer');
-      else if (blockedSince && Date.now() - blockedSince > s.stallSeconds * 1000) cut('stalled');
-    };
-    const write = (text: string) => {
-      if (closed) return;
-      if (!res.write(text) && !blockedSince) blockedSince = Date.now();
-      checkSlow();
-    };
-    // Waits until the client has read what it was sent, or cuts it off once it has not for stallSeconds.
-    const drained = () =>
-      new Promise<void>((resolve) => {
-        if (closed || !res.writableNeedDrain) return resolve();
-        const timer = setTimeout(() => (checkSlow(), resolve()), s.stallSeconds * 1000 + 10);
-        const done = () => (clearTimeout(timer), res.off('drain', done), res.off('close', done), resolve());
-        res.once('drain', done);
-        res.once('close', done);
-      });
-    res.on('drain', () => (blockedSince = 0));
-    res.on('close', close);
-    clients.add(close);
-    heartbeat = setInterval(() => {
-      write(': ping\n\n');
+    const conn = openSse(req, res, { bufferBytes: deps.settings.clientBufferBytes, stallSeconds: deps.settings.stallSeconds }, {
+      onCut(reason) {
+        cutoffs.inc({ reason });
+        deps.logger.info('event stream client cut off', { reason, client: req.socket.remoteAddress, lastId: follower?.lastId ?? afterId, buffered: conn.buffered });
+      },
+      onClose() {
+        follower?.stop();
+        clearInterval(heartbeat);
+        clients.delete(conn);
+      },
+    });
+    clients.add(conn);
+    const heartbeat = setInterval(() => {
+      conn.write(': ping\n\n');
       follower?.wake();
-    }, s.heartbeatSeconds * 1000);
-    write(`retry: 2000\n: events after ${afterId}\n\n`);
-    if (closed) return;
+    }, deps.settings.heartbeatSeconds * 1000);
+    conn.write(`retry: 2000\n: events after ${afterId}\n\n`);
+    if (conn.closed) return;
     follower = followEvents(deps, {
       filter,
       afterId,
       async deliver(batch) {
-        write(sseFrames(batch));
+        conn.write(sseFrames(batch));
         sent.inc({}, batch.length);
-        await drained();
+        await conn.drained();
       },
       onError(err) {
         deps.logger.warn('event stream read failed', { err });
-        close();
+        conn.close();
       },
     });
   }

@@ -10,6 +10,7 @@ import { renderRackTable, type RackEvent } from '../../src/cli/rack-table.js';
 import { cliPath, startServe, type ServeProcess } from '../helpers/process.js';
 import { piInventory } from '../helpers/server.js';
 import { tftpGet } from '../helpers/tftp-client.js';
+import { until } from '../helpers/until.js';
 
 let dir: string;
 let srv: ServeProcess;
@@ -32,13 +33,6 @@ const api = async (method: string, p: string, body?: unknown, auth = true) => {
   const res = await fetch(srv.url + p, { method, headers: { ...(auth ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, text, body: (text.startsWith('{') ? JSON.parse(text) : null) as any };
-};
-const until = async (what: string, cond: () => boolean | Promise<boolean>) => {
-  for (let i = 0; i < 600; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 };
 
 test('nodes watch --json prints the events of an enrollment over TFTP, discovery and a target, one JSON object a line', async () => {

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startBootherd, type Running } from '../../src/main.js';
 import { piInventory } from '../helpers/server.js';
+import { until } from '../helpers/until.js';
 
 type Hit = { path: string; headers: http.IncomingHttpHeaders; body: string };
 
@@ -77,13 +78,6 @@ after(async () => {
 const api = async (method: string, p: string, body?: unknown, token: string | null = running.adminToken) => {
   const res = await fetch(base + p, { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, body: (await res.text()) || null };
-};
-const until = async (what: string, cond: () => boolean | Promise<boolean>) => {
-  for (let i = 0; i < 600; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 };
 
 test('webhooks: signed JSON POSTs, kinds filtered, a 500 retried, a dead or hanging receiver never slows the API', async () => {
