@@ -89,6 +89,7 @@ export function createEventRoutes(deps: EventRouteDeps): Router {
 
   function stream(req: Request, res: Response, filter: EventFilter, afterId: number): void {
     let follower: Follower | null = null;
+    let heartbeat: NodeJS.Timeout | undefined;
     const conn = openSse(req, res, { bufferBytes: deps.settings.clientBufferBytes, stallSeconds: deps.settings.stallSeconds }, {
       onCut(reason) {
         cutoffs.inc({ reason });
@@ -101,7 +102,7 @@ export function createEventRoutes(deps: EventRouteDeps): Router {
       },
     });
     clients.add(conn);
-    const heartbeat = setInterval(() => {
+    heartbeat = setInterval(() => {
       conn.write(': ping\n\n');
       follower?.wake();
     }, deps.settings.heartbeatSeconds * 1000);

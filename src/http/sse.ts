@@ -41,6 +41,8 @@ export function openSse(req: Request, res: Response, limits: { bufferBytes: numb
   };
   res.on('drain', () => (blockedSince = 0));
   res.on('close', close);
+  // The client may have left while the stream was being set up: its 'close' is gone by now.
+  if (req.socket.destroyed) queueMicrotask(close);
 
   return {
     write(text) {
