@@ -3,7 +3,7 @@
 // event marks its node, and marked nodes are fetched again in small batches.
 import { api, resumeSession } from './api.js';
 
-const pageSize = 500;
+const pageSize = 1000;
 
 /** Creates the live rack model. */
 export function createRack({ onLoggedOut }) {
