@@ -14,6 +14,8 @@ import { builtinTemplatesDir, packageRoot } from './paths.js';
 import { createAgentService } from './core/agent.js';
 import { createBootFileResolver } from './core/boot-files.js';
 import { createTftpRoute } from './core/boot-route.js';
+import { createDhcpRoute } from './core/dhcp-route.js';
+import { createProxyDhcp, type ProxyDhcp, type ProxyDhcpInfo } from './dhcp/index.js';
 import { createBootTelemetry } from './core/boot-telemetry.js';
 import { createDiscoveryService } from './core/discovery.js';
 import { createNodeService } from './core/nodes.js';
@@ -33,6 +35,8 @@ import { createFileCache, createTftpServer, type TftpServer } from './tftp/index
 export interface Running {
   http: { host: string; port: number };
   tftp: Array<{ address: string; port: number }>;
+  /** The proxyDHCP, when enabled. */
+  dhcp: ProxyDhcpInfo | null;
   advertise: string;
   adminToken: string;
   adminTokenFile: string | null;
@@ -127,6 +131,12 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetworks: config.bootNetworks }), createIpxeRoutes({ ipxe, bootNetworks: config.bootNetworks })],
   });
   httpServer.on('request', app);
+  const dhcpCounter = metrics.counter('bootherd_dhcp_requests_total', 'proxyDHCP requests by client kind and outcome');
+  const proxy: ProxyDhcp | null = config.dhcp.proxy.enabled
+    ? createProxyDhcp({ settings: config.dhcp.proxy, logger, onOutcome: (o) => dhcpCounter.inc({ kind: o.kind, outcome: o.outcome }),
+        handler: createDhcpRoute({ ...deps, serverAddress: (): string => proxy!.address, chainUrl: () => `${resolverDeps.serverUrl}/boot.ipxe`, ipxeRoms: config.dhcp.proxy.ipxeRoms }).handler })
+    : null;
+  let dhcp: ProxyDhcpInfo | null = null;
   let addr: AddressInfo;
   let tftp: TftpServer | null = null;
   let tftpAddrs: Array<{ address: string; port: number }> = [];
@@ -139,7 +149,9 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
       tftpAddrs = await startTftp(tftp, config);
       metrics.gauge('bootherd_tftp_transfers', 'TFTP transfers since start by outcome', () => Object.entries(tftp!.stats()).map(([outcome, value]) => ({ labels: { outcome }, value })));
     }
+    dhcp = (await proxy?.start()) ?? null;
   } catch (err) {
+    await tftp?.stop();
     httpServer.close();
     await store.close();
     throw err;
@@ -150,12 +162,14 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   return {
     http: { host: addr.address, port: addr.port },
     tftp: tftpAddrs,
+    dhcp,
     advertise,
     adminToken: admin.token,
     adminTokenFile: admin.file,
     async stop() {
       stopWatchdog();
       clearInterval(flushTimer);
+      await proxy?.stop();
       await tftp?.stop();
       await telemetry.flush();
       httpServer.closeAllConnections();
