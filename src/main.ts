@@ -150,6 +150,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
       metrics.gauge('bootherd_tftp_transfers', 'TFTP transfers since start by outcome', () => Object.entries(tftp!.stats()).map(([outcome, value]) => ({ labels: { outcome }, value })));
     }
     dhcp = (await proxy?.start()) ?? null;
+    if (proxy) metrics.gauge('bootherd_dhcp_state', 'proxyDHCP state sizes: client MACs tracked for rate limits, requests in flight', () => [{ labels: { what: 'clients' }, value: proxy.stats().trackedClients }, { labels: { what: 'in-flight' }, value: proxy.stats().inFlight }]);
   } catch (err) {
     await tftp?.stop();
     httpServer.close();
