@@ -14,6 +14,7 @@ import { findOrEnrollLinked } from './enroll.js';
 export interface DhcpRouteRequest {
   port: 'dhcp' | 'pxe';
   mac: string;
+  xid: number;
   client: { address: string };
   vendorClass: string;
   userClasses: string[];
@@ -63,13 +64,12 @@ export const ipxeBinaryFor: Record<'bios' | 'uefi-x64' | 'uefi-arm64', string> =
 export const piVendorOptions = { discoveryControl: 3, menuPrompt: { timeout: 0, text: 'PXE' }, bootMenu: [{ type: 0, description: 'Raspberry Pi Boot' }] };
 
 const reloadTtlMs = 5 * 60_000;
-const chainedTtlMs = 30_000;
 const maxReloads = 4096;
 
 /** Creates the DHCP handler. */
 export function createDhcpRoute(deps: CoreDeps & { serverAddress: () => string; chainUrl: () => string; ipxeRoms?: IpxeRomPolicy }) {
-  // iPXE ROMs sent to reload: offered the binary, then acked it; the next iPXE from that MAC is ours.
-  const reloads = new Map<string, { phase: 'offered' | 'acked' | 'chained'; at: number }>();
+  // iPXE ROMs sent to reload, by MAC: the DHCP session (xid) handed the binary, and the one chained after it.
+  const reloads = new Map<string, { binaryXid: number; chainXid: number | null; at: number }>();
 
   async function piNode(req: DhcpRouteRequest): Promise<Node | null | 'bad'> {
     if (!req.machineId) return deps.store.findNode({ mac: req.mac });
@@ -82,24 +82,26 @@ export function createDhcpRoute(deps: CoreDeps & { serverAddress: () => string; 
     return (await findOrEnrollLinked(deps, { serial: id.serial, mac: req.mac, facts }, { ip, via: 'dhcp' })).node;
   }
 
-  // Under 'reload', an iPXE whose MAC was not just handed our binary is a ROM:
-  // it is offered the binary, acks it on 4011, and the iPXE that binary starts
-  // (same MAC) is chained; its retransmitted DISCOVERs stay chained a while.
+  // Under 'reload', an iPXE ROM is first handed our iPXE binary. Each iPXE DHCP
+  // session has its own xid (retransmissions repeat it), so for one MAC: the
+  // session that got the binary keeps getting it, the next session (the iPXE
+  // it loaded) is chained, and a later one is a new boot.
   function ipxeGetsBinary(req: DhcpRouteRequest): boolean {
     if (deps.ipxeRoms !== 'reload') return false;
     const now = Date.now();
     const r = reloads.get(req.mac);
-    const fresh = r && now - r.at < (r.phase === 'chained' ? chainedTtlMs : reloadTtlMs) ? r : undefined;
-    if (req.port === 'pxe') {
-      if (fresh?.phase !== 'offered' && fresh?.phase !== 'acked') return false;
-      reloads.set(req.mac, { phase: 'acked', at: fresh.at });
-      return true;
+    if (r && now - r.at < reloadTtlMs) {
+      if (req.xid === r.binaryXid) return true;
+      if (req.xid === r.chainXid) return false;
+      if (r.chainXid === null) {
+        r.chainXid = req.xid;
+        return false;
+      }
     }
-    if (fresh?.phase === 'chained') return false;
     reloads.delete(req.mac);
     if (reloads.size >= maxReloads) reloads.delete(reloads.keys().next().value!);
-    reloads.set(req.mac, { phase: fresh?.phase === 'acked' ? 'chained' : 'offered', at: now });
-    return fresh?.phase !== 'acked';
+    reloads.set(req.mac, { binaryXid: req.xid, chainXid: null, at: now });
+    return true;
   }
 
   function reply(kind: Exclude<ClientKind, 'unsupported'>, req: DhcpRouteRequest): NonNullable<DhcpRouteAnswer['reply']> {

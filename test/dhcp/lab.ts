@@ -72,9 +72,11 @@ export function createLab(opts: { dnsmasqArgs?: string[] } = {}): Lab {
       if (addr) ip('-n', peer, 'addr', 'add', addr, 'dev', 'eth0');
       else ip('-n', peer, 'route', 'add', 'default', 'dev', 'eth0');
     }
+    // Router advertisements, so iPXE does not wait ~13 s for IPv6 (TEST-LAB.md).
+    ip('-n', ns.dhcp, 'addr', 'add', `fd5e:${randomBytes(2).toString('hex')}::2/64`, 'dev', 'eth0', 'nodad');
     const log = path.join(tmp, 'dnsmasq.log');
     dnsmasq = spawn('ip', ['netns', 'exec', ns.dhcp, 'dnsmasq', '--no-daemon', '--port=0', '--conf-file=/dev/null', '--interface=eth0', '--bind-interfaces',
-      `--dhcp-range=${net}.100,${net}.199,255.255.255.0,10m`, '--no-ping', '--log-dhcp', `--log-facility=${log}`, `--dhcp-leasefile=${path.join(tmp, 'leases')}`, '--dhcp-authoritative', ...(opts.dnsmasqArgs ?? [])],
+      `--dhcp-range=${net}.100,${net}.199,255.255.255.0,10m`, '--enable-ra', '--dhcp-range=::,constructor:eth0,ra-only', '--no-ping', '--log-dhcp', `--log-facility=${log}`, `--dhcp-leasefile=${path.join(tmp, 'leases')}`, '--dhcp-authoritative', ...(opts.dnsmasqArgs ?? [])],
     { stdio: 'ignore' });
   } catch (err) {
     close();
