@@ -4,7 +4,7 @@
 // It never offers an address: yiaddr is always 0.0.0.0.
 import dgram from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { silentLogger } from '../log.js';
+import { silentLogger, type Logger } from '../log.js';
 import { createBucket, createKeyedLimiter } from './limits.js';
 import { BootOp, DhcpDecodeError, MsgType, Opt, decodePacket, encodePacket, macOf, type DhcpPacket } from './packet.js';
 import { encodeVendorOptions, isPxeClient, pxeFacts } from './pxe.js';
@@ -33,7 +33,7 @@ export function createDhcpServer(opts: DhcpServerOptions): DhcpServer {
   const onDatagram = (port: Port, msg: Buffer, rinfo: RemoteInfo): void => {
     counts.received++;
     try {
-      const admitted = admit(port, msg, rinfo);
+      const admitted = admit(port, msg, rinfo, opts.address, logger);
       if (typeof admitted === 'string') return outcome('unknown', admitted);
       const { req, pkt } = admitted;
       const key = `${req.mac}|${req.xid}|${port}`;
@@ -46,37 +46,6 @@ export function createDhcpServer(opts: DhcpServerOptions): DhcpServer {
     } catch (err) {
       logger.error('dhcp: datagram handling failed', { err, client: rinfo.address });
     }
-  };
-
-  // Everything that can be refused without the handler; a string is the drop reason.
-  const admit = (port: Port, msg: Buffer, rinfo: RemoteInfo): { req: DhcpRequest; pkt: DhcpPacket } | string => {
-    let pkt: DhcpPacket;
-    try {
-      pkt = decodePacket(msg);
-    } catch (err) {
-      if (!(err instanceof DhcpDecodeError)) throw err;
-      logger.debug('dhcp: malformed datagram', { client: rinfo.address, bytes: msg.length, why: err.message });
-      return 'malformed';
-    }
-    if (pkt.op !== BootOp.request) return 'not-request';
-    const mac = macOf(pkt);
-    // A multicast or all-zero chaddr is no client's.
-    if (!mac || (pkt.chaddr[0]! & 1) === 1 || mac === '00:00:00:00:00:00') return 'bad-chaddr';
-    if (pkt.giaddr !== '0.0.0.0') return 'relayed';
-    const type = pkt.options.get(Opt.messageType);
-    if (!type || type.length !== 1) return 'malformed';
-    const wanted = port === 'dhcp' ? MsgType.discover : MsgType.request;
-    if (type[0] !== wanted) return 'not-for-proxy';
-    const serverId = pkt.options.get(Opt.serverId);
-    if (port === 'pxe' && serverId && !(serverId.length === 4 && serverId.join('.') === opts.address)) return 'not-for-proxy';
-    const facts = pxeFacts(pkt);
-    if (!isPxeClient(facts)) return 'not-pxe';
-    const req: DhcpRequest = {
-      message: port === 'dhcp' ? 'discover' : 'request', port, mac, xid: pkt.xid,
-      client: { address: rinfo.address, port: rinfo.port }, vendorClass: facts.vendorClass!,
-      userClasses: facts.userClasses, arches: facts.arches, ndi: facts.ndi, machineId: facts.machineId, bootItem: facts.bootItem,
-    };
-    return { req, pkt };
   };
 
   const answer = async (req: DhcpRequest, pkt: DhcpPacket): Promise<void> => {
@@ -127,6 +96,36 @@ export function createDhcpServer(opts: DhcpServerOptions): DhcpServer {
   };
 }
 
+// Everything that can be refused without the handler; a string is the drop reason.
+function admit(port: Port, msg: Buffer, rinfo: RemoteInfo, address: string, logger: Logger): { req: DhcpRequest; pkt: DhcpPacket } | string {
+  let pkt: DhcpPacket;
+  try {
+    pkt = decodePacket(msg);
+  } catch (err) {
+    if (!(err instanceof DhcpDecodeError)) throw err;
+    logger.debug('dhcp: malformed datagram', { client: rinfo.address, bytes: msg.length, why: err.message });
+    return 'malformed';
+  }
+  if (pkt.op !== BootOp.request) return 'not-request';
+  const mac = macOf(pkt);
+  // A multicast or all-zero chaddr is no client's.
+  if (!mac || (pkt.chaddr[0]! & 1) === 1 || mac === '00:00:00:00:00:00') return 'bad-chaddr';
+  if (pkt.giaddr !== '0.0.0.0') return 'relayed';
+  const type = pkt.options.get(Opt.messageType);
+  if (!type || type.length !== 1) return 'malformed';
+  if (type[0] !== (port === 'dhcp' ? MsgType.discover : MsgType.request)) return 'not-for-proxy';
+  const serverId = pkt.options.get(Opt.serverId);
+  if (port === 'pxe' && serverId && !(serverId.length === 4 && serverId.join('.') === address)) return 'not-for-proxy';
+  const facts = pxeFacts(pkt);
+  if (!isPxeClient(facts)) return 'not-pxe';
+  const req: DhcpRequest = {
+    message: port === 'dhcp' ? 'discover' : 'request', port, mac, xid: pkt.xid,
+    client: { address: rinfo.address, port: rinfo.port }, vendorClass: facts.vendorClass!,
+    userClasses: facts.userClasses, arches: facts.arches, ndi: facts.ndi, machineId: facts.machineId, bootItem: facts.bootItem,
+  };
+  return { req, pkt };
+}
+
 /** The DHCPOFFER (port 67) or DHCPACK (port 4011) for an answer. */
 export function buildReply(req: DhcpRequest, pkt: DhcpPacket, a: DhcpAnswer, address: string): Buffer {
   const r = a.reply!;
@@ -149,7 +148,7 @@ export function buildReply(req: DhcpRequest, pkt: DhcpPacket, a: DhcpAnswer, add
   }, { maxSize, minSize: 300 });
 }
 
-function bind(host: string, port: number, logger: { error(m: string, f?: Record<string, unknown>): void }): Promise<Socket> {
+function bind(host: string, port: number, logger: Logger): Promise<Socket> {
   const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
   return new Promise((resolve, reject) => {
     socket.once('error', (err) => {
