@@ -9,12 +9,15 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import { AppError } from './errors.js';
 import type { Logger } from './log.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { builtinTemplatesDir, packageRoot } from './paths.js';
 import { createAgentService } from './core/agent.js';
 import { createBootFileResolver } from './core/boot-files.js';
 import { createTftpRoute } from './core/boot-route.js';
+import { createDhcpRoute } from './core/dhcp-route.js';
+import { createProxyDhcp, type ProxyDhcp, type ProxyDhcpInfo } from './dhcp/index.js';
 import { createBootTelemetry } from './core/boot-telemetry.js';
+import type { CoreDeps } from './core/deps.js';
 import { createDiscoveryService } from './core/discovery.js';
 import { createNodeService } from './core/nodes.js';
 import { createWatchdog } from './core/watchdog.js';
@@ -37,6 +40,8 @@ import { createFileCache, createTftpServer, type TftpServer } from './tftp/index
 export interface Running {
   http: { host: string; port: number };
   tftp: Array<{ address: string; port: number }>;
+  /** The proxyDHCP, when enabled. */
+  dhcp: ProxyDhcpInfo | null;
   advertise: string;
   adminToken: string;
   adminTokenFile: string | null;
@@ -99,6 +104,15 @@ async function startTftp(tftp: TftpServer, config: Config): Promise<Array<{ addr
   }
 }
 
+/** The proxyDHCP answering through core's route, counted in /metrics. */
+function createProxyDhcpFor(config: Config, deps: CoreDeps, metrics: Metrics, chainUrl: () => string): ProxyDhcp {
+  const counter = metrics.counter('bootherd_dhcp_requests_total', 'proxyDHCP requests by client kind and outcome');
+  const route = createDhcpRoute({ ...deps, serverAddress: () => proxy.address, chainUrl, ipxeRoms: config.dhcp.proxy.ipxeRoms });
+  const proxy: ProxyDhcp = createProxyDhcp({ settings: config.dhcp.proxy, logger: deps.logger, handler: route.handler, onOutcome: (o) => counter.inc({ kind: o.kind, outcome: o.outcome }) });
+  metrics.gauge('bootherd_dhcp_state', 'proxyDHCP state sizes: client MACs tracked for rate limits, requests in flight', () => [{ labels: { what: 'clients' }, value: proxy.stats().trackedClients }, { labels: { what: 'in-flight' }, value: proxy.stats().inFlight }]);
+  return proxy;
+}
+
 /** Starts bootherd from a loaded config. */
 export async function startBootherd(config: Config, logger: Logger, now: () => Date = () => new Date()): Promise<Running> {
   mkdirSync(config.dataDir, { recursive: true });
@@ -136,6 +150,8 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetworks: config.bootNetworks }), createIpxeRoutes({ ipxe, bootNetworks: config.bootNetworks })],
   });
   httpServer.on('request', app);
+  let proxy: ProxyDhcp | null = null;
+  let dhcp: ProxyDhcpInfo | null = null;
   let addr: AddressInfo;
   let tftp: TftpServer | null = null;
   let tftpAddrs: Array<{ address: string; port: number }> = [];
@@ -148,7 +164,10 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
       tftpAddrs = await startTftp(tftp, config);
       metrics.gauge('bootherd_tftp_transfers', 'TFTP transfers since start by outcome', () => Object.entries(tftp!.stats()).map(([outcome, value]) => ({ labels: { outcome }, value })));
     }
+    proxy = config.dhcp.proxy.enabled ? createProxyDhcpFor(config, deps, metrics, () => `${resolverDeps.serverUrl}/boot.ipxe`) : null;
+    dhcp = (await proxy?.start()) ?? null;
   } catch (err) {
+    await tftp?.stop();
     httpServer.close();
     await store.close();
     throw err;
@@ -160,6 +179,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   return {
     http: { host: addr.address, port: addr.port },
     tftp: tftpAddrs,
+    dhcp,
     advertise,
     adminToken: admin.token,
     adminTokenFile: admin.file,
@@ -167,6 +187,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
       stopWatchdog();
       await webhooks.stop();
       clearInterval(flushTimer);
+      await proxy?.stop();
       await tftp?.stop();
       await telemetry.flush();
       httpServer.closeAllConnections();

@@ -1,5 +1,6 @@
 // `bootherd dhcp-config --dnsmasq [--proxy]`: a dnsmasq configuration that
 // sends Raspberry Pis, BIOS and UEFI PXE ROMs, and iPXE to this bootherd.
+import { piOuis } from '../domain/pi-dhcp.js';
 import { UsageError } from './usage.js';
 
 /** What the generated configuration points at. */
@@ -11,9 +12,6 @@ export interface DhcpConfigInput {
   range: string;
   iface?: string;
 }
-
-// Raspberry Pi OUIs, for boards that send no option 97 (Pi 3); lists like this go stale.
-const piOuis = ['b8:27:eb', 'dc:a6:32', 'e4:5f:01', 'd8:3a:dd', '2c:cf:67', '28:cd:c1'];
 
 /** Renders the dnsmasq configuration. */
 export function renderDnsmasqConfig(c: DhcpConfigInput): string {
@@ -30,9 +28,10 @@ export function renderDnsmasqConfig(c: DhcpConfigInput): string {
     '',
     '# Tell the clients apart.',
     'dhcp-userclass=set:ipxe,iPXE',
-    '# Pi 4 and Pi 5 send option 97 starting with the FourCC "RPi4" / "RPi5".',
-    'dhcp-match=set:rpi,97,52:50:69:34',
-    'dhcp-match=set:rpi,97,52:50:69:35',
+    '# Pi 4 and Pi 5 send option 97 as a 00 type byte, then the FourCC "RPi4" / "RPi5".',
+    'dhcp-match=set:rpi,97,0:52:50:69:34',
+    'dhcp-match=set:rpi,97,0:52:50:69:35',
+    '# Pi 3 sends no option 97: its MAC prefix (such lists go stale).',
     ...piOuis.map((o) => `dhcp-mac=set:rpi,${o}:*:*:*`),
     'dhcp-match=set:efi64,option:client-arch,7',
     'dhcp-match=set:efi64,option:client-arch,9',

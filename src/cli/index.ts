@@ -18,7 +18,7 @@ import { usage, UsageError } from './usage.js';
 const options = {
   help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' }, json: { type: 'boolean' },
   config: { type: 'string' }, 'data-dir': { type: 'string' }, http: { type: 'string' }, tftp: { type: 'string', multiple: true },
-  'no-tftp': { type: 'boolean' }, advertise: { type: 'string' }, 'admin-token': { type: 'string' }, 'firmware-dir': { type: 'string' },
+  'no-tftp': { type: 'boolean' }, 'proxy-dhcp': { type: 'string' }, advertise: { type: 'string' }, 'admin-token': { type: 'string' }, 'firmware-dir': { type: 'string' },
   'assets-dir': { type: 'string' }, 'templates-dir': { type: 'string' }, 'ipxe-dir': { type: 'string' }, 'boot-network': { type: 'string', multiple: true },
   'log-level': { type: 'string' }, url: { type: 'string' }, state: { type: 'string' }, label: { type: 'string' }, kind: { type: 'string' },
   arch: { type: 'string' }, dnsmasq: { type: 'boolean' }, proxy: { type: 'boolean' }, range: { type: 'string' }, interface: { type: 'string' }, out: { type: 'string' }, cache: { type: 'string' }, mirror: { type: 'string' }, suite: { type: 'string' },

@@ -13,6 +13,7 @@ commands:
       --http HOST:PORT          HTTP listen address (default 0.0.0.0:8080; port 0 = any free port)
       --tftp HOST:PORT          TFTP listen address, repeatable (default 0.0.0.0:69)
       --no-tftp                 do not serve TFTP
+      --proxy-dhcp IFACE        answer PXE clients on IFACE as a proxyDHCP (needs ports 67 and 4011)
       --advertise HOST          address booting nodes use to reach bootherd
       --admin-token TOKEN       admin API token (default: generated into <data-dir>/admin-token)
       --firmware-dir DIR        Raspberry Pi firmware files (default <data-dir>/firmware)

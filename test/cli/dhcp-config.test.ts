@@ -22,7 +22,8 @@ function dnsmasqAccepts(conf: string): string {
 test('proxy mode: Pis get "Raspberry Pi Boot", PXE ROMs get iPXE, iPXE gets the chain URL; dnsmasq accepts it', async () => {
   const r = await runCli(['dhcp-config', '--dnsmasq', '--proxy', '--range', '10.0.0.0', '--advertise', '10.0.0.1', '--http', '0.0.0.0:8080']);
   assert.equal(r.code, 0, r.stderr);
-  for (const line of ['dhcp-range=10.0.0.0,proxy', 'pxe-service=tag:rpi,0,"Raspberry Pi Boot"', 'dhcp-userclass=set:ipxe,iPXE', 'pxe-service=tag:!rpi,tag:!ipxe,x86PC,"bootherd: iPXE (BIOS)",undionly.kpxe,10.0.0.1', 'pxe-service=tag:ipxe,x86PC,"bootherd",http://10.0.0.1:8080/boot.ipxe']) {
+  // A Pi's option 97 starts with a 00 type byte; test/dhcp/proxy-lab.test.ts shows real dnsmasq matching it.
+  for (const line of ['dhcp-range=10.0.0.0,proxy', 'dhcp-match=set:rpi,97,0:52:50:69:34', 'dhcp-match=set:rpi,97,0:52:50:69:35', 'pxe-service=tag:rpi,0,"Raspberry Pi Boot"', 'dhcp-userclass=set:ipxe,iPXE', 'pxe-service=tag:!rpi,tag:!ipxe,x86PC,"bootherd: iPXE (BIOS)",undionly.kpxe,10.0.0.1', 'pxe-service=tag:ipxe,x86PC,"bootherd",http://10.0.0.1:8080/boot.ipxe']) {
     assert.ok(r.stdout.split('\n').includes(line), `missing: ${line}`);
   }
   assert.match(dnsmasqAccepts(r.stdout), /syntax check OK/);
