@@ -17,6 +17,19 @@ const hostPort = z.string().transform((s, ctx) => {
 const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, { message: 'expected an IPv4 address' });
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: 'expected an IPv4 CIDR such as 10.0.0.0/24' });
 
+/** One webhook receiver (DESIGN §11): the event kinds it wants ('*' for all), and the HMAC secret that signs each body. */
+export const webhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }),
+  events: z.array(z.string().regex(/^(\*|[a-z0-9][a-z0-9-]{0,39})$/, { message: "expected an event kind such as 'transition', or '*'" })).min(1).default(['*']),
+  secret: z.string().min(8, { message: 'must be at least 8 characters' }),
+  timeoutSeconds: z.number().positive().max(300).default(10),
+  maxAttempts: z.number().int().min(1).max(100).default(8),
+  /** The first retry's delay; each further one doubles, up to 5 minutes. */
+  backoffSeconds: z.number().positive().max(300).default(1),
+  /** Events waiting for this receiver; beyond it the oldest are dropped (counted in /metrics). */
+  queueSize: z.number().int().min(1).max(100_000).default(1000),
+});
+
 /** The configuration schema, with every default. */
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data'),
@@ -52,6 +65,19 @@ export const configSchema = z.strictObject({
       maxPerSecond: z.number().int().min(1).default(500),
       ipxeRoms: z.enum(['chain', 'reload']).default('chain'),
     }).prefault({}),
+  }).prefault({}),
+  events: z.strictObject({
+    heartbeatSeconds: z.number().positive().max(3600).default(15),
+    /** Bytes a stream client may leave unread before it is cut off. */
+    clientBufferBytes: z.number().int().min(16 * 1024).default(1024 * 1024),
+    /** How long a stream client may leave its socket full before it is cut off. */
+    stallSeconds: z.number().positive().max(3600).default(30),
+    maxClients: z.number().int().min(1).max(10_000).default(256),
+  }).prefault({}),
+  webhooks: z.array(webhookSchema).default([]),
+  dashboard: z.strictObject({
+    enabled: z.boolean().default(true),
+    sessionHours: z.number().positive().max(24 * 30).default(12),
   }).prefault({}),
 });
 

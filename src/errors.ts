@@ -74,6 +74,13 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** bootherd is at a limit it sets itself and refuses more for now (HTTP 503). */
+export class UnavailableError extends AppError {
+  constructor(message: string, code = 'unavailable') {
+    super(code, message);
+  }
+}
+
 /** A storage failure, already translated from the database's own error. */
 export class StoreError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {

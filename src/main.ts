@@ -21,6 +21,10 @@ import type { CoreDeps } from './core/deps.js';
 import { createDiscoveryService } from './core/discovery.js';
 import { createNodeService } from './core/nodes.js';
 import { createWatchdog } from './core/watchdog.js';
+import { createEventNotifier } from './core/event-feed.js';
+import { createEventRoutes } from './http/event-routes.js';
+import { createDashboard } from './web/routes.js';
+import { createWebhooks } from './webhooks/webhooks.js';
 import { createAdminRoutes } from './http/admin-routes.js';
 import { createBootRoutes } from './http/boot-routes.js';
 import { createIpxeRoutes } from './http/ipxe-routes.js';
@@ -113,7 +117,8 @@ function createProxyDhcpFor(config: Config, deps: CoreDeps, metrics: Metrics, ch
 export async function startBootherd(config: Config, logger: Logger, now: () => Date = () => new Date()): Promise<Running> {
   mkdirSync(config.dataDir, { recursive: true });
   const admin = adminTokenOf(config);
-  const store = createSqliteStore(path.join(config.dataDir, 'bootherd.db'));
+  const notifier = createEventNotifier();
+  const store = createSqliteStore(path.join(config.dataDir, 'bootherd.db'), { onEvents: notifier.notify });
   const metrics = createMetrics();
   metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => Object.entries(await store.countNodesByState()).map(([state, value]) => ({ labels: { state }, value })));
   const power = createPowerService({ drivers: [], logger });
@@ -130,6 +135,8 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const resolver = createBootFileResolver(resolverDeps);
   const telemetry = createBootTelemetry(deps);
   const ipxe = createIpxeService({ ...deps, renderer, serverUrl: () => resolverDeps.serverUrl });
+  const dashboard = config.dashboard.enabled ? createDashboard({ adminToken: admin.token, now, sessionHours: config.dashboard.sessionHours, logger }) : null;
+  const webhooks = createWebhooks({ store, notifier, hooks: config.webhooks, logger, metrics, version: version() });
   const app = createHttpApp({
     adminToken: admin.token,
     bootNetworks: config.bootNetworks,
@@ -137,7 +144,9 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     metrics,
     version: version(),
     nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind') }),
-    adminRoutes: createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current }),
+    adminRoutes: [createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events })],
+    sessions: dashboard?.sessions,
+    publicRoutes: dashboard ? [dashboard.routes] : [],
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetworks: config.bootNetworks }), createIpxeRoutes({ ipxe, bootNetworks: config.bootNetworks })],
   });
   httpServer.on('request', app);
@@ -166,6 +175,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const flushTimer = setInterval(() => void telemetry.flush(), 10_000);
   flushTimer.unref();
   const stopWatchdog = createWatchdog(deps).start();
+  await webhooks.start();
   return {
     http: { host: addr.address, port: addr.port },
     tftp: tftpAddrs,
@@ -175,6 +185,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     adminTokenFile: admin.file,
     async stop() {
       stopWatchdog();
+      await webhooks.stop();
       clearInterval(flushTimer);
       await proxy?.stop();
       await tftp?.stop();

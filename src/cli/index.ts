@@ -12,6 +12,7 @@ import { renderDnsmasqConfig } from './dhcp-config.js';
 import { advertiseHost } from '../main.js';
 import { loadConfig } from '../config.js';
 import { runServe } from './serve.js';
+import { runWatch } from './watch.js';
 import { usage, UsageError } from './usage.js';
 
 const options = {
@@ -19,7 +20,7 @@ const options = {
   config: { type: 'string' }, 'data-dir': { type: 'string' }, http: { type: 'string' }, tftp: { type: 'string', multiple: true },
   'no-tftp': { type: 'boolean' }, 'proxy-dhcp': { type: 'string' }, advertise: { type: 'string' }, 'admin-token': { type: 'string' }, 'firmware-dir': { type: 'string' },
   'assets-dir': { type: 'string' }, 'templates-dir': { type: 'string' }, 'ipxe-dir': { type: 'string' }, 'boot-network': { type: 'string', multiple: true },
-  'log-level': { type: 'string' }, url: { type: 'string' }, state: { type: 'string' }, label: { type: 'string' },
+  'log-level': { type: 'string' }, url: { type: 'string' }, state: { type: 'string' }, label: { type: 'string' }, kind: { type: 'string' },
   arch: { type: 'string' }, dnsmasq: { type: 'boolean' }, proxy: { type: 'boolean' }, range: { type: 'string' }, interface: { type: 'string' }, out: { type: 'string' }, cache: { type: 'string' }, mirror: { type: 'string' }, suite: { type: 'string' },
 } as const;
 
@@ -40,6 +41,7 @@ async function run(argv: string[]): Promise<number> {
     case 'serve':
       return runServe(flags, out);
     case 'nodes':
+      if (args[0] === 'watch') return runWatch(loadClientConfig(flags), { json: flags.json === true, state: flags.state, label: flags.label, kind: flags.kind }, out);
       return (out(await runNodes(loadClientConfig(flags), args, { json: flags.json === true, state: flags.state, label: flags.label })), 0);
     case 'render':
       process.stdout.write(await runRender(loadClientConfig(flags), args));

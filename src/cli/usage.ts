@@ -26,6 +26,9 @@ commands:
         nodes set-target rack1-pi07 '{"kind":"local"}'
   nodes action NODE ACTION                  rescue | end-rescue | reboot | power-on | power-off | retire | reset
   nodes events NODE                         the node's event log
+  nodes watch [--state S] [--label K=V] [--kind K,...] [--json]
+                                            a live table of the rack, redrawn from the event stream;
+                                            --json prints one event a line instead
   render NODE FILE                          the exact bytes NODE is served for FILE
   image build --arch arm64|amd64            build the discovery image
   firmware import [--cache DIR] [--mirror URL]

@@ -40,6 +40,12 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       '/api/v1/nodes/{id}/target': { put: { summary: 'assign a boot target (If-Match)', security: admin, parameters: idParam, requestBody: body('Target'), responses: { '200': ok('node'), '409': ok('invalid transition'), '412': ok('stale If-Match'), ...errors } } },
       '/api/v1/nodes/{id}/actions/{action}': { post: { summary: 'rescue, end-rescue, reboot, power-on, power-off, retire, reset', security: admin, parameters: [...idParam, { name: 'action', in: 'path', required: true, schema: { type: 'string' } }], responses: { '202': ok('accepted'), '409': ok('invalid transition or no power driver'), ...errors } } },
       '/api/v1/nodes/{id}/events': { get: { summary: 'the node event log', security: admin, parameters: idParam, responses: { '200': ok('{ events }'), ...errors } } },
+      '/api/v1/events': { get: { summary: 'events of all nodes (query: after, limit, node, kind=a,b, label=k=v); follow=1: Server-Sent Events resumed by Last-Event-ID', security: admin, responses: { '200': ok('{ events, next } or text/event-stream'), '503': ok('too many stream clients'), ...errors } } },
+      '/api/v1/session': {
+        post: { summary: 'dashboard login: { token } -> HttpOnly cookie bootherd_session and { csrfToken }', responses: { '200': ok('{ csrfToken, expiresAt }'), ...errors } },
+        get: { summary: 'the session the cookie names', responses: { '200': ok('{ csrfToken, expiresAt }'), '401': ok('not logged in') } },
+        delete: { summary: 'log out (X-CSRF-Token)', responses: { '204': ok('logged out'), '403': ok('no CSRF token') } },
+      },
       '/api/v1/rules': { get: { summary: 'enrollment rules', security: admin, responses: { '200': ok('{ rules }') } }, post: { summary: 'add a rule', security: admin, requestBody: body('Rule'), responses: { '201': ok('rule'), ...errors } } },
       '/api/v1/rules/{id}': { put: { summary: 'replace a rule', security: admin, requestBody: body('Rule'), responses: { '200': ok('rule'), ...errors } }, delete: { summary: 'delete a rule', security: admin, responses: { '204': ok('deleted'), ...errors } } },
       '/api/v1/images': { get: { summary: 'images', security: admin, responses: { '200': ok('{ images }') } } },
