@@ -26,7 +26,7 @@ export const migrations: Array<{ version: number; sql: string }> = [
   },
   {
     // The event stream filters by kind across all nodes.
-    version: 5,
+    version: 2,
     sql: `CREATE INDEX events_kind ON events(kind, id);`,
   },
 ];
