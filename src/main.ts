@@ -17,6 +17,7 @@ import { createTftpRoute } from './core/boot-route.js';
 import { createBootTelemetry } from './core/boot-telemetry.js';
 import { createDiscoveryService } from './core/discovery.js';
 import { createNodeService } from './core/nodes.js';
+import { createRuleService } from './core/rules.js';
 import { createWatchdog } from './core/watchdog.js';
 import { createAdminRoutes } from './http/admin-routes.js';
 import { createBootRoutes } from './http/boot-routes.js';
@@ -123,7 +124,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     metrics,
     version: version(),
     nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind') }),
-    adminRoutes: createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current }),
+    adminRoutes: createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current }),
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetworks: config.bootNetworks }), createIpxeRoutes({ ipxe, bootNetworks: config.bootNetworks })],
   });
   httpServer.on('request', app);
