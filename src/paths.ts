@@ -7,3 +7,6 @@ export const packageRoot = path.resolve(fileURLToPath(new URL('../../', import.m
 
 /** Built-in templates shipped with bootherd. */
 export const builtinTemplatesDir = path.join(packageRoot, 'boot-templates');
+
+/** The compiled `bootherd` command. */
+export const cliPath = path.join(packageRoot, 'dist', 'src', 'cli', 'index.js');
