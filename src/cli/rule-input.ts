@@ -90,7 +90,10 @@ export function ruleFromFlags(base: Record<string, unknown>, f: RuleFlagValues):
 
 /** True if any rule-describing flag was given. */
 export function hasRuleFlags(f: RuleFlagValues): boolean {
-  return Object.entries(f).some(([k, v]) => k !== 'file' && v !== undefined && !(Array.isArray(v) && v.length === 0));
+  return Object.keys(ruleFlags).some((k) => {
+    const v = f[k as keyof RuleFlagValues];
+    return k !== 'file' && v !== undefined && !(Array.isArray(v) && v.length === 0);
+  });
 }
 
 /** What a rule matches, in one line. */

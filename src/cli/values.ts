@@ -15,7 +15,7 @@ export function plainIssue(i: ZodIssue): string {
     case 'invalid_value':
       return `must be ${i.values.length === 1 ? JSON.stringify(i.values[0]) : `one of ${i.values.map(String).join(', ')}`}`;
     case 'invalid_type':
-      return i.input === undefined ? 'is required' : `must be ${typeWords[i.expected] ?? i.expected}`;
+      return /received undefined/.test(i.message) ? 'is required' : `must be ${typeWords[i.expected] ?? i.expected}`;
     case 'too_small':
       return origin === 'string' ? `must be at least ${i.minimum} characters` : origin === 'array' ? `needs at least ${i.minimum} items` : `must be at least ${i.minimum}`;
     case 'too_big':
