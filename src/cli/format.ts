@@ -75,10 +75,13 @@ export function labelList(labels: Record<string, string> | undefined): string {
   return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(', ') : '-';
 }
 
+// One collator for every comparison: localeCompare with options builds a new one per call.
+const natural = new Intl.Collator('en', { numeric: true });
+
 /** Natural order for names like pi2 < pi10; missing ones last. */
 export function byName(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return 1;
   if (b === null) return -1;
-  return a.localeCompare(b, 'en', { numeric: true });
+  return natural.compare(a, b);
 }
