@@ -57,6 +57,7 @@ function unknownFlag(given: string, specs: Record<string, FlagSpec>, where: stri
   const names = Object.keys(specs);
   const near = given.startsWith('--') ? closest(given.slice(2), names) : null;
   if (near) return new UsageError(`unknown flag ${given}; did you mean ${flagLabel(near, specs[near]!)}?`);
+  if (!where) return new UsageError(`unknown flag ${given}; see 'bootherd --help'`);
   return new UsageError(`unknown flag ${given} for '${where}'; see 'bootherd ${where} --help'`);
 }
 

@@ -29,6 +29,8 @@ test('an unknown flag or command says what was meant in one line', async () => {
     [['nodes'], "bootherd: 'nodes' needs a command: list, show, set, set-target, action, events (bootherd nodes --help)"],
     [['serve', '--http'], 'bootherd: --http needs a value: HOST:PORT'],
     [['nodes', 'list', '--all=yes'], 'bootherd: --all takes no value'],
+    [['--verison'], 'bootherd: unknown flag --verison; did you mean --version?'],
+    [['--bogus-flag'], "bootherd: unknown flag --bogus-flag; see 'bootherd --help'"],
   ];
   for (const [args, want] of table) assert.equal(await refused(args), want);
 });
