@@ -10,7 +10,7 @@ import type { Config } from './config.js';
 import { AppError } from './errors.js';
 import type { Logger } from './log.js';
 import { createMetrics } from './metrics.js';
-import { builtinTemplatesDir, packageRoot } from './paths.js';
+import { builtinTemplatesDir, version } from './paths.js';
 import { createAgentService } from './core/agent.js';
 import { createBootFileResolver } from './core/boot-files.js';
 import { createTftpRoute } from './core/boot-route.js';
@@ -40,10 +40,7 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** The installed bootherd version. */
-export function version(): string {
-  return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
+export { version };
 
 /** The admin token from config, else the one in `<data-dir>/admin-token`, generated (mode 0600) on first start. */
 function adminTokenOf(config: Config): { token: string; file: string | null } {

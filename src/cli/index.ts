@@ -2,10 +2,8 @@
 // The `bootherd` command: finds the command in the registry, reads its flags
 // and arguments against its spec, runs it, and turns errors into a message
 // and an exit code (0 ok, 1 error, 2 usage) in this one place.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { AppError, ConfigError } from '../errors.js';
-import { packageRoot } from '../paths.js';
+import { version } from '../paths.js';
 import { ApiError } from './client.js';
 import type { Command, Io } from './command.js';
 import { commandHelp, groupHelp, topHelp } from './help.js';
@@ -19,8 +17,6 @@ const io: Io = {
   err: (s) => void process.stderr.write(line(s)),
   write: (d) => void process.stdout.write(d),
 };
-
-const version = () => (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Runs one command line; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -1,4 +1,5 @@
 // `bootherd eeprom-config`: a Pi 4/5 bootconf.txt that network-boots from this bootherd.
+import { z } from 'zod';
 import { loadConfig } from '../../config.js';
 import { defineCommand } from '../command.js';
 import { renderBootconf } from '../eeprom-config.js';
@@ -20,7 +21,7 @@ export default defineCommand({
     const config = loadConfig(raw);
     const { advertiseHost } = await import('../../main.js');
     const tftpIp = advertiseHost(config);
-    if (!/^(\d{1,3})(\.\d{1,3}){3}$/.test(tftpIp)) throw new UsageError(`eeprom-config: TFTP_IP must be an IPv4 address and the advertise address is ${JSON.stringify(tftpIp)}; give --advertise with bootherd's IPv4 address`);
+    if (!z.ipv4().safeParse(tftpIp).success) throw new UsageError(`eeprom-config: TFTP_IP must be an IPv4 address and the advertise address is ${JSON.stringify(tftpIp)}; give --advertise with bootherd's IPv4 address`);
     io.write(renderBootconf({ pi: (flags.pi ?? '4') as '4' | '5', prefix: (flags.prefix ?? 'serial') as 'serial' | 'mac', tftpIp }));
   },
 });

@@ -1,9 +1,8 @@
 // `bootherd firmware import`: fill the firmware dir from Debian's raspi-firmware and arm64 kernel.
 import path from 'node:path';
-import { z } from 'zod';
 import { loadConfig } from '../../config.js';
 import { defineCommand } from '../command.js';
-import { configFlags } from '../flags.js';
+import { configFlags, serverFlags } from '../flags.js';
 import { mirrorSchema, suiteSchema } from '../../image/cli.js';
 
 export default defineCommand({
@@ -15,7 +14,7 @@ export default defineCommand({
     cache: { type: 'string', value: 'DIR', help: 'download cache (default <data-dir>/image-cache)', complete: 'dir' },
     mirror: { type: 'string', value: 'URL', help: "Debian mirror (default: the host's apt sources)", schema: mirrorSchema },
     suite: { type: 'string', value: 'SUITE', help: 'Debian suite (default bookworm)', schema: suiteSchema },
-    'log-level': { type: 'string', value: 'LEVEL', help: 'debug, info, warn, error or silent', schema: z.enum(['debug', 'info', 'warn', 'error', 'silent']) },
+    'log-level': serverFlags['log-level'],
   },
   examples: ['bootherd firmware import', 'bootherd firmware import --firmware-dir /srv/tftp/firmware --mirror http://deb.debian.org/debian'],
   async run({ flags, raw, io }) {
