@@ -10,7 +10,7 @@ import type { Config } from './config.js';
 import { AppError } from './errors.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { builtinTemplatesDir, packageRoot } from './paths.js';
+import { builtinTemplatesDir, version } from './paths.js';
 import { createAgentService } from './core/agent.js';
 import { createBootFileResolver } from './core/boot-files.js';
 import { createTftpRoute } from './core/boot-route.js';
@@ -20,6 +20,7 @@ import { createBootTelemetry } from './core/boot-telemetry.js';
 import type { CoreDeps } from './core/deps.js';
 import { createDiscoveryService } from './core/discovery.js';
 import { createNodeService } from './core/nodes.js';
+import { createRuleService } from './core/rules.js';
 import { createWatchdog } from './core/watchdog.js';
 import { createEventNotifier } from './core/event-feed.js';
 import { createEventRoutes } from './http/event-routes.js';
@@ -48,10 +49,7 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** The installed bootherd version. */
-export function version(): string {
-  return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
+export { version };
 
 /** The admin token from config, else the one in `<data-dir>/admin-token`, generated (mode 0600) on first start. */
 function adminTokenOf(config: Config): { token: string; file: string | null } {
@@ -144,7 +142,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     metrics,
     version: version(),
     nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind') }),
-    adminRoutes: [createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events })],
+    adminRoutes: [createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events })],
     sessions: dashboard?.sessions,
     publicRoutes: dashboard ? [dashboard.routes] : [],
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetworks: config.bootNetworks }), createIpxeRoutes({ ipxe, bootNetworks: config.bootNetworks })],

@@ -1,7 +1,8 @@
 // `bootherd dhcp-config --dnsmasq [--proxy]`: a dnsmasq configuration that
 // sends Raspberry Pis, BIOS and UEFI PXE ROMs, and iPXE to this bootherd.
+import { z } from 'zod';
 import { piOuis } from '../domain/pi-dhcp.js';
-import { UsageError } from './usage.js';
+import { parseValue } from './values.js';
 
 /** What the generated configuration points at. */
 export interface DhcpConfigInput {
@@ -13,9 +14,26 @@ export interface DhcpConfigInput {
   iface?: string;
 }
 
+const isIpv4 = (s: string) => z.ipv4().safeParse(s).success;
+const lease = /^(\d+[smhdw]?|infinite)$/;
+
+/** `--range` in proxy mode: the subnet to answer on, optionally with its netmask (`10.0.0.0[,255.255.255.0]`). */
+export const proxyRangeSchema = z.string().refine((s) => s.split(',').length <= 2 && s.split(',').every(isIpv4), {
+  message: 'must be the subnet to answer on, an IPv4 address such as 10.0.0.0 (optionally ,NETMASK)',
+});
+/** `--range` for a full DHCP server: `first,last[,netmask][,lease]`. */
+export const fullRangeSchema = z.string().refine((s) => {
+  const [first, last, ...more] = s.split(',');
+  if (!isIpv4(first ?? '') || !isIpv4(last ?? '') || more.length > 2) return false;
+  return more.every((x, i) => (i === more.length - 1 && lease.test(x)) || isIpv4(x));
+}, { message: 'must be FIRST,LAST[,NETMASK][,LEASE] with IPv4 addresses, e.g. 10.0.0.100,10.0.0.200,12h' });
+/** `--interface`: a network interface name (Linux: up to 15 characters, no spaces, slashes or line breaks). */
+export const interfaceSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,14}$/, { message: 'must be a network interface name such as eth0 or br0 (up to 15 letters, digits, . _ -)' });
+
 /** Renders the dnsmasq configuration. */
 export function renderDnsmasqConfig(c: DhcpConfigInput): string {
-  if (!/^[0-9.,a-z]+$/.test(c.range)) throw new UsageError('dhcp-config: --range must look like 10.0.0.0 (proxy) or 10.0.0.100,10.0.0.200,12h');
+  parseValue(c.proxy ? proxyRangeSchema : fullRangeSchema, c.range, '--range');
+  if (c.iface !== undefined) parseValue(interfaceSchema, c.iface, '--interface');
   const a = c.advertise;
   const chain = `http://${a}:${c.httpPort}/boot.ipxe`;
   const lines = [

@@ -9,6 +9,11 @@ import { startBootherd, version } from '../main.js';
 export async function runServe(flags: Flags, out: (s: string) => void): Promise<number> {
   const config = loadConfig(flags);
   const logger = createLogger(config.logLevel);
+  // Listen for the stop signals before anything is printed: a supervisor may send one as soon as it reads the first line.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   const running = await startBootherd(config, logger);
   const httpUrl = `http://${running.advertise}:${running.http.port}`;
   out(`bootherd ${version()} serving; data in ${config.dataDir}`);
@@ -19,10 +24,7 @@ export async function runServe(flags: Flags, out: (s: string) => void): Promise<
   if (config.dashboard.enabled) out(`dashboard: ${httpUrl}/ui/ (log in with the admin token${running.adminTokenFile ? `: cat ${running.adminTokenFile}` : ''})`);
   out(`point DHCP at: TFTP server (next-server / option 66) ${running.advertise}; Raspberry Pi clients need option 43 "Raspberry Pi Boot"; iPXE clients chain ${httpUrl}/boot.ipxe`);
   for (const line of missingAssets(config)) out(line);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopped;
   await running.stop();
   return 0;
 }

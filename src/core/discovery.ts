@@ -6,11 +6,11 @@ import { ConflictError, ForbiddenError, ValidationError, VersionMismatchError } 
 import { claimOf, hardwareFrom, type Inventory } from '../domain/inventory.js';
 import { findIdentityConflict, type ClaimedIdentity } from '../domain/merge.js';
 import type { Node } from '../domain/node.js';
-import { applyRule, pickRule } from '../domain/rules.js';
 import { bump, mutateNode } from './deps.js';
 import { newNode } from './enroll.js';
 import { candidatesFor, mergeCandidates, recordIdentityConflict } from './identity-links.js';
-import { applyLifecycle, completeTarget, type LifecycleDeps } from './lifecycle-ops.js';
+import { applyLifecycle, type LifecycleDeps } from './lifecycle-ops.js';
+import { enrollByRule } from './rules.js';
 import { isAgentTokenOf, issueAgentToken, type AgentInstruction, type AgentService } from './agent.js';
 
 /** What a discovery report is answered with. */
@@ -47,25 +47,6 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
     return mergeCandidates(deps, claim, candidates);
   }
 
-  async function enrollByRule(node: Node): Promise<Node> {
-    const rule = pickRule(await deps.store.listRules(), node);
-    if (!rule) return node;
-    const seq = await deps.store.takeRuleSequence(rule.id);
-    const { hostname, labels } = applyRule(rule, node, seq);
-    const data = { rule: rule.name, sequence: seq, hostname };
-    const patch = { hostname, labels, enrolledBy: rule.name };
-    try {
-      if (!rule.apply.target) return await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, patch, at), events: [{ kind: 'enrolled-by-rule', data }] }));
-      const target = await completeTarget(deps, node, rule.apply.target);
-      return await applyLifecycle(deps, node.id, { type: 'assign', target }, { patch, events: [{ kind: 'enrolled-by-rule', data }] });
-    } catch (err) {
-      if (!(err instanceof ConflictError || err instanceof ValidationError)) throw err;
-      await deps.store.appendEvents(node.id, [{ kind: 'rule-failed', data: { ...data, message: err.message } }], deps.now().toISOString());
-      deps.logger.warn('enrollment rule not applied', { node: node.id, rule: rule.name, err });
-      return node;
-    }
-  }
-
   async function reportOnce(inv: Inventory, claim: ClaimedIdentity, ctx: { ip: string | null; bearer: string | null }): Promise<DiscoveryResult> {
     const candidates = await candidatesFor(deps.store, claim);
     const conflict = findIdentityConflict(claim, candidates);
@@ -84,7 +65,7 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
       }),
       events: [{ kind: 'inventory', data: { ip: ctx.ip, macs: claim.macs, disks: inv.disks.length, model: inv.model ?? null } }],
     });
-    if (firstInventory) node = await enrollByRule(node);
+    if (firstInventory) node = await enrollByRule(deps, node);
     return { node, token, next: await deps.agent.instructionFor(node) };
   }
 

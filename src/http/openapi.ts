@@ -5,7 +5,7 @@ import { inventorySchema } from '../domain/inventory.js';
 import { ruleInputSchema } from '../domain/rules.js';
 import { targetSchema } from '../domain/targets.js';
 import { agentReportSchema } from '../core/agent.js';
-import { nodePatchSchema } from './schemas.js';
+import { nodePatchSchema, ruleApplySchema } from './schemas.js';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const body = (ref: string) => ({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
@@ -23,7 +23,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
         Inventory: schema(inventorySchema), Target: schema(targetSchema), NodePatch: schema(nodePatchSchema),
-        Rule: schema(ruleInputSchema), Image: schema(imageInputSchema), AgentReport: schema(agentReportSchema),
+        Rule: schema(ruleInputSchema), RuleApply: schema(ruleApplySchema), Image: schema(imageInputSchema), AgentReport: schema(agentReportSchema),
       },
     },
     paths: {
@@ -48,6 +48,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       },
       '/api/v1/rules': { get: { summary: 'enrollment rules', security: admin, responses: { '200': ok('{ rules }') } }, post: { summary: 'add a rule', security: admin, requestBody: body('Rule'), responses: { '201': ok('rule'), ...errors } } },
       '/api/v1/rules/{id}': { put: { summary: 'replace a rule', security: admin, requestBody: body('Rule'), responses: { '200': ok('rule'), ...errors } }, delete: { summary: 'delete a rule', security: admin, responses: { '204': ok('deleted'), ...errors } } },
+      '/api/v1/rules/{id}/apply': { post: { summary: 'apply a rule (id or name) to the nodes that exist and match it; dryRun lists what would change', security: admin, requestBody: body('RuleApply'), responses: { '200': ok('{ rule, dryRun, force, matched, results: [{ nodeId, outcome, reason?, changes }] }'), ...errors } } },
       '/api/v1/images': { get: { summary: 'images', security: admin, responses: { '200': ok('{ images }') } } },
       '/api/v1/images/{name}': { put: { summary: 'create or replace an image', security: admin, requestBody: body('Image'), responses: { '200': ok('image'), ...errors } }, delete: { summary: 'delete an image', security: admin, responses: { '204': ok('deleted'), ...errors } } },
     },

@@ -38,3 +38,25 @@ test('full mode names bootherd as TFTP server and boot file; bad input is a usag
   assert.equal((await runCli(['dhcp-config', '--range', '10.0.0.0'])).code, 2);
   assert.equal((await runCli(['dhcp-config', '--dnsmasq', '--range', '10.0.0.0\ndhcp-script=/bin/sh'])).code, 2);
 });
+
+test('a range that is not addresses, or an interface name with a newline or spaces, is refused and nothing is printed', async () => {
+  const bad: Array<[string[], RegExp]> = [
+    [['--proxy', '--range', 'eth0'], /--range: must be the subnet to answer on/],
+    [['--proxy', '--range', '10.0.0.0,proxy'], /--range: must be the subnet/],
+    [['--proxy', '--range', '10.0.0.256'], /--range: must be the subnet/],
+    [['--range', '10.0.0.100'], /--range: must be FIRST,LAST/],
+    [['--range', '10.0.0.100,10.0.0.200,12h,extra'], /--range: must be FIRST,LAST/],
+    [['--proxy', '--range', '10.0.0.0', '--interface', 'br0\ndhcp-script=/bin/sh'], /--interface: must be a network interface name/],
+    [['--proxy', '--range', '10.0.0.0', '--interface', 'br 0'], /--interface: must be a network interface name/],
+    [['--proxy', '--range', '10.0.0.0', '--interface', 'averyveryverylongname'], /--interface: must be a network interface name/],
+  ];
+  for (const [args, re] of bad) {
+    const r = await runCli(['dhcp-config', '--dnsmasq', '--advertise', '10.0.0.1', ...args]);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, re);
+  }
+  const ok = await runCli(['dhcp-config', '--dnsmasq', '--range', '10.0.0.100,10.0.0.200,255.255.255.0,infinite', '--advertise', '10.0.0.1', '--interface', 'enp1s0.42']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(dnsmasqAccepts(ok.stdout), /syntax check OK/);
+});
