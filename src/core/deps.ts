@@ -34,7 +34,7 @@ export function hashToken(token: string): string {
 /** Finds a node by id, serial (8 or 16 hex), MAC or hostname; NotFoundError otherwise. */
 export async function resolveNode(store: Store, ref: string): Promise<Node> {
   const serial = normalizeSerial(ref);
-  const mac = normalizeMac(ref);
+  const mac = normalizeMac(ref.trim());
   const node =
     (await store.getNode(ref)) ??
     (serial ? await store.findNode({ serial }) : null) ??

@@ -46,7 +46,7 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
       state: q.state,
       label: q.label ? { key: key!, value: rest.join('=') } : undefined,
       serial: q.serial ? (normalizeSerial(q.serial) ?? q.serial) : undefined,
-      mac: q.mac ? (normalizeMac(q.mac) ?? q.mac) : undefined,
+      mac: q.mac ? (normalizeMac(q.mac.trim()) ?? q.mac) : undefined,
       limit: q.limit,
       offset: q.offset,
     });
