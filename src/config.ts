@@ -35,6 +35,8 @@ export const configSchema = z.strictObject({
   templatesDir: z.string().min(1).optional(),
   ipxeDir: z.string().min(1).default('/usr/lib/ipxe'),
   bootNetworks: z.array(cidr).default([]),
+  /** Loopback clients (127.0.0.0/8, ::1) may use node-facing routes whatever bootNetworks says. */
+  trustLoopback: z.boolean().default(true),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   agentPollSeconds: z.number().int().min(1).max(3600).default(10),
   installTimeoutSeconds: z.number().int().min(60).default(3600),

@@ -23,6 +23,7 @@ import { createBootRoutes } from './http/boot-routes.js';
 import { createIpxeRoutes } from './http/ipxe-routes.js';
 import { createIpxeService } from './core/ipxe.js';
 import { createHttpApp } from './http/app.js';
+import { requireBootNetwork } from './http/auth.js';
 import { createNodeRoutes } from './http/node-routes.js';
 import { createPowerService } from './power/power.js';
 import { createSqliteStore } from './store/sqlite.js';
@@ -116,15 +117,15 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const resolver = createBootFileResolver(resolverDeps);
   const telemetry = createBootTelemetry(deps);
   const ipxe = createIpxeService({ ...deps, renderer, serverUrl: () => resolverDeps.serverUrl });
+  const bootNetwork = requireBootNetwork({ cidrs: config.bootNetworks, trustLoopback: config.trustLoopback });
   const app = createHttpApp({
     adminToken: admin.token,
-    bootNetworks: config.bootNetworks,
     logger,
     metrics,
     version: version(),
-    nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind') }),
+    nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), bootNetwork }),
     adminRoutes: createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current }),
-    bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetworks: config.bootNetworks }), createIpxeRoutes({ ipxe, bootNetworks: config.bootNetworks })],
+    bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetwork }), createIpxeRoutes({ ipxe, bootNetwork })],
   });
   httpServer.on('request', app);
   let addr: AddressInfo;

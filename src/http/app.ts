@@ -3,20 +3,20 @@
 import express, { type Express, type Router } from 'express';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { requireAdmin, requireBootNetwork } from './auth.js';
+import { requireAdmin } from './auth.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { buildOpenApi } from './openapi.js';
 
 /** What the app is assembled from. */
 export interface HttpAppDeps {
   adminToken: string;
-  bootNetworks: string[];
   logger: Logger;
   metrics: Metrics;
   version: string;
+  /** Node-facing routes under /api/v1 (discovery, agent); each route applies requireBootNetwork itself. */
   nodeRoutes: Router;
   adminRoutes: Router;
-  /** Routes served at the root to booting nodes (iPXE scripts, boot files); they apply requireBootNetwork themselves. */
+  /** Routes served at the root to booting nodes (iPXE scripts, boot files); each route applies requireBootNetwork itself. */
   bootRoutes?: Router[];
 }
 
@@ -35,9 +35,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/openapi.json', (_req, res) => void res.json(openapi));
   app.get('/metrics', async (_req, res) => void res.type('text/plain; version=0.0.4').send(await deps.metrics.render()));
-  const bootNet = requireBootNetwork(deps.bootNetworks);
   for (const routes of deps.bootRoutes ?? []) app.use(routes);
-  app.use('/api/v1', (req, _res, next) => (req.path === '/discovery' || req.path.startsWith('/agent/') ? bootNet(req, _res, next) : next()), deps.nodeRoutes);
+  app.use('/api/v1', deps.nodeRoutes);
   app.use('/api/v1', requireAdmin(deps.adminToken), deps.adminRoutes);
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));

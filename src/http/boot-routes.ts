@@ -1,12 +1,12 @@
 // Boot files over HTTP: `GET /boot/<serial-or-mac>/<file>` for booting nodes
 // (the same tree as TFTP, with Content-Length and Range, streamed), and the
 // byte-exact preview the admin API offers.
-import { Router, type Response } from 'express';
+import { Router, type RequestHandler, type Response } from 'express';
 import { normalizeMac, macToPrefix } from '../domain/identity.js';
 import type { BootFile, BootFileResolver } from '../core/boot-files.js';
 import type { BootTelemetry } from '../core/boot-telemetry.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { clientIp, requireBootNetwork } from './auth.js';
+import { clientIp } from './auth.js';
 
 const chunk = 64 * 1024;
 
@@ -41,9 +41,9 @@ export async function sendBootFile(res: Response, file: BootFile, range: string 
 }
 
 /** Node-facing boot-file routes (mounted at the root). */
-export function createBootRoutes(deps: { resolver: BootFileResolver; telemetry: BootTelemetry; bootNetworks: string[] }): Router {
+export function createBootRoutes(deps: { resolver: BootFileResolver; telemetry: BootTelemetry; bootNetwork: RequestHandler }): Router {
   const r = Router();
-  r.get('/boot/:ident/*file', requireBootNetwork(deps.bootNetworks), async (req, res) => {
+  r.get('/boot/:ident/*file', deps.bootNetwork, async (req, res) => {
     const ident = String(req.params.ident).toLowerCase();
     const mac = normalizeMac(ident);
     const prefix = /^[0-9a-f]{8}$/.test(ident) ? ident : mac ? macToPrefix(mac) : null;
