@@ -9,7 +9,7 @@ import type { Node } from '../domain/node.js';
 import { applyRule, pickRule } from '../domain/rules.js';
 import { bump, mutateNode } from './deps.js';
 import { newNode } from './enroll.js';
-import { applyLifecycle, completeTarget, type LifecycleDeps } from './lifecycle-ops.js';
+import { completeTarget, planLifecycle, runEffects, type LifecycleDeps, type PlannedChange } from './lifecycle-ops.js';
 import { isAgentTokenOf, issueAgentToken, type AgentInstruction, type AgentService } from './agent.js';
 
 /** What a discovery report is answered with. */
@@ -17,6 +17,13 @@ export interface DiscoveryResult {
   node: Node;
   token: string;
   next: AgentInstruction;
+}
+
+/** The record a report lands on: a fresh one (not stored yet), or a stored one, with the record merged into it. */
+interface Linked {
+  base: Node;
+  fresh: boolean;
+  absorbed: Node | null;
 }
 
 const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -49,39 +56,52 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
     throw new ConflictError(`identity conflict: ${reason}`, 'identity-conflict');
   }
 
-  async function linkedNode(claim: ClaimedIdentity, candidates: Node[], ip: string | null): Promise<Node> {
-    const at = deps.now().toISOString();
-    if (candidates.length === 0) {
-      const node = newNode(claim, at, ip);
-      return deps.store.createNode(node, [{ kind: 'seen', data: { ...claim, ip, via: 'discovery', enrolled: true } }], at);
-    }
+  // The record the report updates, merged in memory with the others it links: the last merge is
+  // stored together with the report, so that a report that fails leaves no record behind.
+  async function linkedNode(claim: ClaimedIdentity, candidates: Node[], ip: string | null, at: string): Promise<Linked> {
+    if (candidates.length === 0) return { base: newNode(claim, at, ip), fresh: true, absorbed: null };
     let survivor = candidates[0]!;
-    for (const absorbed of candidates.slice(1)) {
+    for (const absorbed of candidates.slice(1, -1)) {
       const merged = bump(mergeRecords(survivor, absorbed), {}, at);
-      const data = { absorbed: absorbed.id, absorbedIdentity: absorbed.identity, claim };
-      survivor = await deps.store.mergeNodes(merged, survivor.version, absorbed.id, absorbed.version, [{ kind: 'merged', data }], at);
+      survivor = await deps.store.mergeNodes(merged, survivor.version, absorbed.id, absorbed.version, [{ kind: 'merged', data: { absorbed: absorbed.id, absorbedIdentity: absorbed.identity, claim } }], at);
       deps.logger.info('merged node records', { node: survivor.id, absorbed: absorbed.id });
     }
-    return survivor;
+    const last = candidates.length > 1 ? candidates[candidates.length - 1]! : null;
+    return { base: last ? { ...mergeRecords(survivor, last), version: survivor.version } : survivor, fresh: false, absorbed: last };
   }
 
-  async function enrollByRule(node: Node): Promise<Node> {
-    const rule = pickRule(await deps.store.listRules(), node);
-    if (!rule) return node;
+  // The first matching rule applied in memory: hostname and labels, and its target as an `assign`.
+  async function withRule(plan: PlannedChange, at: string): Promise<PlannedChange> {
+    const rule = pickRule(await deps.store.listRules(), plan.node);
+    if (!rule) return plan;
     const seq = await deps.store.takeRuleSequence(rule.id);
-    const { hostname, labels } = applyRule(rule, node, seq);
+    const { hostname, labels } = applyRule(rule, plan.node, seq);
     const data = { rule: rule.name, sequence: seq, hostname };
-    const patch = { hostname, labels, enrolledBy: rule.name };
+    const named = { ...plan.node, hostname, labels, enrolledBy: rule.name };
     try {
-      if (!rule.apply.target) return await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, patch, at), events: [{ kind: 'enrolled-by-rule', data }] }));
-      const target = await completeTarget(deps, node, rule.apply.target);
-      return await applyLifecycle(deps, node.id, { type: 'assign', target }, { patch, events: [{ kind: 'enrolled-by-rule', data }] });
+      const holder = hostname ? await deps.store.findNode({ hostname }) : null;
+      if (holder && holder.id !== plan.node.id) throw new ConflictError(`rule ${rule.name}: hostname ${hostname} is already used by node ${holder.id}`, 'duplicate');
+      const events = [...plan.events, { kind: 'enrolled-by-rule', data }];
+      if (!rule.apply.target) return { ...plan, node: named, events };
+      const target = await completeTarget(deps, named, rule.apply.target);
+      const assigned = planLifecycle(named, { type: 'assign', target }, at);
+      return { node: assigned.node, events: [...events, ...assigned.events], effects: [...plan.effects, ...assigned.effects] };
     } catch (err) {
       if (!(err instanceof ConflictError || err instanceof ValidationError)) throw err;
-      await deps.store.appendEvents(node.id, [{ kind: 'rule-failed', data: { ...data, message: err.message } }], deps.now().toISOString());
-      deps.logger.warn('enrollment rule not applied', { node: node.id, rule: rule.name, err });
-      return node;
+      deps.logger.warn('enrollment rule not applied', { node: plan.node.id, rule: rule.name, err });
+      return { ...plan, events: [...plan.events, { kind: 'rule-failed', data: { ...data, message: err.message } }] };
     }
+  }
+
+  // One write: a new record, an update, or the last merge, each with every event of the report.
+  async function store(linked: Linked, plan: PlannedChange, claim: ClaimedIdentity, ip: string | null, at: string): Promise<Node> {
+    const { base, absorbed } = linked;
+    if (linked.fresh) return deps.store.createNode(plan.node, [{ kind: 'seen', data: { ...claim, ip, via: 'discovery', enrolled: true } }, ...plan.events], at);
+    if (!absorbed) return deps.store.updateNode(plan.node, base.version, plan.events, at);
+    const merged = { kind: 'merged', data: { absorbed: absorbed.id, absorbedIdentity: absorbed.identity, claim } };
+    const node = await deps.store.mergeNodes(plan.node, base.version, absorbed.id, absorbed.version, [merged, ...plan.events], at);
+    deps.logger.info('merged node records', { node: node.id, absorbed: absorbed.id });
+    return node;
   }
 
   async function reportOnce(inv: Inventory, claim: ClaimedIdentity, ctx: { ip: string | null; bearer: string | null }): Promise<DiscoveryResult> {
@@ -89,20 +109,22 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
     const conflict = findIdentityConflict(claim, candidates);
     if (conflict) await flagConflict(conflict.node, conflict.reason, claim, ctx.ip);
     authorize(candidates, ctx.bearer);
-    const linked = await linkedNode(claim, candidates, ctx.ip);
-    const firstInventory = linked.state === 'new' && !linked.target;
-    const { token, hash } = issueAgentToken(linked);
-    let node = await applyLifecycle(deps, linked.id, { type: 'inventory' }, {
+    const at = deps.now().toISOString();
+    const linked = await linkedNode(claim, candidates, ctx.ip, at);
+    const { token, hash } = issueAgentToken(linked.base);
+    let plan = planLifecycle(linked.base, { type: 'inventory' }, at, {
       patch: (n) => ({
         identity: { serial: n.identity.serial ?? claim.serial, macs: [...new Set([...n.identity.macs, ...claim.macs])], uuid: n.identity.uuid ?? claim.uuid },
         hardware: hardwareFrom(inv, n.hardware),
         lastIp: ctx.ip ?? n.lastIp,
-        lastSeenAt: deps.now().toISOString(),
+        lastSeenAt: at,
         agentTokenHash: hash,
       }),
       events: [{ kind: 'inventory', data: { ip: ctx.ip, macs: claim.macs, disks: inv.disks.length, model: inv.model ?? null } }],
     });
-    if (firstInventory) node = await enrollByRule(node);
+    if (linked.base.state === 'new' && !linked.base.target) plan = await withRule(plan, at);
+    const node = await store(linked, plan, claim, ctx.ip, at);
+    await runEffects(deps, node, plan.effects);
     return { node, token, next: await deps.agent.instructionFor(node) };
   }
 
@@ -114,7 +136,9 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
       try {
         return await reportOnce(inv, claim, ctx);
       } catch (err) {
-        if (!(err instanceof VersionMismatchError) || attempt >= 3) throw err;
+        // Another writer won (a CAS lost, or a boot request enrolled the same board meanwhile): read again.
+        const raced = err instanceof VersionMismatchError || (err instanceof ConflictError && err.code === 'duplicate');
+        if (!raced || attempt >= 3) throw err;
       }
     }
   }

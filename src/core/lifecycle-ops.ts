@@ -45,26 +45,44 @@ function guessRootPartuuid(node: Node): string | null {
   return pick.length === 1 ? (pick[0]!.partuuid ?? null) : null;
 }
 
+/** A lifecycle change worked out in memory: the next node, the events to record with it, the effects to carry out once stored. */
+export interface PlannedChange {
+  node: Node;
+  events: NewEvent[];
+  effects: Effect[];
+}
+
+/** Options of a lifecycle change: extra events, and a patch applied after the transition. */
+export interface LifecycleOpts {
+  events?: NewEvent[];
+  patch?: Partial<Node> | ((n: Node) => Partial<Node>);
+}
+
+/** Works out `event` on `node` without storing anything; InvalidTransitionError if its state refuses it. */
+export function planLifecycle(node: Node, event: LifecycleEvent, at: string, opts: LifecycleOpts = {}): PlannedChange {
+  const result = transition(node, event, at);
+  const next = { ...result.node, ...(typeof opts.patch === 'function' ? opts.patch(node) : opts.patch) };
+  const data: Record<string, unknown> = { event: event.type, from: node.state, to: next.state };
+  if (event.type === 'assign') data.target = event.target;
+  if (event.type === 'install-failed') data.message = event.message;
+  return { node: next, events: [{ kind: 'transition', data }, ...(opts.events ?? [])], effects: result.effects };
+}
+
 /** Applies `event` to node `id` (CAS against `expectedVersion` when given), records it, and carries out its effects. */
-export async function applyLifecycle(deps: LifecycleDeps, id: string, event: LifecycleEvent, opts: { expectedVersion?: number; events?: NewEvent[]; patch?: Partial<Node> | ((n: Node) => Partial<Node>) } = {}): Promise<Node> {
+export async function applyLifecycle(deps: LifecycleDeps, id: string, event: LifecycleEvent, opts: LifecycleOpts & { expectedVersion?: number } = {}): Promise<Node> {
   let effects: Effect[] = [];
-  let before: Node | null = null;
   const stored = await mutateNode(deps, id, (node, at) => {
     if (opts.expectedVersion !== undefined && node.version !== opts.expectedVersion) throw new VersionMismatchError(node.version, opts.expectedVersion);
-    const result = transition(node, event, at);
-    effects = result.effects;
-    before = node;
-    const next = { ...result.node, ...(typeof opts.patch === 'function' ? opts.patch(node) : opts.patch) };
-    const data: Record<string, unknown> = { event: event.type, from: node.state, to: next.state };
-    if (event.type === 'assign') data.target = event.target;
-    if (event.type === 'install-failed') data.message = event.message;
-    return { node: next, events: [{ kind: 'transition', data }, ...(opts.events ?? [])] };
+    const planned = planLifecycle(node, event, at, opts);
+    effects = planned.effects;
+    return planned;
   });
-  if (before) await runEffects(deps, stored, effects);
+  await runEffects(deps, stored, effects);
   return stored;
 }
 
-async function runEffects(deps: LifecycleDeps, node: Node, effects: Effect[]): Promise<void> {
+/** Carries out a stored change's effects (power), recording each as a `power` event. */
+export async function runEffects(deps: LifecycleDeps, node: Node, effects: Effect[]): Promise<void> {
   for (const effect of effects) {
     const op = effect.kind === 'power-off' ? 'power-off' : 'power-cycle';
     const result = await deps.power.run(node, op);

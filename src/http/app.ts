@@ -1,6 +1,8 @@
 // The express app: node-facing routes, the admin API, health, metrics and
 // OpenAPI, with one error mapping.
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import { jsonDeeperThan } from '../domain/json-bounds.js';
+import { ValidationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { requireAdmin } from './auth.js';
@@ -20,6 +22,14 @@ export interface HttpAppDeps {
   bootRoutes?: Router[];
 }
 
+/** How deep any JSON body may nest; deeper is 400 before any route (or JSON.stringify) sees it. */
+export const maxBodyDepth = 64;
+
+const boundedDepth: RequestHandler = (req, _res, next) => {
+  if (jsonDeeperThan(req.body, maxBodyDepth)) throw new ValidationError(`invalid JSON body: nested deeper than ${maxBodyDepth} levels`);
+  next();
+};
+
 /** Creates the express app. */
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
@@ -30,7 +40,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.on('finish', () => requests.inc({ method: req.method, status: String(res.statusCode) }));
     next();
   });
-  app.use(express.json({ limit: '1mb' }));
+  app.use(express.json({ limit: '1mb' }), boundedDepth);
   const openapi = buildOpenApi(deps.version);
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/openapi.json', (_req, res) => void res.json(openapi));
