@@ -15,7 +15,10 @@ export interface Hardware {
   soc: string | null;
   arch: string | null;
   cpus: number | null;
+  /** RAM as the OS sees it (less than the board's: the GPU and the kernel keep some). */
   memoryBytes: number | null;
+  /** The board's nominal RAM, from its revision code (a "4 GB" Pi 4: 4294967296); null when unknown. */
+  boardMemoryBytes?: number | null;
   serialFull: string | null;
   /** The system (DMI) serial number of a non-Pi machine. */
   systemSerial?: string | null;
@@ -71,7 +74,7 @@ export interface Node {
 
 /** An empty hardware record. */
 export function emptyHardware(): Hardware {
-  return { model: null, revision: null, family: null, soc: null, arch: null, cpus: null, memoryBytes: null, serialFull: null, kernel: null, bootMode: null, nics: [], disks: [] };
+  return { model: null, revision: null, family: null, soc: null, arch: null, cpus: null, memoryBytes: null, boardMemoryBytes: null, serialFull: null, kernel: null, bootMode: null, nics: [], disks: [] };
 }
 
 /** A node as the API shows it: secrets left out. */

@@ -65,7 +65,8 @@ export function ruleMatches(rule: RuleInput, node: Node): boolean {
   if (m.revisions && !m.revisions.includes(hw.revision ?? '')) return false;
   if (m.serials && !m.serials.includes(node.identity.serial ?? '')) return false;
   if (m.macPrefixes && !node.identity.macs.some((mac) => m.macPrefixes!.some((p) => mac.startsWith(p)))) return false;
-  if (m.minMemoryBytes !== undefined && (hw.memoryBytes ?? 0) < m.minMemoryBytes) return false;
+  // The board's nominal RAM when its revision code says it: the OS sees less (4,124,000,000 on a 4 GB Pi 4).
+  if (m.minMemoryBytes !== undefined && (hw.boardMemoryBytes ?? hw.memoryBytes ?? 0) < m.minMemoryBytes) return false;
   if (m.arch && hw.arch !== m.arch) return false;
   if (m.labels && !Object.entries(m.labels).every(([k, v]) => node.labels[k] === v)) return false;
   return true;
