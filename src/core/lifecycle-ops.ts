@@ -3,7 +3,7 @@
 import { VersionMismatchError, ValidationError } from '../errors.js';
 import { agentStates, transition, type Effect, type LifecycleEvent } from '../domain/lifecycle.js';
 import type { Node } from '../domain/node.js';
-import type { Target } from '../domain/targets.js';
+import { installedRootPartuuid, type Target } from '../domain/targets.js';
 import type { PowerService } from '../power/power.js';
 import type { NewEvent } from '../store/store.js';
 import { mutateNode, type CoreDeps } from './deps.js';
@@ -28,7 +28,8 @@ export async function completeTarget(deps: CoreDeps, node: Node, target: Target)
     return target;
   }
   if (target.kind !== 'usb-root' || target.partuuid) return target;
-  const partuuid = guessRootPartuuid(node);
+  // What the installer wrote wins over an inventory taken before the install.
+  const partuuid = (node.installed ? installedRootPartuuid(node.installed.partitions) : null) ?? guessRootPartuuid(node);
   if (!partuuid) {
     throw new ValidationError('target.partuuid: required: the node\'s inventory has no single ext4 partition on a USB disk', [{ path: 'target.partuuid', message: 'required: no single ext4 partition on a USB disk in the inventory' }]);
   }

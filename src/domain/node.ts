@@ -44,6 +44,22 @@ export interface LastBoot {
   updatedAt: string;
 }
 
+/** One partition as an installer reported it. */
+export interface InstalledPartition {
+  name: string | null;
+  partuuid: string | null;
+  fstype: string | null;
+  label: string | null;
+}
+
+/** What the latest successful install wrote, as its installer reported it (it wins over older inventory). */
+export interface Installed {
+  image: string | null;
+  disk: string | null;
+  partitions: InstalledPartition[];
+  at: string;
+}
+
 /** An action waiting for the node's agent. */
 export type PendingAction = 'reboot' | 'poweroff' | null;
 
@@ -63,6 +79,8 @@ export interface Node {
   lastSeenAt: string | null;
   lastBoot: LastBoot | null;
   install: { bytes: number; updatedAt: string } | null;
+  /** The latest successful install; absent on nodes never installed. */
+  installed?: Installed | null;
   pendingAction: PendingAction;
   enrolledBy: string | null;
   bootToken: string;

@@ -31,3 +31,26 @@ test("the README's rule (minMemoryBytes: 4294967296) matches a real 4 GB Pi 4 th
     await s.api('DELETE', `/api/v1/rules/${created.body.id}`);
   }
 });
+
+test("usb-root after an install takes the installer's PARTUUID, not the pre-install inventory's, and the node keeps the report", async () => {
+  await s.api('PUT', '/api/v1/images/raspios-arm64', { arch: 'arm64', disk: { url: 'http://10.0.0.1/raspios.img', sha256: 'c'.repeat(64) } });
+  const d = await discover('0000e201', 'dc:a6:32:00:e2:01');
+  assert.equal((await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'install', image: 'raspios-arm64', disk: 'sda', then: { kind: 'usb-root' } })).status, 200);
+  const partitions = [{ name: 'sda1', partuuid: 'ABCD0001-01', fstype: 'vfat', label: 'bootfs' }, { name: 'sda2', partuuid: 'ABCD0001-02', fstype: 'ext4', label: 'rootfs' }];
+  assert.equal((await s.api('POST', '/api/v1/agent/report', { kind: 'install-succeeded', disk: 'sda', partitions }, { auth: d.token })).status, 204);
+  const installed = await node(d.nodeId);
+  assert.equal(installed.target.partuuid, 'abcd0001-02');
+  assert.deepEqual([installed.installed.disk, installed.installed.image, installed.installed.partitions.map((p: { partuuid: string }) => p.partuuid)], ['sda', 'raspios-arm64', ['abcd0001-01', 'abcd0001-02']]);
+  assert.ok(Date.parse(installed.installed.at) > 0);
+
+  assert.equal((await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'local' })).body.target.kind, 'local');
+  const back = await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'usb-root' });
+  assert.equal(back.status, 200, JSON.stringify(back.body));
+  assert.equal(back.body.target.partuuid, 'abcd0001-02', "the installer's report wins over the inventory's c1f95d14-02");
+  // A later report with the old inventory (say from rescue) does not change that.
+  assert.equal((await s.api('POST', '/api/v1/discovery', piInventory('0000e201', 'dc:a6:32:00:e2:01'), { auth: d.token })).status, 200);
+  assert.equal((await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'usb-root' })).body.target.partuuid, 'abcd0001-02');
+  // A node never installed still takes the inventory's single ext4 USB partition.
+  const fresh = await discover('0000e202', 'dc:a6:32:00:e2:02');
+  assert.equal((await s.api('PUT', `/api/v1/nodes/${fresh.nodeId}/target`, { kind: 'usb-root' })).body.target.partuuid, 'c1f95d14-02');
+});
