@@ -44,8 +44,8 @@ export class ConflictError extends AppError {
 export class InvalidTransitionError extends ConflictError {
   readonly state: string;
   readonly event: string;
-  constructor(state: string, event: string) {
-    super(`invalid transition: state '${state}' does not accept event '${event}'`, 'invalid-transition');
+  constructor(state: string, event: string, hint?: string) {
+    super(`invalid transition: state '${state}' does not accept event '${event}'${hint ? `: ${hint}` : ''}`, 'invalid-transition');
     this.state = state;
     this.event = event;
   }

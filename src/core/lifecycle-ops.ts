@@ -2,6 +2,7 @@
 // (images, inventory), compare-and-set, transition events, then effects.
 import { VersionMismatchError, ValidationError } from '../errors.js';
 import { agentStates, transition, type Effect, type LifecycleEvent } from '../domain/lifecycle.js';
+import { imageArchesFor } from '../domain/images.js';
 import type { Node } from '../domain/node.js';
 import { installedRootPartuuid, type Target } from '../domain/targets.js';
 import type { PowerService } from '../power/power.js';
@@ -11,20 +12,25 @@ import { mutateNode, type CoreDeps } from './deps.js';
 /** Core deps plus power control. */
 export type LifecycleDeps = CoreDeps & { power: PowerService };
 
-async function checkImage(deps: CoreDeps, name: string | undefined, path: string, needDisk: boolean): Promise<void> {
+async function checkImage(deps: CoreDeps, node: Node, name: string | undefined, path: string, needDisk: boolean): Promise<void> {
   if (name === undefined) return;
   const found = await deps.store.getImage(name);
-  if (!found) throw new ValidationError(`${path}.image: no image named '${name}'`, [{ path: `${path}.image`, message: `no image named '${name}'` }]);
-  if (needDisk && !found.disk) throw new ValidationError(`${path}.image: image '${name}' has no disk to install`, [{ path: `${path}.image`, message: 'image has no disk (url, sha256) to install' }]);
+  const refuse = (message: string) => new ValidationError(`${path}.image: ${message}`, [{ path: `${path}.image`, message }]);
+  if (!found) throw refuse(`no image named '${name}'`);
+  if (needDisk && !found.disk) throw refuse(`image '${name}' has no disk (url, sha256) to install`);
+  const runs = imageArchesFor(node.hardware.arch);
+  if (found.arch && runs && !runs.includes(found.arch)) {
+    throw refuse(`image '${name}' is for ${found.arch} but node ${node.hostname ?? node.id} is ${node.hardware.arch} (it runs ${runs.length ? runs.join(' or ') : 'none of arm64, armhf, amd64'})`);
+  }
 }
 
 /** Completes and checks a target against the node and the image catalogue; ValidationError naming the field otherwise. */
 export async function completeTarget(deps: CoreDeps, node: Node, target: Target): Promise<Target> {
   if (target.kind === 'local') return target;
-  await checkImage(deps, target.image, 'target', target.kind === 'install');
+  await checkImage(deps, node, target.image, 'target', target.kind === 'install');
   if (target.kind === 'install') {
     // An install's usb-root learns its PARTUUID from the installer's report.
-    if (target.then.kind !== 'local') await checkImage(deps, target.then.image, 'target.then', false);
+    if (target.then.kind !== 'local') await checkImage(deps, node, target.then.image, 'target.then', false);
     return target;
   }
   if (target.kind !== 'usb-root' || target.partuuid) return target;

@@ -30,7 +30,12 @@ export const ruleMatchSchema = z.strictObject({
   labels: labelsSchema.optional(),
 });
 
-/** A rule as the API takes it. */
+/** True if a match constrains nothing, so that the rule would take every new board. */
+export function matchesEverything(m: z.infer<typeof ruleMatchSchema>): boolean {
+  return !m.model && !m.revisions && !m.serials && !m.macPrefixes && !m.minMemoryBytes && !m.arch && Object.keys(m.labels ?? {}).length === 0;
+}
+
+/** A rule as the API takes it. An install rule must match something: it writes disks. */
 export const ruleInputSchema = z.strictObject({
   name: nameSchema,
   priority: z.number().int().min(0).max(1_000_000).default(100),
@@ -41,6 +46,10 @@ export const ruleInputSchema = z.strictObject({
     target: targetSchema.optional(),
     sequenceStart: z.number().int().nonnegative().default(1),
   }),
+}).superRefine((r, ctx) => {
+  if (r.apply.target?.kind === 'install' && matchesEverything(r.match)) {
+    ctx.addIssue({ code: 'custom', path: ['match'], message: 'a rule with an install target must match something (model, revisions, serials, macPrefixes, minMemoryBytes, arch or labels): an empty match would overwrite the disk of every new board' });
+  }
 });
 
 /** A validated rule input. */

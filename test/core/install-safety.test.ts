@@ -54,3 +54,55 @@ test("usb-root after an install takes the installer's PARTUUID, not the pre-inst
   const fresh = await discover('0000e202', 'dc:a6:32:00:e2:02');
   assert.equal((await s.api('PUT', `/api/v1/nodes/${fresh.nodeId}/target`, { kind: 'usb-root' })).body.target.partuuid, 'c1f95d14-02');
 });
+
+test("an image whose arch the node cannot run is refused, naming both; nothing changes", async () => {
+  await s.api('PUT', '/api/v1/images/debian-amd64', { arch: 'amd64', disk: { url: 'http://10.0.0.1/debian.img', sha256: 'd'.repeat(64) } });
+  await s.api('PUT', '/api/v1/images/raspios-armhf', { arch: 'armhf', disk: { url: 'http://10.0.0.1/raspios32.img', sha256: 'e'.repeat(64) } });
+  await s.api('PUT', '/api/v1/images/raspios-arm64', { arch: 'arm64', disk: { url: 'http://10.0.0.1/raspios.img', sha256: 'c'.repeat(64) } });
+  const pi = await discover('0000e301', 'dc:a6:32:00:e3:01');
+  const before = await node(pi.nodeId);
+  const wrong = await s.api('PUT', `/api/v1/nodes/${pi.nodeId}/target`, { kind: 'install', image: 'debian-amd64', disk: 'sda', then: { kind: 'local' } });
+  assert.equal(wrong.status, 400);
+  assert.deepEqual(wrong.body.issues.map((i: { path: string }) => i.path), ['target.image']);
+  assert.match(wrong.body.message, /image 'debian-amd64' is for amd64 but node \S+ is aarch64/);
+  const wrongThen = await s.api('PUT', `/api/v1/nodes/${pi.nodeId}/target`, { kind: 'install', image: 'raspios-arm64', disk: 'sda', then: { kind: 'usb-root', image: 'debian-amd64' } });
+  assert.equal(wrongThen.status, 400);
+  assert.equal(wrongThen.body.issues[0].path, 'target.then.image');
+  assert.deepEqual(await node(pi.nodeId), before, 'nothing changed');
+  // A 64-bit Pi runs 32-bit Raspberry Pi OS too.
+  assert.equal((await s.api('PUT', `/api/v1/nodes/${pi.nodeId}/target`, { kind: 'install', image: 'raspios-armhf', disk: 'sda', then: { kind: 'local' } })).status, 200);
+
+  const pc = await s.api('POST', '/api/v1/discovery', { arch: 'x86_64', nics: [{ name: 'eno1', mac: '52:54:00:e3:00:01', booted: true }] }, { auth: null });
+  const onPc = await s.api('PUT', `/api/v1/nodes/${pc.body.nodeId}/target`, { kind: 'install', image: 'raspios-arm64', disk: 'nvme0n1', then: { kind: 'local' } });
+  assert.equal(onPc.status, 400);
+  assert.match(onPc.body.message, /image 'raspios-arm64' is for arm64 but node \S+ is x86_64 \(it runs amd64\)/);
+  assert.equal((await s.api('PUT', `/api/v1/nodes/${pc.body.nodeId}/target`, { kind: 'install', image: 'debian-amd64', disk: 'nvme0n1', then: { kind: 'local' } })).status, 200);
+});
+
+test('a rule with an install target and an empty match is refused', async () => {
+  const install = { kind: 'install', image: 'raspios-arm64', disk: 'sda', then: { kind: 'usb-root' } };
+  for (const match of [undefined, {}, { labels: {} }, { model: '' }, { minMemoryBytes: 0 }]) {
+    const r = await s.api('POST', '/api/v1/rules', { name: 'wipe-all', ...(match ? { match } : {}), apply: { target: install } });
+    assert.equal(r.status, 400, JSON.stringify(match));
+    assert.equal(r.body.issues[0].path, 'match');
+    assert.match(r.body.issues[0].message, /must match something/);
+  }
+  assert.equal((await s.api('GET', '/api/v1/rules')).body.rules.length, 0, 'no rule was stored');
+  const ok = await s.api('POST', '/api/v1/rules', { name: 'rack2-install', match: { macPrefixes: ['dc:a6:32:02'] }, apply: { target: install } });
+  assert.equal(ok.status, 201);
+  assert.equal((await s.api('PUT', `/api/v1/rules/${ok.body.id}`, { name: 'rack2-install', apply: { target: install } })).status, 400, 'nor by replacing it');
+  assert.equal((await s.api('POST', '/api/v1/rules', { name: 'label-all', apply: { labels: { seen: 'yes' } } })).status, 201, 'an empty match is fine without an install');
+  for (const r of (await s.api('GET', '/api/v1/rules')).body.rules) await s.api('DELETE', `/api/v1/rules/${r.id}`);
+});
+
+test("assign on an installing node is 409 saying how to get out: reset", async () => {
+  const d = await discover('0000e401', 'dc:a6:32:00:e4:01');
+  await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'install', image: 'raspios-arm64', disk: 'sda', then: { kind: 'local' } });
+  const r = await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'local' });
+  assert.equal(r.status, 409);
+  assert.equal(r.body.error, 'invalid-transition');
+  assert.match(r.body.message, /state 'installing' does not accept event 'assign': .*'reset'/);
+  assert.equal((await node(d.nodeId)).state, 'installing');
+  assert.equal((await s.api('POST', `/api/v1/nodes/${d.nodeId}/actions/reset`)).body.node.state, 'new');
+  assert.equal((await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'local' })).body.state, 'deployed');
+});
