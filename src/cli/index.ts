@@ -19,7 +19,7 @@ const options = {
   config: { type: 'string' }, 'data-dir': { type: 'string' }, http: { type: 'string' }, tftp: { type: 'string', multiple: true },
   'no-tftp': { type: 'boolean' }, advertise: { type: 'string' }, 'admin-token': { type: 'string' }, 'firmware-dir': { type: 'string' },
   'assets-dir': { type: 'string' }, 'templates-dir': { type: 'string' }, 'ipxe-dir': { type: 'string' }, 'boot-network': { type: 'string', multiple: true },
-  'log-level': { type: 'string' }, url: { type: 'string' }, state: { type: 'string' }, label: { type: 'string' },
+  'log-level': { type: 'string' }, url: { type: 'string' }, force: { type: 'boolean' }, state: { type: 'string' }, label: { type: 'string' },
   arch: { type: 'string' }, dnsmasq: { type: 'boolean' }, proxy: { type: 'boolean' }, range: { type: 'string' }, interface: { type: 'string' }, out: { type: 'string' }, cache: { type: 'string' }, mirror: { type: 'string' }, suite: { type: 'string' },
 } as const;
 
@@ -40,7 +40,7 @@ async function run(argv: string[]): Promise<number> {
     case 'serve':
       return runServe(flags, out);
     case 'nodes':
-      return (out(await runNodes(loadClientConfig(flags), args, { json: flags.json === true, state: flags.state, label: flags.label })), 0);
+      return (out(await runNodes(loadClientConfig(flags), args, { json: flags.json === true, state: flags.state, label: flags.label, force: flags.force === true })), 0);
     case 'render':
       process.stdout.write(await runRender(loadClientConfig(flags), args));
       return 0;

@@ -37,7 +37,7 @@ export function parseTargetArgs(args: string[]): Record<string, unknown> {
 const enc = encodeURIComponent;
 
 /** Runs a `nodes` subcommand; returns the text to print. */
-export async function runNodes(cfg: ClientConfig, args: string[], opts: { json: boolean; state?: string; label?: string }): Promise<string> {
+export async function runNodes(cfg: ClientConfig, args: string[], opts: { json: boolean; state?: string; label?: string; force?: boolean }): Promise<string> {
   const [sub, ref, ...rest] = args;
   const need = (v: string | undefined, what: string) => {
     if (!v) throw new UsageError(`nodes ${sub}: missing ${what}`);
@@ -63,12 +63,21 @@ export async function runNodes(cfg: ClientConfig, args: string[], opts: { json: 
       const r = (await callApi(cfg, 'POST', `/api/v1/nodes/${enc(need(ref, 'NODE'))}/actions/${enc(need(rest[0], 'ACTION'))}`)) as { detail: string; node: ApiNode };
       return opts.json ? show(r) : `${r.node.id}: ${r.detail}`;
     }
+    case 'delete': {
+      await callApi(cfg, 'DELETE', `/api/v1/nodes/${enc(need(ref, 'NODE'))}${opts.force ? '?force=true' : ''}`);
+      return `${ref}: deleted`;
+    }
+    case 'release-identity': {
+      const [key, value] = need(rest[0], 'mac=MAC, serial=SERIAL or uuid=UUID').split('=');
+      const n = (await callApi(cfg, 'POST', `/api/v1/nodes/${enc(ref!)}/actions/release-identity`, { [key!]: value ?? '' })) as ApiNode;
+      return opts.json ? show(n) : `${n.id}: released ${key} ${value}; it now holds serial ${n.identity.serial ?? '-'}, MAC ${n.identity.macs.join(',') || '-'}`;
+    }
     case 'events': {
       const { events } = (await callApi(cfg, 'GET', `/api/v1/nodes/${enc(need(ref, 'NODE'))}/events`)) as { events: Array<{ at: string; kind: string; data: unknown }> };
       return opts.json ? show(events) : table(['AT', 'KIND', 'DATA'], events.map((e) => [e.at, e.kind, JSON.stringify(e.data)]));
     }
     default:
-      throw new UsageError(`nodes: unknown subcommand ${JSON.stringify(sub ?? '')} (list, show, set-target, action, events)`);
+      throw new UsageError(`nodes: unknown subcommand ${JSON.stringify(sub ?? '')} (list, show, set-target, action, events, delete, release-identity)`);
   }
 }
 

@@ -25,6 +25,8 @@ commands:
         nodes set-target rack1-pi07 '{"kind":"local"}'
   nodes action NODE ACTION                  rescue | end-rescue | reboot | power-on | power-off | retire | reset
   nodes events NODE                         the node's event log
+  nodes delete NODE [--force]               delete a retired node (--force: any node)
+  nodes release-identity NODE mac=MAC       drop a stale MAC (or serial=, uuid=) from a node
   render NODE FILE                          the exact bytes NODE is served for FILE
   image build --arch arm64|amd64            build the discovery image
   firmware import [--cache DIR] [--mirror URL]

@@ -1,5 +1,5 @@
 // Admin use cases on nodes: list, show, rename/label, set target, actions, events.
-import { ConflictError, VersionMismatchError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '../errors.js';
 import type { LifecycleEvent } from '../domain/lifecycle.js';
 import type { Node } from '../domain/node.js';
 import type { Target } from '../domain/targets.js';
@@ -18,6 +18,9 @@ export interface NodePatch {
   labels?: Record<string, string | null>;
 }
 
+/** One identity to drop from a node (exactly one field set, normalised). */
+export type IdentityRelease = { mac: string } | { serial: string } | { uuid: string };
+
 /** How an action reached the node. */
 export interface ActionResult {
   node: Node;
@@ -33,6 +36,22 @@ export interface NodeService {
   setTarget(ref: string, target: Target, ifMatch?: number): Promise<Node>;
   action(ref: string, action: NodeAction, ifMatch?: number): Promise<ActionResult>;
   events(ref: string, opts: { limit?: number; afterId?: number }): Promise<StoredEvent[]>;
+  /** Deletes a node: refused unless it is retired or `force`; its events stay, ending with `deleted`. */
+  remove(ref: string, opts: { force: boolean; ifMatch?: number }): Promise<void>;
+  /** Drops a stale MAC, serial or UUID from a node (clearing an identity conflict), so that the board can enroll again. */
+  releaseIdentity(ref: string, release: IdentityRelease, ifMatch?: number): Promise<Node>;
+}
+
+const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The node without `release`; ValidationError if it does not hold it. */
+function withoutIdentity(n: Node, release: IdentityRelease): Node['identity'] {
+  const id = n.identity;
+  if ('mac' in release && id.macs.includes(release.mac)) return { ...id, macs: id.macs.filter((m) => m !== release.mac) };
+  if ('serial' in release && id.serial === release.serial) return { ...id, serial: null };
+  if ('uuid' in release && id.uuid === release.uuid) return { ...id, uuid: null };
+  const [key, value] = Object.entries(release)[0]!;
+  throw new ValidationError(`release-identity: node ${n.id} does not hold ${key} ${value}`, [{ path: key, message: `node ${n.id} does not hold this ${key}` }]);
 }
 
 const lifecycleActions: Partial<Record<NodeAction, LifecycleEvent>> = {
@@ -96,8 +115,40 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
       return { node: stored, delivery: 'state', detail: `node is now '${stored.state}'` };
     },
     async events(ref, opts) {
+      try {
+        return await deps.store.listEvents((await resolveNode(deps.store, ref)).id, opts);
+      } catch (err) {
+        // A deleted node's events stay readable by its id.
+        const kept = err instanceof NotFoundError && uuidRe.test(ref) ? await deps.store.listEvents(ref, opts) : [];
+        if (kept.length === 0) throw err;
+        return kept;
+      }
+    },
+    async remove(ref, opts) {
+      for (let attempt = 0; ; attempt++) {
+        const node = await resolveNode(deps.store, ref);
+        checkVersion(node, opts.ifMatch);
+        if (node.state !== 'retired' && !opts.force) {
+          throw new ConflictError(`delete: node ${node.id} is '${node.state}', not 'retired': retire it first (action retire), or delete with ?force=true`, 'not-retired');
+        }
+        const data = { state: node.state, hostname: node.hostname, identity: node.identity, force: opts.force };
+        try {
+          await deps.store.deleteNode(node.id, node.version, [{ kind: 'deleted', data }], deps.now().toISOString());
+          deps.logger.info('deleted node', { node: node.id, ...data });
+          return;
+        } catch (err) {
+          if (!(err instanceof VersionMismatchError) || opts.ifMatch !== undefined || attempt >= 3) throw err;
+        }
+      }
+    },
+    async releaseIdentity(ref, release, ifMatch) {
       const node = await resolveNode(deps.store, ref);
-      return deps.store.listEvents(node.id, opts);
+      return mutateNode(deps, node.id, (n, at) => {
+        checkVersion(n, ifMatch);
+        const identity = withoutIdentity(n, release);
+        const health = n.health === 'identity-conflict' ? 'ok' : n.health;
+        return { node: bump(n, { identity, health }, at), events: [{ kind: 'identity-released', data: { ...release, conflictCleared: n.health === 'identity-conflict' } }] };
+      });
     },
   };
 }

@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 import { NotFoundError } from '../errors.js';
 import { sendBootFile } from './boot-routes.js';
 import { parseWith } from './errors.js';
-import { actionParam, eventsQuery, nodeListQuery, nodePatchSchema, parseIfMatch } from './schemas.js';
+import { actionParam, deleteQuery, eventsQuery, nodeListQuery, nodePatchSchema, parseIfMatch, releaseIdentitySchema } from './schemas.js';
 
 /** What the admin routes need. */
 export interface AdminRouteDeps {
@@ -60,6 +60,15 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
   r.put('/nodes/:id/target', async (req, res) => {
     const target = parseWith(targetSchema, req.body, 'target');
     sendNode(res, await deps.nodes.setTarget(id(req), target, ifMatch(req)));
+  });
+  r.delete('/nodes/:id', async (req, res) => {
+    const q = parseWith(deleteQuery, req.query, 'query');
+    await deps.nodes.remove(id(req), { force: q.force, ifMatch: ifMatch(req) });
+    res.status(204).end();
+  });
+  r.post('/nodes/:id/actions/release-identity', async (req, res) => {
+    const release = parseWith(releaseIdentitySchema, req.body ?? {}, 'release-identity');
+    sendNode(res, await deps.nodes.releaseIdentity(id(req), release, ifMatch(req)));
   });
   r.post('/nodes/:id/actions/:action', async (req, res) => {
     const action = parseWith(actionParam, req.params.action, 'action');

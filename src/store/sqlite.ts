@@ -30,6 +30,14 @@ export function createSqliteStore(file: string): Store {
     throw new VersionMismatchError(cur.version, expected);
   };
 
+  // Deletes a node with compare-and-set; node_macs rows go with it (ON DELETE CASCADE).
+  const remove = (id: string, expected: number) => {
+    if (q.deleteNode.run(id, expected).changes === 1) return;
+    const cur = q.versionOf.get(id) as { version: number } | undefined;
+    if (!cur) throw new NotFoundError(`node ${id}: not found`);
+    throw new VersionMismatchError(cur.version, expected);
+  };
+
   const store: Store = {
     async getNode(id) {
       return guard('get node', () => parse(q.getNode.get(id) as Row | undefined));
@@ -67,17 +75,18 @@ export function createSqliteStore(file: string): Store {
     },
     async mergeNodes(survivor, survivorExpected, absorbedId, absorbedExpected, events, at) {
       return guard('merge nodes', () => db.transaction(() => {
-        const gone = q.deleteNode.run(absorbedId, absorbedExpected);
-        if (gone.changes !== 1) {
-          const cur = q.versionOf.get(absorbedId) as { version: number } | undefined;
-          if (!cur) throw new NotFoundError(`node ${absorbedId}: not found`);
-          throw new VersionMismatchError(cur.version, absorbedExpected);
-        }
+        remove(absorbedId, absorbedExpected);
         q.moveEvents.run(survivor.id, absorbedId);
         cas(survivor, survivorExpected);
         writeMacs(survivor);
         insertEvents(survivor.id, events, at);
         return survivor;
+      })());
+    },
+    async deleteNode(id, expected, events = [], at = new Date().toISOString()) {
+      guard('delete node', () => db.transaction(() => {
+        remove(id, expected);
+        insertEvents(id, events, at);
       })());
     },
     async appendEvents(nodeId, events, at) {

@@ -45,6 +45,11 @@ export interface Store {
   updateNode(node: Node, expectedVersion: number, events: NewEvent[], at: string): Promise<Node>;
   /** Stores `survivor` (CAS) and deletes `absorbedId` (CAS), moving its events over, in one transaction. */
   mergeNodes(survivor: Node, survivorExpected: number, absorbedId: string, absorbedExpected: number, events: NewEvent[], at: string): Promise<Node>;
+  /**
+   * Deletes a node if its stored version is `expectedVersion` (NotFoundError, VersionMismatchError otherwise),
+   * with its MAC claims; its events stay, and `events` are appended to them, in one transaction.
+   */
+  deleteNode(id: string, expectedVersion: number, events?: NewEvent[], at?: string): Promise<void>;
   appendEvents(nodeId: string, events: NewEvent[], at: string): Promise<void>;
   listEvents(nodeId: string, opts?: { limit?: number; afterId?: number }): Promise<StoredEvent[]>;
   listRules(): Promise<Rule[]>;
