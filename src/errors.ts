@@ -60,6 +60,15 @@ export class VersionMismatchError extends AppError {
   }
 }
 
+/** A request refused for now because of a limit (HTTP 429, Retry-After). */
+export class TooManyRequestsError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number, code = 'too-many-requests') {
+    super(code, message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** No or bad credentials (HTTP 401). */
 export class UnauthorizedError extends AppError {
   constructor(message = 'unauthorized: a valid bearer token is required') {

@@ -16,6 +16,7 @@ import { createBootFileResolver } from './core/boot-files.js';
 import { createTftpRoute } from './core/boot-route.js';
 import { createBootTelemetry } from './core/boot-telemetry.js';
 import { createDiscoveryService } from './core/discovery.js';
+import { createEnrollGate } from './core/enroll-gate.js';
 import { createNodeService } from './core/nodes.js';
 import { createWatchdog } from './core/watchdog.js';
 import { createAdminRoutes } from './http/admin-routes.js';
@@ -105,7 +106,9 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => Object.entries(await store.countNodesByState()).map(([state, value]) => ({ labels: { state }, value })));
   const power = createPowerService({ drivers: [], logger });
   const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds };
-  const deps = { store, now, logger, settings, power };
+  const enrollGate = createEnrollGate({ store, now, logger, settings: config.enroll, refused: metrics.counter('bootherd_enroll_refused_total', 'Enrollments by boot requests refused, by reason (rate, cap)'), expired: metrics.counter('bootherd_enroll_expired_total', 'Pending nodes deleted after enroll.pendingTtlHours') });
+  metrics.gauge('bootherd_pending_nodes', 'Nodes enrolled by boot requests that have never reported', async () => [{ labels: {}, value: await store.countNodes({ state: 'new', pending: true }) }]);
+  const deps = { store, now, logger, settings, power, enrollGate };
   const agent = createAgentService(deps);
   const discovery = createDiscoveryService({ ...deps, agent });
   const nodes = createNodeService(deps);
@@ -148,6 +151,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const flushTimer = setInterval(() => void telemetry.flush(), 10_000);
   flushTimer.unref();
   const stopWatchdog = createWatchdog(deps).start();
+  const stopGate = enrollGate.start();
   return {
     http: { host: addr.address, port: addr.port },
     tftp: tftpAddrs,
@@ -156,6 +160,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     adminTokenFile: admin.file,
     async stop() {
       stopWatchdog();
+      stopGate();
       clearInterval(flushTimer);
       await tftp?.stop();
       await telemetry.flush();

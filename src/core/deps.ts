@@ -6,6 +6,7 @@ import { normalizeMac, normalizeSerial } from '../domain/identity.js';
 import type { Node } from '../domain/node.js';
 import type { Logger } from '../log.js';
 import type { NewEvent, Store } from '../store/store.js';
+import type { EnrollGate } from './enroll-gate.js';
 
 /** Settings the use cases read. */
 export interface CoreSettings {
@@ -19,6 +20,8 @@ export interface CoreDeps {
   now: () => Date;
   logger: Logger;
   settings: CoreSettings;
+  /** Limits on enrollment by boot requests; bootherd always wires one (tests may leave it out). */
+  enrollGate?: EnrollGate;
 }
 
 /** A fresh random token (URL- and cmdline-safe). */

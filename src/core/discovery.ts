@@ -119,6 +119,7 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
         lastIp: ctx.ip ?? n.lastIp,
         lastSeenAt: at,
         agentTokenHash: hash,
+        pending: false,
       }),
       events: [{ kind: 'inventory', data: { ip: ctx.ip, macs: claim.macs, disks: inv.disks.length, model: inv.model ?? null } }],
     });

@@ -61,6 +61,9 @@ const lifecycleActions: Partial<Record<NodeAction, LifecycleEvent>> = {
   reset: { type: 'reset' },
 };
 
+// An operator's change: a node enrolled by a boot request is no longer pending (it never expires).
+const touched = { pending: false };
+
 /** Creates the admin node service. */
 export function createNodeService(deps: LifecycleDeps): NodeService {
   const checkVersion = (node: Node, ifMatch?: number) => {
@@ -72,13 +75,14 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
     if (agentOp && runsAgent(node)) {
       const stored = await mutateNode(deps, node.id, (n, at) => {
         checkVersion(n, ifMatch);
-        return { node: bump(n, { pendingAction: agentOp }, at), events: [{ kind: 'action', data: { action, delivery: 'agent' } }] };
+        return { node: bump(n, { pendingAction: agentOp, ...touched }, at), events: [{ kind: 'action', data: { action, delivery: 'agent' } }] };
       });
       return { node: stored, delivery: 'agent', detail: `the node's agent will ${agentOp} at its next poll` };
     }
     const op = action === 'reboot' ? 'power-cycle' : action;
     if (!deps.power.canControl(node)) throw new ConflictError(`${action}: node ${node.id} is in state '${node.state}' (no agent polling) and has no power driver configured`, 'no-power-driver');
     checkVersion(node, ifMatch);
+    if (node.pending) await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, touched, at), events: [] }));
     const result = await deps.power.run(node, op);
     await deps.store.appendEvents(node.id, [{ kind: 'power', data: { op, reason: `action ${action}`, done: result.done, detail: result.detail } }], deps.now().toISOString());
     if (!result.done) throw new ConflictError(`${action}: ${result.detail}`, 'power-failed');
@@ -98,20 +102,20 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
           else labels[k] = v;
         }
         const hostname = patch.hostname === undefined ? n.hostname : patch.hostname;
-        return { node: bump(n, { hostname, labels }, at), events: [{ kind: 'updated', data: { ...patch } }] };
+        return { node: bump(n, { hostname, labels, ...touched }, at), events: [{ kind: 'updated', data: { ...patch } }] };
       });
     },
     async setTarget(ref, target, ifMatch) {
       const node = await resolveNode(deps.store, ref);
       checkVersion(node, ifMatch);
       const complete = await completeTarget(deps, node, target);
-      return applyLifecycle(deps, node.id, { type: 'assign', target: complete }, { expectedVersion: ifMatch });
+      return applyLifecycle(deps, node.id, { type: 'assign', target: complete }, { expectedVersion: ifMatch, patch: touched });
     },
     async action(ref, action, ifMatch) {
       const node = await resolveNode(deps.store, ref);
       const event = lifecycleActions[action];
       if (!event) return powerAction(node, action as 'reboot' | 'power-on' | 'power-off', ifMatch);
-      const stored = await applyLifecycle(deps, node.id, event, { expectedVersion: ifMatch, patch: { pendingAction: null } });
+      const stored = await applyLifecycle(deps, node.id, event, { expectedVersion: ifMatch, patch: { pendingAction: null, ...touched } });
       return { node: stored, delivery: 'state', detail: `node is now '${stored.state}'` };
     },
     async events(ref, opts) {
@@ -147,7 +151,7 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
         checkVersion(n, ifMatch);
         const identity = withoutIdentity(n, release);
         const health = n.health === 'identity-conflict' ? 'ok' : n.health;
-        return { node: bump(n, { identity, health }, at), events: [{ kind: 'identity-released', data: { ...release, conflictCleared: n.health === 'identity-conflict' } }] };
+        return { node: bump(n, { identity, health, ...touched }, at), events: [{ kind: 'identity-released', data: { ...release, conflictCleared: n.health === 'identity-conflict' } }] };
       });
     },
   };

@@ -83,6 +83,8 @@ export interface Node {
   installed?: Installed | null;
   pendingAction: PendingAction;
   enrolledBy: string | null;
+  /** Enrolled by a boot request and since then neither reported nor touched by an operator (may expire). */
+  pending?: boolean;
   bootToken: string;
   agentTokenHash: string | null;
   version: number;

@@ -57,6 +57,12 @@ export function createSqliteStore(file: string): Store {
     async countNodesByState() {
       return guard('count nodes', () => Object.fromEntries((q.countByState.all() as Array<{ state: string; n: number }>).map((r) => [r.state, r.n])));
     },
+    async countNodes(f: NodeFilter = {}) {
+      return guard('count nodes', () => {
+        const w = whereOf(f);
+        return (db.prepare(`SELECT count(*) AS n FROM nodes ${w.sql}`).get(...w.args) as { n: number }).n;
+      });
+    },
     async createNode(node, events, at) {
       return guard('create node', () => db.transaction(() => {
         q.insertNode.run(node.id, node.createdAt, ...cols(node));
@@ -105,15 +111,20 @@ export function createSqliteStore(file: string): Store {
   return store;
 }
 
-function listNodes(db: Db, f: NodeFilter): Row[] {
+function whereOf(f: NodeFilter): { sql: string; args: unknown[] } {
   const where: string[] = [];
   const args: unknown[] = [];
   if (f.state) (where.push('state = ?'), args.push(f.state));
   if (f.serial) (where.push('serial = ?'), args.push(f.serial));
   if (f.mac) (where.push('id IN (SELECT node_id FROM node_macs WHERE mac = ?)'), args.push(f.mac));
   if (f.label) (where.push("json_extract(doc, '$.labels.' || json_quote(?)) = ?"), args.push(f.label.key, f.label.value));
-  const sql = `SELECT doc FROM nodes ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at, id LIMIT ? OFFSET ?`;
-  return db.prepare(sql).all(...args, f.limit ?? -1, f.offset ?? 0) as Row[];
+  if (f.pending !== undefined) (where.push("coalesce(json_extract(doc, '$.pending'), 0) = ?"), args.push(f.pending ? 1 : 0));
+  return { sql: where.length ? 'WHERE ' + where.join(' AND ') : '', args };
+}
+
+function listNodes(db: Db, f: NodeFilter): Row[] {
+  const w = whereOf(f);
+  return db.prepare(`SELECT doc FROM nodes ${w.sql} ORDER BY created_at, id LIMIT ? OFFSET ?`).all(...w.args, f.limit ?? -1, f.offset ?? 0) as Row[];
 }
 
 function prepare(db: Db) {

@@ -29,6 +29,8 @@ export interface NodeFilter {
   label?: { key: string; value: string };
   serial?: string;
   mac?: string;
+  /** Enrolled by a boot request and neither reported nor touched by an operator since. */
+  pending?: boolean;
   limit?: number;
   offset?: number;
 }
@@ -39,6 +41,8 @@ export interface Store {
   findNode(key: NodeKey): Promise<Node | null>;
   listNodes(filter?: NodeFilter): Promise<Node[]>;
   countNodesByState(): Promise<Record<string, number>>;
+  /** How many nodes match `filter` (limit and offset ignored). */
+  countNodes(filter?: NodeFilter): Promise<number>;
   /** Inserts a node and its first events in one transaction. */
   createNode(node: Node, events: NewEvent[], at: string): Promise<Node>;
   /** Replaces a node if its stored version is `expectedVersion` (else VersionMismatchError), appending events atomically. */
