@@ -10,6 +10,18 @@ import { clientIp } from './auth.js';
 
 const chunk = 64 * 1024;
 
+// Waits for 'drain' or 'close', whichever comes first, and removes both listeners:
+// a listener left behind per wait adds up to a MaxListenersExceededWarning on large files.
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
+}
+
 /** Streams `file` (or the byte range asked for) to `res`; resolves to the bytes sent. */
 export async function sendBootFile(res: Response, file: BootFile, range: string | undefined): Promise<number> {
   let start = 0;
@@ -31,7 +43,7 @@ export async function sendBootFile(res: Response, file: BootFile, range: string 
     for (let off = start; off <= end && !res.destroyed; off += chunk) {
       const buf = await reader.read(off, Math.min(chunk, end - off + 1));
       sent += buf.length;
-      if (!res.write(buf)) await new Promise((r) => res.once('drain', r).once('close', r));
+      if (!res.write(buf)) await drained(res);
     }
   } finally {
     await reader.close();
