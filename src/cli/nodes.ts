@@ -36,6 +36,10 @@ export function parseTargetArgs(args: string[]): Record<string, unknown> {
 
 const enc = encodeURIComponent;
 
+type Effects = { effects?: Array<{ done: boolean; notice?: string }> };
+// What the operator must do by hand because nobody carried out an effect (no power driver, or it failed).
+const notices = (r: Effects) => (r.effects ?? []).filter((e) => !e.done && e.notice).map((e) => `\nwarning: ${e.notice}`).join('');
+
 /** Runs a `nodes` subcommand; returns the text to print. */
 export async function runNodes(cfg: ClientConfig, args: string[], opts: { json: boolean; state?: string; label?: string; force?: boolean }): Promise<string> {
   const [sub, ref, ...rest] = args;
@@ -56,12 +60,12 @@ export async function runNodes(cfg: ClientConfig, args: string[], opts: { json: 
     case 'show':
       return show(await callApi(cfg, 'GET', `/api/v1/nodes/${enc(need(ref, 'NODE'))}`));
     case 'set-target': {
-      const node = (await callApi(cfg, 'PUT', `/api/v1/nodes/${enc(need(ref, 'NODE'))}/target`, parseTargetArgs(rest))) as ApiNode;
-      return opts.json ? show(node) : `${node.id}: state ${node.state}, target ${JSON.stringify(node.target)}`;
+      const node = (await callApi(cfg, 'PUT', `/api/v1/nodes/${enc(need(ref, 'NODE'))}/target`, parseTargetArgs(rest))) as ApiNode & Effects;
+      return opts.json ? show(node) : `${node.id}: state ${node.state}, target ${JSON.stringify(node.target)}` + notices(node);
     }
     case 'action': {
-      const r = (await callApi(cfg, 'POST', `/api/v1/nodes/${enc(need(ref, 'NODE'))}/actions/${enc(need(rest[0], 'ACTION'))}`)) as { detail: string; node: ApiNode };
-      return opts.json ? show(r) : `${r.node.id}: ${r.detail}`;
+      const r = (await callApi(cfg, 'POST', `/api/v1/nodes/${enc(need(ref, 'NODE'))}/actions/${enc(need(rest[0], 'ACTION'))}`)) as { detail: string; node: ApiNode } & Effects;
+      return opts.json ? show(r) : `${r.node.id}: ${r.detail}` + notices(r);
     }
     case 'delete': {
       await callApi(cfg, 'DELETE', `/api/v1/nodes/${enc(need(ref, 'NODE'))}${opts.force ? '?force=true' : ''}`);

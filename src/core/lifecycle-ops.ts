@@ -75,8 +75,22 @@ export function planLifecycle(node: Node, event: LifecycleEvent, at: string, opt
   return { node: next, events: [{ kind: 'transition', data }, ...(opts.events ?? [])], effects: result.effects };
 }
 
+/** What became of one effect; `notice` tells the operator what to do by hand when nobody carried it out. */
+export interface EffectOutcome {
+  op: 'power-cycle' | 'power-off';
+  reason: string;
+  done: boolean;
+  detail: string;
+  notice?: string;
+}
+
 /** Applies `event` to node `id` (CAS against `expectedVersion` when given), records it, and carries out its effects. */
 export async function applyLifecycle(deps: LifecycleDeps, id: string, event: LifecycleEvent, opts: LifecycleOpts & { expectedVersion?: number } = {}): Promise<Node> {
+  return (await applyLifecycleWithEffects(deps, id, event, opts)).node;
+}
+
+/** applyLifecycle, also answering what became of each effect. */
+export async function applyLifecycleWithEffects(deps: LifecycleDeps, id: string, event: LifecycleEvent, opts: LifecycleOpts & { expectedVersion?: number } = {}): Promise<{ node: Node; effects: EffectOutcome[] }> {
   let effects: Effect[] = [];
   const stored = await mutateNode(deps, id, (node, at) => {
     if (opts.expectedVersion !== undefined && node.version !== opts.expectedVersion) throw new VersionMismatchError(node.version, opts.expectedVersion);
@@ -84,18 +98,25 @@ export async function applyLifecycle(deps: LifecycleDeps, id: string, event: Lif
     effects = planned.effects;
     return planned;
   });
-  await runEffects(deps, stored, effects);
-  return stored;
+  return { node: stored, effects: await runEffects(deps, stored, effects) };
 }
 
 /** Carries out a stored change's effects (power), recording each as a `power` event. */
-export async function runEffects(deps: LifecycleDeps, node: Node, effects: Effect[]): Promise<void> {
+export async function runEffects(deps: LifecycleDeps, node: Node, effects: Effect[]): Promise<EffectOutcome[]> {
+  const outcomes: EffectOutcome[] = [];
   for (const effect of effects) {
     const op = effect.kind === 'power-off' ? 'power-off' : 'power-cycle';
     const result = await deps.power.run(node, op);
     await deps.store.appendEvents(node.id, [{ kind: 'power', data: { op, reason: effect.reason, done: result.done, detail: result.detail } }], deps.now().toISOString());
-    if (!result.done) deps.logger.info('power effect not carried out', { node: node.id, op, detail: result.detail });
+    const outcome: EffectOutcome = { op, reason: effect.reason, done: result.done, detail: result.detail };
+    if (!result.done) {
+      const todo = op === 'power-off' ? 'power the node off yourself' : 'reboot the node yourself so that it boots what it should now';
+      outcome.notice = deps.power.canControl(node) ? `${op} failed (${result.detail}): ${todo}` : `no power driver: ${todo}`;
+      deps.logger.info('power effect not carried out', { node: node.id, op, detail: result.detail });
+    }
+    outcomes.push(outcome);
   }
+  return outcomes;
 }
 
 /** True if the node is running bootherd's agent and will pick up pending actions. */

@@ -3,9 +3,9 @@ import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } f
 import type { LifecycleEvent } from '../domain/lifecycle.js';
 import type { Node } from '../domain/node.js';
 import type { Target } from '../domain/targets.js';
-import type { NodeFilter, StoredEvent } from '../store/store.js';
+import type { EventQuery, NodeFilter, StoredEvent } from '../store/store.js';
 import { bump, mutateNode, resolveNode } from './deps.js';
-import { applyLifecycle, completeTarget, runsAgent, type LifecycleDeps } from './lifecycle-ops.js';
+import { applyLifecycleWithEffects, completeTarget, runsAgent, type EffectOutcome, type LifecycleDeps } from './lifecycle-ops.js';
 
 /** Actions an operator can ask for. */
 export const nodeActions = ['rescue', 'end-rescue', 'reboot', 'power-on', 'power-off', 'retire', 'reset'] as const;
@@ -21,9 +21,14 @@ export interface NodePatch {
 /** One identity to drop from a node (exactly one field set, normalised). */
 export type IdentityRelease = { mac: string } | { serial: string } | { uuid: string };
 
-/** How an action reached the node. */
-export interface ActionResult {
+/** A change and what became of its effects (power cycles nobody carried out say so in `notice`). */
+export interface ChangeResult {
   node: Node;
+  effects: EffectOutcome[];
+}
+
+/** How an action reached the node. */
+export interface ActionResult extends ChangeResult {
   delivery: 'state' | 'agent' | 'power';
   detail: string;
 }
@@ -33,9 +38,9 @@ export interface NodeService {
   list(filter: NodeFilter): Promise<Node[]>;
   get(ref: string): Promise<Node>;
   patch(ref: string, patch: NodePatch, ifMatch?: number): Promise<Node>;
-  setTarget(ref: string, target: Target, ifMatch?: number): Promise<Node>;
+  setTarget(ref: string, target: Target, ifMatch?: number): Promise<ChangeResult>;
   action(ref: string, action: NodeAction, ifMatch?: number): Promise<ActionResult>;
-  events(ref: string, opts: { limit?: number; afterId?: number }): Promise<StoredEvent[]>;
+  events(ref: string, opts: EventQuery): Promise<StoredEvent[]>;
   /** Deletes a node: refused unless it is retired or `force`; its events stay, ending with `deleted`. */
   remove(ref: string, opts: { force: boolean; ifMatch?: number }): Promise<void>;
   /** Drops a stale MAC, serial or UUID from a node (clearing an identity conflict), so that the board can enroll again. */
@@ -77,7 +82,7 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
         checkVersion(n, ifMatch);
         return { node: bump(n, { pendingAction: agentOp, ...touched }, at), events: [{ kind: 'action', data: { action, delivery: 'agent' } }] };
       });
-      return { node: stored, delivery: 'agent', detail: `the node's agent will ${agentOp} at its next poll` };
+      return { node: stored, effects: [], delivery: 'agent', detail: `the node's agent will ${agentOp} at its next poll` };
     }
     const op = action === 'reboot' ? 'power-cycle' : action;
     if (!deps.power.canControl(node)) throw new ConflictError(`${action}: node ${node.id} is in state '${node.state}' (no agent polling) and has no power driver configured`, 'no-power-driver');
@@ -86,7 +91,7 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
     const result = await deps.power.run(node, op);
     await deps.store.appendEvents(node.id, [{ kind: 'power', data: { op, reason: `action ${action}`, done: result.done, detail: result.detail } }], deps.now().toISOString());
     if (!result.done) throw new ConflictError(`${action}: ${result.detail}`, 'power-failed');
-    return { node: (await deps.store.getNode(node.id)) ?? node, delivery: 'power', detail: result.detail };
+    return { node: (await deps.store.getNode(node.id)) ?? node, effects: [], delivery: 'power', detail: result.detail };
   }
 
   return {
@@ -109,14 +114,14 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
       const node = await resolveNode(deps.store, ref);
       checkVersion(node, ifMatch);
       const complete = await completeTarget(deps, node, target);
-      return applyLifecycle(deps, node.id, { type: 'assign', target: complete }, { expectedVersion: ifMatch, patch: touched });
+      return applyLifecycleWithEffects(deps, node.id, { type: 'assign', target: complete }, { expectedVersion: ifMatch, patch: touched });
     },
     async action(ref, action, ifMatch) {
       const node = await resolveNode(deps.store, ref);
       const event = lifecycleActions[action];
       if (!event) return powerAction(node, action as 'reboot' | 'power-on' | 'power-off', ifMatch);
-      const stored = await applyLifecycle(deps, node.id, event, { expectedVersion: ifMatch, patch: { pendingAction: null, ...touched } });
-      return { node: stored, delivery: 'state', detail: `node is now '${stored.state}'` };
+      const { node: stored, effects } = await applyLifecycleWithEffects(deps, node.id, event, { expectedVersion: ifMatch, patch: { pendingAction: null, ...touched } });
+      return { node: stored, effects, delivery: 'state', detail: `node is now '${stored.state}'` };
     },
     async events(ref, opts) {
       try {

@@ -59,7 +59,8 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
   });
   r.put('/nodes/:id/target', async (req, res) => {
     const target = parseWith(targetSchema, req.body, 'target');
-    sendNode(res, await deps.nodes.setTarget(id(req), target, ifMatch(req)));
+    const { node, effects } = await deps.nodes.setTarget(id(req), target, ifMatch(req));
+    res.set('ETag', `"${node.version}"`).json({ ...show(node), effects });
   });
   r.delete('/nodes/:id', async (req, res) => {
     const q = parseWith(deleteQuery, req.query, 'query');
@@ -73,11 +74,11 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
   r.post('/nodes/:id/actions/:action', async (req, res) => {
     const action = parseWith(actionParam, req.params.action, 'action');
     const result = await deps.nodes.action(id(req), action, ifMatch(req));
-    res.status(202).set('ETag', `"${result.node.version}"`).json({ action, delivery: result.delivery, detail: result.detail, node: show(result.node) });
+    res.status(202).set('ETag', `"${result.node.version}"`).json({ action, delivery: result.delivery, detail: result.detail, effects: result.effects, node: show(result.node) });
   });
   r.get('/nodes/:id/events', async (req, res) => {
     const q = parseWith(eventsQuery, req.query, 'query');
-    res.json({ events: await deps.nodes.events(id(req), { limit: q.limit, afterId: q.after }) });
+    res.json({ events: await deps.nodes.events(id(req), { limit: q.limit, afterId: q.after, beforeId: q.before, order: q.order, kinds: q.kind?.split(',') }) });
   });
 
   r.get('/nodes/:id/boot-files/*file', async (req, res) => {

@@ -33,6 +33,9 @@ export const actionParam = z.enum(nodeActions);
 export const eventsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(5000).optional(),
   after: z.coerce.number().int().min(0).optional(),
+  before: z.coerce.number().int().min(1).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  kind: z.string().max(500).regex(/^[a-z][a-z0-9-]{0,63}(,[a-z][a-z0-9-]{0,63})*$/, { message: 'expected event kinds separated by commas, e.g. power,transition' }).optional(),
 });
 
 /** Parses an If-Match header into a version; undefined when absent or `*`. */

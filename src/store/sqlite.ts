@@ -99,9 +99,12 @@ export function createSqliteStore(file: string): Store {
       guard('append events', () => db.transaction(() => insertEvents(nodeId, events, at))());
     },
     async listEvents(nodeId, opts = {}) {
-      return guard('list events', () =>
-        (q.listEvents.all(nodeId, opts.afterId ?? 0, Math.min(opts.limit ?? 500, 5000)) as Array<Omit<StoredEvent, 'data'> & { data: string }>).map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> })),
-      );
+      return guard('list events', () => {
+        const kinds = opts.kinds ?? [];
+        const sql = `SELECT id, node_id AS nodeId, at, kind, data FROM events WHERE node_id = ? AND id > ? AND id < ?${kinds.length ? ` AND kind IN (${kinds.map(() => '?').join(',')})` : ''} ORDER BY id ${opts.order === 'desc' ? 'DESC' : 'ASC'} LIMIT ?`;
+        const rows = db.prepare(sql).all(nodeId, opts.afterId ?? 0, opts.beforeId ?? Number.MAX_SAFE_INTEGER, ...kinds, Math.min(opts.limit ?? 500, 5000)) as Array<Omit<StoredEvent, 'data'> & { data: string }>;
+        return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
+      });
     },
     ...ruleAndImageMethods(db),
     async close() {
@@ -145,7 +148,6 @@ function prepare(db: Db) {
     insertMac: s('INSERT INTO node_macs (mac, node_id) VALUES (?, ?)'),
     insertEvent: s('INSERT INTO events (node_id, at, kind, data) VALUES (?, ?, ?, ?)'),
     moveEvents: s('UPDATE events SET node_id = ? WHERE node_id = ?'),
-    listEvents: s('SELECT id, node_id AS nodeId, at, kind, data FROM events WHERE node_id = ? AND id > ? ORDER BY id LIMIT ?'),
   };
 }
 

@@ -20,6 +20,15 @@ export interface StoredEvent {
   data: Record<string, unknown>;
 }
 
+/** Which of a node's events to list: ids after/before a cursor, of some kinds, oldest (default) or newest first. */
+export interface EventQuery {
+  limit?: number;
+  afterId?: number;
+  beforeId?: number;
+  kinds?: string[];
+  order?: 'asc' | 'desc';
+}
+
 /** One identity to look a node up by. */
 export type NodeKey = { serial: string } | { mac: string } | { uuid: string } | { ip: string } | { hostname: string };
 
@@ -55,7 +64,7 @@ export interface Store {
    */
   deleteNode(id: string, expectedVersion: number, events?: NewEvent[], at?: string): Promise<void>;
   appendEvents(nodeId: string, events: NewEvent[], at: string): Promise<void>;
-  listEvents(nodeId: string, opts?: { limit?: number; afterId?: number }): Promise<StoredEvent[]>;
+  listEvents(nodeId: string, opts?: EventQuery): Promise<StoredEvent[]>;
   listRules(): Promise<Rule[]>;
   getRule(id: string): Promise<Rule | null>;
   createRule(id: string, input: RuleInput, at: string): Promise<Rule>;
