@@ -1,15 +1,17 @@
 // Composition root: config -> store -> services -> servers. The only place
 // (besides test helpers) that wires the real object graph.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
+import { adminTokenOf } from './admin-token.js';
+import { advertiseWarning, resolveAdvertise } from './advertise.js';
 import type { Config } from './config.js';
+import { lockDataDir, type DataDirLock } from './data-lock.js';
 import { AppError } from './errors.js';
 import type { Logger } from './log.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, zeroed } from './metrics.js';
+import { states } from './domain/node.js';
 import { builtinTemplatesDir, packageRoot } from './paths.js';
 import { createAgentService } from './core/agent.js';
 import { createBootFileResolver } from './core/boot-files.js';
@@ -25,7 +27,7 @@ import { createIpxeRoutes } from './http/ipxe-routes.js';
 import { createIpxeService } from './core/ipxe.js';
 import { createHttpApp } from './http/app.js';
 import { requireBootNetwork } from './http/auth.js';
-import { createNodeRoutes } from './http/node-routes.js';
+import { createNodeRoutes, reportKinds } from './http/node-routes.js';
 import { createPowerService } from './power/power.js';
 import { createSqliteStore } from './store/sqlite.js';
 import { createTemplateRenderer } from './templates/renderer.js';
@@ -36,6 +38,8 @@ export interface Running {
   http: { host: string; port: number };
   tftp: Array<{ address: string; port: number }>;
   advertise: string;
+  /** A warning when the advertise address was guessed, naming the candidates; else null. */
+  advertiseWarning: string | null;
   adminToken: string;
   adminTokenFile: string | null;
   stop(): Promise<void>;
@@ -44,29 +48,6 @@ export interface Running {
 /** The installed bootherd version. */
 export function version(): string {
   return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
-/** The admin token from config, else the one in `<data-dir>/admin-token`, generated (mode 0600) on first start. */
-function adminTokenOf(config: Config): { token: string; file: string | null } {
-  if (config.adminToken) return { token: config.adminToken, file: null };
-  const file = path.join(config.dataDir, 'admin-token');
-  try {
-    const token = readFileSync(file, 'utf8').trim();
-    if (token) return { token, file };
-  } catch {
-    // first start: generated below
-  }
-  const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, token + '\n', { mode: 0o600 });
-  return { token, file };
-}
-
-/** The address booting nodes use to reach this bootherd. */
-export function advertiseHost(config: Config): string {
-  if (config.advertise) return config.advertise;
-  if (config.http.host !== '0.0.0.0' && config.http.host !== '::') return config.http.host;
-  const ipv4 = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
-  return ipv4?.address ?? '127.0.0.1';
 }
 
 function listen(server: Server, host: string, port: number, what: string, flag: string): Promise<AddressInfo> {
@@ -97,13 +78,28 @@ async function startTftp(tftp: TftpServer, config: Config): Promise<Array<{ addr
   }
 }
 
-/** Starts bootherd from a loaded config. */
+/** Starts bootherd from a loaded config; refuses a data dir another bootherd uses. */
 export async function startBootherd(config: Config, logger: Logger, now: () => Date = () => new Date()): Promise<Running> {
   mkdirSync(config.dataDir, { recursive: true });
+  const lock = lockDataDir(config.dataDir);
+  try {
+    return await startLocked(config, logger, now, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(config: Config, logger: Logger, now: () => Date, lock: DataDirLock): Promise<Running> {
   const admin = adminTokenOf(config);
+  const renderer = createTemplateRenderer([config.templatesDir, builtinTemplatesDir].filter((d): d is string => Boolean(d)));
+  renderer.check();
   const store = createSqliteStore(path.join(config.dataDir, 'bootherd.db'));
   const metrics = createMetrics();
-  metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => Object.entries(await store.countNodesByState()).map(([state, value]) => ({ labels: { state }, value })));
+  metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => {
+    const counts = await store.countNodesByState();
+    return states.map((state) => ({ labels: { state }, value: counts[state] ?? 0 }));
+  });
   const power = createPowerService({ drivers: [], logger });
   const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds };
   const enrollGate = createEnrollGate({ store, now, logger, settings: config.enroll, refused: metrics.counter('bootherd_enroll_refused_total', 'Enrollments by boot requests refused, by reason (rate, cap)'), expired: metrics.counter('bootherd_enroll_expired_total', 'Pending nodes deleted after enroll.pendingTtlHours') });
@@ -112,8 +108,8 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const agent = createAgentService(deps);
   const discovery = createDiscoveryService({ ...deps, agent });
   const nodes = createNodeService(deps);
-  const advertise = advertiseHost(config);
-  const renderer = createTemplateRenderer([config.templatesDir, builtinTemplatesDir].filter((d): d is string => Boolean(d)));
+  const advertised = resolveAdvertise(config);
+  const advertise = advertised.host;
   const cache = createFileCache({ maxBytes: config.tftp.cacheBytes, maxFileBytes: 64 * 1024 * 1024 });
   const httpServer = createServer();
   const resolverDeps = { ...deps, renderer, readFile: cache.file, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir, ipxeDir: config.ipxeDir, serverUrl: '' };
@@ -126,7 +122,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     logger,
     metrics,
     version: version(),
-    nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), bootNetwork }),
+    nodeRoutes: createNodeRoutes({ discovery, agent, reports: zeroed(metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), 'kind', reportKinds), bootNetwork }),
     adminRoutes: createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current }),
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetwork }), createIpxeRoutes({ ipxe, bootNetwork })],
   });
@@ -141,7 +137,8 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
       const route = createTftpRoute({ resolver, telemetry, logger });
       tftp = createTftpServer({ ...route, listen: config.tftp.listen, blksizeCap: config.tftp.blksizeCap, maxTransfers: config.tftp.maxTransfers, maxPerClient: config.tftp.maxPerClient, logger });
       tftpAddrs = await startTftp(tftp, config);
-      metrics.gauge('bootherd_tftp_transfers', 'TFTP transfers since start by outcome', () => Object.entries(tftp!.stats()).map(([outcome, value]) => ({ labels: { outcome }, value })));
+      metrics.counterFrom('bootherd_tftp_transfers_total', 'TFTP transfers since start by outcome', () => Object.entries(tftp!.stats()).filter(([k]) => k !== 'active').map(([outcome, value]) => ({ labels: { outcome }, value })));
+      metrics.gauge('bootherd_tftp_transfers_active', 'TFTP transfers in progress', () => [{ labels: {}, value: tftp!.stats().active }]);
     }
   } catch (err) {
     httpServer.close();
@@ -156,6 +153,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     http: { host: addr.address, port: addr.port },
     tftp: tftpAddrs,
     advertise,
+    advertiseWarning: advertiseWarning(advertised),
     adminToken: admin.token,
     adminTokenFile: admin.file,
     async stop() {
@@ -167,6 +165,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await store.close();
+      lock.release();
     },
   };
 }

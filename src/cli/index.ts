@@ -9,7 +9,7 @@ import { version } from '../main.js';
 import { ApiError } from './client.js';
 import { runNodes, runRender } from './nodes.js';
 import { renderDnsmasqConfig } from './dhcp-config.js';
-import { advertiseHost } from '../main.js';
+import { advertiseWarning, resolveAdvertise } from '../advertise.js';
 import { loadConfig } from '../config.js';
 import { runServe } from './serve.js';
 import { usage, UsageError } from './usage.js';
@@ -48,7 +48,10 @@ async function run(argv: string[]): Promise<number> {
       if (!flags.dnsmasq) throw new UsageError('dhcp-config: choose a format: --dnsmasq');
       if (!flags.range) throw new UsageError('dhcp-config: --range is required: the subnet (e.g. 10.0.0.0) with --proxy, else first,last[,lease]');
       const config = loadConfig(flags);
-      out(renderDnsmasqConfig({ advertise: advertiseHost(config), httpPort: config.http.port, proxy: flags.proxy === true, range: flags.range, iface: flags.interface }));
+      const advertise = resolveAdvertise(config);
+      const warning = advertiseWarning(advertise);
+      if (warning) process.stderr.write(warning + '\n');
+      out(renderDnsmasqConfig({ advertise: advertise.host, httpPort: config.http.port, proxy: flags.proxy === true, range: flags.range, iface: flags.interface }));
       return 0;
     }
     case 'firmware': {

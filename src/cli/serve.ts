@@ -16,6 +16,7 @@ export async function runServe(flags: Flags, out: (s: string) => void): Promise<
   for (const t of running.tftp) out(`tftp: listening on ${t.address}:${t.port}`);
   out(running.adminTokenFile ? `admin token: in ${running.adminTokenFile}` : 'admin token: from configuration');
   out(`point DHCP at: TFTP server (next-server / option 66) ${running.advertise}; Raspberry Pi clients need option 43 "Raspberry Pi Boot"; iPXE clients chain ${httpUrl}/boot.ipxe`);
+  if (running.advertiseWarning) out(running.advertiseWarning);
   for (const line of missingAssets(config)) out(line);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -21,6 +21,9 @@ export interface NodeRouteDeps {
 
 const nextQuery = z.strictObject({ node: z.string().max(64).optional() });
 
+/** The kinds of report the node-facing routes count: discovery, and each agent report kind. */
+export const reportKinds = ['discovery', ...agentReportSchema.options.map((o) => o.shape.kind.value)] as const;
+
 /** Builds the node-facing router (mount under /api/v1). */
 export function createNodeRoutes(deps: NodeRouteDeps): Router {
   const r = Router();
