@@ -24,4 +24,9 @@ export const migrations: Array<{ version: number; sql: string }> = [
       CREATE TABLE images (name TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL);
     `,
   },
+  {
+    // Pending nodes (enrolled by a boot request, never reported) are counted before every enrollment.
+    version: 2,
+    sql: `CREATE INDEX nodes_pending ON nodes(state, json_extract(doc, '$.pending'));`,
+  },
 ];

@@ -121,7 +121,8 @@ function whereOf(f: NodeFilter): { sql: string; args: unknown[] } {
   if (f.serial) (where.push('serial = ?'), args.push(f.serial));
   if (f.mac) (where.push('id IN (SELECT node_id FROM node_macs WHERE mac = ?)'), args.push(f.mac));
   if (f.label) (where.push("json_extract(doc, '$.labels.' || json_quote(?)) = ?"), args.push(f.label.key, f.label.value));
-  if (f.pending !== undefined) (where.push("coalesce(json_extract(doc, '$.pending'), 0) = ?"), args.push(f.pending ? 1 : 0));
+  // `pending = 1` as the nodes_pending index has it; absent (older docs) counts as not pending.
+  if (f.pending !== undefined) where.push(f.pending ? "json_extract(doc, '$.pending') = 1" : "coalesce(json_extract(doc, '$.pending'), 0) = 0");
   return { sql: where.length ? 'WHERE ' + where.join(' AND ') : '', args };
 }
 
