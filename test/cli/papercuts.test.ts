@@ -94,6 +94,10 @@ test('a second serve on the same data dir refuses, naming the first one\'s pid; 
   }
   const third = await serve(dataDir);
   await stop(third);
+  // A container restarted with its data dir: the lock names a pid that is alive again, as another process.
+  writeFileSync(path.join(dataDir, 'bootherd.lock'), `${process.pid} 1\n`);
+  const fourth = await serve(dataDir);
+  await stop(fourth);
 });
 
 test('nodes set-target and action say when no power driver carried out a power cycle', async () => {
