@@ -46,6 +46,8 @@ export interface BoardOutcome {
   kind: string;
   expected: Expected;
   os: string | null;
+  /** The last thing that happened to it (os-up, stalled, agent-silent, garbage-sent, ...). */
+  phase: string;
   upAt: number | null;
   loops: number[];
   firstTry: boolean;
@@ -58,6 +60,8 @@ export interface StormResult {
   options: StormOptions;
   outcomes: BoardOutcome[];
   figures: StormFigures;
+  /** bootherd answered /healthz after the storm. */
+  serverHealthy: boolean;
 }
 
 /** The target each board's rule gives it: x86 and every 10th Pi with a USB disk install then boot usb-root, other Pis with a USB root usb-root, the rest nfs-root. */
@@ -67,6 +71,13 @@ export function plannedTarget(spec: BoardSpec, i: number): 'install' | 'usb-root
   if (usb && i % 10 === 3) return 'install';
   if (usb?.partitions.some((p) => p.fstype === 'ext4')) return 'usb-root';
   return 'nfs-root';
+}
+
+/** What a board should end up running: nothing asked of a board told to stall, stay silent, send garbage or lose packets (it may come up, or time out as a real one would). */
+export function expectedOf(spec: BoardSpec, i: number): Expected {
+  const m = spec.misbehave;
+  if (m && (m.garbage || m.stallAfterFirmware || m.stallMidKernel || m.neverReport || (m.lossShare ?? 0) > 0)) return 'none';
+  return plannedTarget(spec, i) === 'nfs-root' ? 'nfs-root' : 'usb-root';
 }
 
 /** Runs one storm from a fresh temporary directory. */
@@ -89,14 +100,15 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     sim.powerOnAll();
     const deadline = o.deadlineMs ?? sim.clock.scaled(600_000);
     const progress = o.onProgress ? setInterval(() => o.onProgress!(sim.boards.filter(isUp).length, o.boards), 2000) : null;
-    await sim.waitFor((b) => isUp(b) || b.spec.misbehave !== undefined, deadline);
+    await sim.waitFor((b) => isUp(b) || expectedOf(b.spec, sim.boards.indexOf(b)) === 'none', deadline);
     if (progress) clearInterval(progress);
     const seconds = (sim.clock.now() - t0) / 1000;
     const usage = server.usage();
     const outcomes = await judge(server, sim.boards, specs);
+    const serverHealthy = (await server.api('GET', '/healthz').catch(() => ({ status: 0 }))).status === 200;
     sim.powerOffAll();
     const figures = stormFigures(outcomes, { seconds, t0, link: sim.link, usage, cpu0, timeScale: sim.clock.timeScale });
-    return { options: o, outcomes, figures };
+    return { options: o, outcomes, figures, serverHealthy };
   } finally {
     await sim.close();
     await server?.stop();
@@ -132,10 +144,9 @@ async function configure(server: SimServer, set: BootSet, specs: BoardSpec[], ur
 async function judge(server: SimServer, boards: Board[], specs: BoardSpec[]): Promise<BoardOutcome[]> {
   return Promise.all(boards.map(async (b, i): Promise<BoardOutcome> => {
     const s = b.snapshot();
-    const planned = plannedTarget(specs[i]!, i);
-    const expected: Expected = b.spec.misbehave ? 'none' : planned === 'nfs-root' ? 'nfs-root' : 'usb-root';
+    const expected = expectedOf(specs[i]!, i);
     const netboots = s.boots.filter((x) => x.firstTry !== null);
-    const out: BoardOutcome = { name: s.name, kind: b.spec.kind, expected, os: s.os, upAt: s.upAt, loops: s.boots.map((x) => x.loops), firstTry: netboots.length > 0 && netboots.every((x) => x.firstTry), failure: null };
+    const out: BoardOutcome = { name: s.name, kind: b.spec.kind, expected, os: s.os, phase: s.phase, upAt: s.upAt, loops: s.boots.map((x) => x.loops), firstTry: netboots.length > 0 && netboots.every((x) => x.firstTry), failure: null };
     if (expected === 'none') return out;
     if (s.upAt === null) return { ...out, failure: `not up (last: ${s.phase})` };
     if (s.os !== expected) return { ...out, failure: `runs ${s.os}, expected ${expected}` };
