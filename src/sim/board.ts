@@ -2,6 +2,7 @@
 // on, its life: boot loops until one reaches the kernel, then what that
 // kernel runs (agent, deployed OS, its own disk), and a reboot when the agent
 // is told so. Off means off: sockets closed, timers gone, nothing sent.
+import { setMaxListeners } from 'node:events';
 import { createRng, hang, type SimClock } from './clock.js';
 import { runAgent } from './agent.js';
 import { sendGarbage } from './garbage.js';
@@ -80,6 +81,7 @@ export function createBoard(spec: BoardSpec, env: BoardEnv): Board {
     powerOn() {
       if (power) return;
       const ctl = new AbortController();
+      setMaxListeners(64, ctl.signal); // sockets, timers and requests of one board all watch its power
       power = ctl;
       snap.power = 'on';
       record('power-on');

@@ -33,20 +33,30 @@ export function createBoardHttp(net: BoardNet, signal: AbortSignal, timeoutMs = 
       net.link.up.send(headerBytes + (body?.length ?? 0), () => {
         if (signal.aborted) return reject(signal.reason);
         const req = http.request(url, { method, headers, agent, localAddress: net.address, signal, timeout: timeoutMs }, (res) => {
+          // 'end' can come while the last chunk is still crossing the link: resolve after it.
+          let crossing = 0;
+          let ended = false;
+          const settle = () => ended && crossing === 0 && resolve(res.statusCode ?? 0);
           res.on('data', (chunk: Buffer) => {
             res.pause();
+            crossing++;
             net.link.down.send(chunk.length, () => {
+              crossing--;
               onChunk(chunk);
               res.resume();
-            });
+              settle();
+            }, true);
           });
-          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('end', () => {
+            ended = true;
+            settle();
+          });
           res.on('error', reject);
         });
         req.on('timeout', () => req.destroy(new Error(`http: no answer from ${url} within ${timeoutMs} ms`)));
         req.on('error', reject);
         req.end(body);
-      });
+      }, true);
     });
   return {
     async request(method, url, opts = {}) {

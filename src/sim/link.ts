@@ -28,8 +28,8 @@ export interface LinkDirectionStats {
 
 /** One direction of the link. */
 export interface LinkDirection {
-  /** Queues `bytes` (payload); `deliver` runs when they have crossed. False when dropped. */
-  send(bytes: number, deliver: () => void): boolean;
+  /** Queues `bytes` (payload); `deliver` runs when they have crossed. False when dropped; `reliable` bytes (TCP, which backs off rather than lose) are never dropped. */
+  send(bytes: number, deliver: () => void, reliable?: boolean): boolean;
   stats(): LinkDirectionStats;
 }
 
@@ -55,15 +55,26 @@ function createDirection(s: Required<LinkSettings>): LinkDirection {
   const msPerByte = s.bytesPerSecond > 0 ? 1000 / s.bytesPerSecond : 0;
   const maxQueueMs = s.bufferBytes * msPerByte;
   // FIFO of departures; times only grow, so the head is always the next due.
+  // Timers fire no finer than 1 ms, so what is due within 1 ms leaves now: a
+  // lone board's packet crosses at once (as its few microseconds on a real
+  // wire), while a queue still drains at the link's rate.
   const at: number[] = [];
   const fns: Array<() => void> = [];
   let head = 0;
   let freeAt = 0; // when the wire is free again
-  let timer: NodeJS.Timeout | null = null;
+  let armed = false;
+
+  const arm = (): void => {
+    if (armed || head >= at.length) return;
+    armed = true;
+    const wait = at[head]! - performance.now() - 1;
+    if (wait <= 0) setImmediate(drain);
+    else setTimeout(drain, wait);
+  };
 
   const drain = (): void => {
-    timer = null;
-    const now = performance.now() + 0.5;
+    armed = false;
+    const now = performance.now() + 1;
     while (head < at.length && at[head]! <= now) {
       const fn = fns[head]!;
       fns[head] = noop;
@@ -75,11 +86,11 @@ function createDirection(s: Required<LinkSettings>): LinkDirection {
       fns.splice(0, head);
       head = 0;
     }
-    if (head < at.length) timer = setTimeout(drain, Math.max(0, at[head]! - performance.now()));
+    arm();
   };
 
   return {
-    send(bytes, deliver) {
+    send(bytes, deliver, reliable = false) {
       const wire = bytes + s.overheadBytes;
       if (msPerByte === 0) {
         stats.packets++;
@@ -90,7 +101,7 @@ function createDirection(s: Required<LinkSettings>): LinkDirection {
       const now = performance.now();
       const start = Math.max(now, freeAt);
       const waited = start - now;
-      if (waited > maxQueueMs) {
+      if (waited > maxQueueMs && !reliable) {
         stats.dropped++;
         return false;
       }
@@ -100,7 +111,7 @@ function createDirection(s: Required<LinkSettings>): LinkDirection {
       if (waited > stats.maxQueueMs) stats.maxQueueMs = waited;
       at.push(freeAt);
       fns.push(deliver);
-      if (!timer) timer = setTimeout(drain, Math.max(0, freeAt - now));
+      arm();
       return true;
     },
     stats: () => ({ ...stats }),

@@ -50,7 +50,7 @@ test('the same board through a link fast enough boots on its first try', async (
   try {
     const board = rack.sim.boards[0]!;
     board.powerOn();
-    await until('the agent', () => board.events.find((e) => e.kind === 'agent'), 120_000);
+    await until('the agent enrolled', () => board.events.find((e) => e.kind === 'enrolled'), 120_000);
     assert.equal(board.snapshot().boots[0]!.firstTry, true);
     assert.equal(board.snapshot().loopFailures, 0);
   } finally {

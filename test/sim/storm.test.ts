@@ -5,10 +5,10 @@
 // and bootherd must agree on each node's state and target.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runStorm } from '../../src/sim/index.js';
+import { gigabit, runStorm } from '../../src/sim/index.js';
 
 test('100 boards powered on at once all reach their target and heartbeat, with zero failures', async () => {
-  const r = await runStorm({ boards: 100, pi5: 3, x86: 3, timeScale: 0.1, deadlineMs: 240_000, server: 'child' });
+  const r = await runStorm({ boards: 100, pi5: 3, x86: 3, timeScale: 0.1, link: { bytesPerSecond: gigabit }, deadlineMs: 240_000, server: 'child' });
   const failed = r.outcomes.filter((o) => o.failure);
   assert.deepEqual(failed.map((o) => `${o.name}: ${o.failure}`), []);
   assert.equal(r.figures.up, 100);
