@@ -92,7 +92,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     const set = await writeBootSet(path.join(work, 'files'), o.sizes ?? smallSizes);
     const img = await startImageServer(set.dir);
     Object.assign(images, img);
-    server = await startSimServer({ dataDir: path.join(work, 'data'), bootSet: set, dhcpSegment: o.proxyDhcp === false ? null : sim.segment.address, config: o.serverConfig, boards: o.boards, mode: o.server });
+    server = await startSimServer({ dataDir: path.join(work, 'data'), bootSet: set, dhcpSegment: o.proxyDhcp === false ? null : sim.segment.address, config: o.serverConfig, boards: o.boards, mode: o.server, logLevel: 'error' });
     await configure(server, set, specs, img.url);
     sim.attach({ tftp: server.tftp, dhcp: server.dhcp, httpUrl: server.url });
     const cpu0 = server.usage()?.cpuSeconds ?? null;
