@@ -13,7 +13,7 @@ import type { NetbootResult } from './netboot.js';
 import type { WireTap } from './net.js';
 import { osFor, runDeployedOs } from './os.js';
 import { piNetboot } from './pi-firmware.js';
-import { defaultQuirks, defaultTimings, type BoardContext, type BoardEvent, type BoardMemory, type BoardSpec, type BoardTimings, type BootNetwork, type PiQuirks } from './types.js';
+import { defaultQuirks, defaultTimings, type BoardContext, type BoardEvent, type BoardMemory, type BoardSpec, type BoardTimings, type BootNetwork, type Misbehaviour, type PiQuirks } from './types.js';
 
 /** What every board of a simulation shares. */
 export interface BoardEnv {
@@ -65,6 +65,8 @@ export interface Board {
   cycle(offMs?: number): Promise<void>;
   status(): 'on' | 'off';
   snapshot(): BoardSnapshot;
+  /** Changes how the board misbehaves from now on (a wedge made on purpose, e.g. heartbeats stopping). */
+  misbehave(m: Misbehaviour | undefined): void;
 }
 
 /** Creates a board, switched off. */
@@ -103,6 +105,9 @@ export function createBoard(spec: BoardSpec, env: BoardEnv): Board {
     },
     status: () => (power ? 'on' : 'off'),
     snapshot: () => ({ ...snap, boots: snap.boots.map((b) => ({ ...b })) }),
+    misbehave(m) {
+      spec.misbehave = m;
+    },
   };
 
   function record(kind: string, detail?: Record<string, unknown>): void {

@@ -20,13 +20,15 @@ export interface StormFigures {
   seconds: number;
   serverCpuSeconds: number | null;
   serverPeakRssBytes: number | null;
+  /** CPU seconds of this process (the boards, and bootherd too when in-process). */
+  simCpuSeconds: number;
   linkDownBytes: number;
   linkDropped: number;
   timeScale: number;
 }
 
 /** Computes the figures. */
-export function stormFigures(outcomes: BoardOutcome[], m: { seconds: number; t0: number; link: Link; usage: { cpuSeconds: number; peakRssBytes: number } | null; cpu0: number | null; timeScale: number }): StormFigures {
+export function stormFigures(outcomes: BoardOutcome[], m: { seconds: number; t0: number; link: Link; usage: { cpuSeconds: number; peakRssBytes: number } | null; cpu0: number | null; simCpuSeconds: number; timeScale: number }): StormFigures {
   const meant = outcomes.filter((o) => o.expected !== 'none');
   const ups = meant.filter((o) => o.failure === null && o.upAt !== null).map((o) => (o.upAt! - m.t0) / 1000).sort((a, b) => a - b);
   const pct = (p: number) => (ups.length ? ups[Math.min(ups.length - 1, Math.ceil((p / 100) * ups.length) - 1)]! : null);
@@ -44,6 +46,7 @@ export function stormFigures(outcomes: BoardOutcome[], m: { seconds: number; t0:
     seconds: m.seconds,
     serverCpuSeconds: m.usage && m.cpu0 !== null ? m.usage.cpuSeconds - m.cpu0 : null,
     serverPeakRssBytes: m.usage?.peakRssBytes ?? null,
+    simCpuSeconds: m.simCpuSeconds,
     linkDownBytes: down.bytes,
     linkDropped: down.dropped + m.link.up.stats().dropped,
     timeScale: m.timeScale,
@@ -56,5 +59,5 @@ const s = (v: number | null) => (v === null ? '-' : v.toFixed(1));
 export function formatFigures(label: string, f: StormFigures): string {
   const mb = (b: number | null) => (b === null ? '?' : (b / 1e6).toFixed(0));
   return `${label.padEnd(22)} N=${String(f.boards).padStart(4)}  up ${f.up}/${f.expected}  first try ${f.firstTry}  failures ${f.failures}  failed loops ${f.failedLoops}  ` +
-    `last up ${s(f.lastUpSeconds)} s  p50 ${s(f.p50Seconds)} s  p99 ${s(f.p99Seconds)} s  server CPU ${s(f.serverCpuSeconds)} s  RSS peak ${mb(f.serverPeakRssBytes)} MB  link ${(f.linkDownBytes / 1e6).toFixed(0)} MB down, ${f.linkDropped} dropped`;
+    `last up ${s(f.lastUpSeconds)} s  p50 ${s(f.p50Seconds)} s  p99 ${s(f.p99Seconds)} s  server CPU ${s(f.serverCpuSeconds)} s (boards ${s(f.simCpuSeconds)} s)  RSS peak ${mb(f.serverPeakRssBytes)} MB  link ${(f.linkDownBytes / 1e6).toFixed(0)} MB down, ${f.linkDropped} dropped`;
 }

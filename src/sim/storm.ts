@@ -96,6 +96,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     await configure(server, set, specs, img.url);
     sim.attach({ tftp: server.tftp, dhcp: server.dhcp, httpUrl: server.url });
     const cpu0 = server.usage()?.cpuSeconds ?? null;
+    const simCpu0 = process.cpuUsage();
     const t0 = sim.clock.now();
     sim.powerOnAll();
     const deadline = o.deadlineMs ?? sim.clock.scaled(600_000);
@@ -107,7 +108,8 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     const outcomes = await judge(server, sim.boards, specs);
     const serverHealthy = (await server.api('GET', '/healthz').catch(() => ({ status: 0 }))).status === 200;
     sim.powerOffAll();
-    const figures = stormFigures(outcomes, { seconds, t0, link: sim.link, usage, cpu0, timeScale: sim.clock.timeScale });
+    const simCpu = process.cpuUsage(simCpu0);
+    const figures = stormFigures(outcomes, { seconds, t0, link: sim.link, usage, cpu0, simCpuSeconds: (simCpu.user + simCpu.system) / 1e6, timeScale: sim.clock.timeScale });
     return { options: o, outcomes, figures, serverHealthy };
   } finally {
     await sim.close();
