@@ -89,3 +89,14 @@ export class ConfigError extends AppError {
     this.issues = issues;
   }
 }
+
+/** An external program that could not run: not installed, killed, or past its timeout. */
+export class ProgramError extends AppError {
+  readonly kind: 'missing' | 'spawn' | 'timeout' | 'killed';
+  readonly program: string;
+  constructor(kind: ProgramError['kind'], program: string, message: string, options?: { cause?: unknown }) {
+    super(`program-${kind}`, message, options);
+    this.kind = kind;
+    this.program = program;
+  }
+}
