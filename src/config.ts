@@ -6,6 +6,9 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type Issue } from './errors.js';
+import { publicKeySchema } from './domain/ssh-keys.js';
+import { watchdogSettingsSchema } from './domain/wedge.js';
+import { parseController } from './power/registry.js';
 
 const port = z.number().int().min(0).max(65535);
 const hostPort = z.string().transform((s, ctx) => {
@@ -15,6 +18,17 @@ const hostPort = z.string().transform((s, ctx) => {
   return { host: m[1] ?? m[2]!, port: p };
 });
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: 'expected an IPv4 CIDR such as 10.0.0.0/24' });
+
+// Each controller is checked by its driver's own schema; the raw object is kept (secrets stay strings until a driver parses them).
+const controllers = z.array(z.record(z.string(), z.unknown())).default([]).superRefine((list, ctx) => {
+  const names = new Set<string>();
+  list.forEach((raw, i) => {
+    const r = parseController(raw);
+    if (!r.ok) for (const issue of r.issues) ctx.addIssue({ code: 'custom', path: [i, ...issue.path.split('.')], message: issue.message });
+    else if (names.has(r.controller.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `a controller named '${r.controller.name}' is defined twice` });
+    else names.add(r.controller.name);
+  });
+});
 
 /** The configuration schema, with every default. */
 export const configSchema = z.strictObject({
@@ -38,6 +52,9 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   agentPollSeconds: z.number().int().min(1).max(3600).default(10),
   installTimeoutSeconds: z.number().int().min(60).default(3600),
+  power: z.strictObject({ controllers }).default({ controllers: [] }),
+  watchdog: watchdogSettingsSchema.default(watchdogSettingsSchema.parse({})),
+  rescue: z.strictObject({ authorizedKeys: z.array(publicKeySchema).max(100).default([]) }).default({ authorizedKeys: [] }),
 });
 
 /** The configuration as parsed, paths made absolute. */

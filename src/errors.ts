@@ -100,3 +100,12 @@ export class ProgramError extends AppError {
     this.program = program;
   }
 }
+
+/** A device or service bootherd asked on the caller's behalf refused or did not answer (HTTP 502); the message says what it said. */
+export class BadGatewayError extends AppError {
+  readonly data: Record<string, unknown>;
+  constructor(message: string, code = 'bad-gateway', data: Record<string, unknown> = {}) {
+    super(code, message);
+    this.data = data;
+  }
+}

@@ -10,6 +10,7 @@ export interface ProgramOptions {
   timeoutMs: number;
   logger: Logger;
   cwd?: string;
+  /** Variables added to the environment (a password for `ipmitool -E`, not in argv for ps to show). */
   env?: Record<string, string>;
   /** Output beyond this many bytes per stream is dropped (default 256 MiB). */
   maxBytes?: number;
@@ -28,7 +29,7 @@ export function runProgram(argv: readonly string[], opts: ProgramOptions): Promi
   if (!cmd) return Promise.reject(new ProgramError('spawn', '(none)', 'exec: empty argv'));
   const max = opts.maxBytes ?? 256 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ? { ...process.env, ...opts.env } : process.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const sizes = [0, 0];

@@ -17,6 +17,9 @@ import { createTftpRoute } from './core/boot-route.js';
 import { createBootTelemetry } from './core/boot-telemetry.js';
 import { createDiscoveryService } from './core/discovery.js';
 import { createNodeService } from './core/nodes.js';
+import { createPowerService } from './core/power.js';
+import { createControllerRegistry } from './core/power-controllers.js';
+import { createPowerRoutes } from './http/power-routes.js';
 import { createWatchdog } from './core/watchdog.js';
 import { createAdminRoutes } from './http/admin-routes.js';
 import { createBootRoutes } from './http/boot-routes.js';
@@ -24,7 +27,6 @@ import { createIpxeRoutes } from './http/ipxe-routes.js';
 import { createIpxeService } from './core/ipxe.js';
 import { createHttpApp } from './http/app.js';
 import { createNodeRoutes } from './http/node-routes.js';
-import { createPowerService } from './power/power.js';
 import { createSqliteStore } from './store/sqlite.js';
 import { createTemplateRenderer } from './templates/renderer.js';
 import { createFileCache, createTftpServer, type TftpServer } from './tftp/index.js';
@@ -102,9 +104,13 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const store = createSqliteStore(path.join(config.dataDir, 'bootherd.db'));
   const metrics = createMetrics();
   metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => Object.entries(await store.countNodesByState()).map(([state, value]) => ({ labels: { state }, value })));
-  const power = createPowerService({ drivers: [], logger });
-  const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds };
+  const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds, watchdog: config.watchdog, rescueKeys: config.rescue.authorizedKeys };
+  const controllers = createControllerRegistry({ store, logger, now, configured: config.power.controllers });
+  await controllers.load();
+  const power = createPowerService({ store, now, logger, settings, controllers });
   const deps = { store, now, logger, settings, power };
+  const watchdog = createWatchdog(deps);
+  metrics.gauge('bootherd_nodes_health', 'Nodes by health, as of the last watchdog sweep', watchdog.healthCounts);
   const agent = createAgentService(deps);
   const discovery = createDiscoveryService({ ...deps, agent });
   const nodes = createNodeService(deps);
@@ -123,7 +129,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     metrics,
     version: version(),
     nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind') }),
-    adminRoutes: createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current }),
+    adminRoutes: [createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current }), createPowerRoutes({ controllers, power, nodes })],
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetworks: config.bootNetworks }), createIpxeRoutes({ ipxe, bootNetworks: config.bootNetworks })],
   });
   httpServer.on('request', app);
@@ -146,7 +152,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   }
   const flushTimer = setInterval(() => void telemetry.flush(), 10_000);
   flushTimer.unref();
-  const stopWatchdog = createWatchdog(deps).start();
+  const stopWatchdog = watchdog.start();
   return {
     http: { host: addr.address, port: addr.port },
     tftp: tftpAddrs,

@@ -44,7 +44,7 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
   }
 
   async function flagConflict(node: Node, reason: string, claim: ClaimedIdentity, ip: string | null): Promise<never> {
-    await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, { health: 'identity-conflict' }, at), events: [{ kind: 'identity-conflict', data: { reason, claim, ip } }] }));
+    await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, { conflict: reason }, at), events: [{ kind: 'identity-conflict', data: { reason, claim, ip } }] }));
     deps.logger.warn('identity conflict', { node: node.id, reason, ip });
     throw new ConflictError(`identity conflict: ${reason}`, 'identity-conflict');
   }
@@ -98,6 +98,8 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
         hardware: hardwareFrom(inv, n.hardware),
         lastIp: ctx.ip ?? n.lastIp,
         lastSeenAt: deps.now().toISOString(),
+        lastHeartbeatAt: deps.now().toISOString(),
+        heartbeatFrom: 'agent',
         agentTokenHash: hash,
       }),
       events: [{ kind: 'inventory', data: { ip: ctx.ip, macs: claim.macs, disks: inv.disks.length, model: inv.model ?? null } }],

@@ -4,7 +4,7 @@ import { VersionMismatchError, ValidationError } from '../errors.js';
 import { agentStates, transition, type Effect, type LifecycleEvent } from '../domain/lifecycle.js';
 import type { Node } from '../domain/node.js';
 import type { Target } from '../domain/targets.js';
-import type { PowerService } from '../power/power.js';
+import type { PowerService } from './power.js';
 import type { NewEvent } from '../store/store.js';
 import { mutateNode, type CoreDeps } from './deps.js';
 
@@ -64,12 +64,11 @@ export async function applyLifecycle(deps: LifecycleDeps, id: string, event: Lif
   return stored;
 }
 
+// Each power effect is recorded by the power service as a `power` event, carried out or not.
 async function runEffects(deps: LifecycleDeps, node: Node, effects: Effect[]): Promise<void> {
   for (const effect of effects) {
-    const op = effect.kind === 'power-off' ? 'power-off' : 'power-cycle';
-    const result = await deps.power.run(node, op);
-    await deps.store.appendEvents(node.id, [{ kind: 'power', data: { op, reason: effect.reason, done: result.done, detail: result.detail } }], deps.now().toISOString());
-    if (!result.done) deps.logger.info('power effect not carried out', { node: node.id, op, detail: result.detail });
+    const event = await deps.power.run(node, effect.kind === 'power-off' ? 'off' : 'cycle', effect.reason);
+    if (event.outcome !== 'ok') deps.logger.info('power effect not carried out', { node: node.id, op: event.op, outcome: event.outcome, detail: event.detail });
   }
 }
 

@@ -1,16 +1,19 @@
 // Admin use cases on nodes: list, show, rename/label, set target, actions, events.
-import { ConflictError, VersionMismatchError } from '../errors.js';
+import { BadGatewayError, ConflictError, VersionMismatchError } from '../errors.js';
 import type { LifecycleEvent } from '../domain/lifecycle.js';
 import type { Node } from '../domain/node.js';
 import type { Target } from '../domain/targets.js';
 import type { NodeFilter, StoredEvent } from '../store/store.js';
 import { bump, mutateNode, resolveNode } from './deps.js';
 import { applyLifecycle, completeTarget, runsAgent, type LifecycleDeps } from './lifecycle-ops.js';
+import type { PowerEvent } from './power.js';
 
 /** Actions an operator can ask for. */
-export const nodeActions = ['rescue', 'end-rescue', 'reboot', 'power-on', 'power-off', 'retire', 'reset'] as const;
+export const nodeActions = ['rescue', 'end-rescue', 'reboot', 'power-on', 'power-off', 'power-cycle', 'retire', 'reset'] as const;
 /** One action name. */
 export type NodeAction = (typeof nodeActions)[number];
+
+type PowerAction = 'reboot' | 'power-on' | 'power-off' | 'power-cycle';
 
 /** A PATCH body: JSON merge-patch semantics, a null label value removes the label. */
 export interface NodePatch {
@@ -23,6 +26,8 @@ export interface ActionResult {
   node: Node;
   delivery: 'state' | 'agent' | 'power';
   detail: string;
+  /** The power event, when a power driver carried the action out. */
+  power?: PowerEvent;
 }
 
 /** The admin node service. */
@@ -48,22 +53,23 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
     if (ifMatch !== undefined && node.version !== ifMatch) throw new VersionMismatchError(node.version, ifMatch);
   };
 
-  async function powerAction(node: Node, action: 'reboot' | 'power-on' | 'power-off', ifMatch?: number): Promise<ActionResult> {
+  async function powerAction(node: Node, action: PowerAction, ifMatch?: number): Promise<ActionResult> {
     const agentOp = action === 'reboot' ? 'reboot' : action === 'power-off' ? 'poweroff' : null;
     if (agentOp && runsAgent(node)) {
       const stored = await mutateNode(deps, node.id, (n, at) => {
         checkVersion(n, ifMatch);
-        return { node: bump(n, { pendingAction: agentOp }, at), events: [{ kind: 'action', data: { action, delivery: 'agent' } }] };
+        // A reboot is a boot the watchdog expects; a poweroff is silence it must not chase.
+        const lastPower = { op: agentOp === 'reboot' ? ('reboot' as const) : ('off' as const), at };
+        return { node: bump(n, { pendingAction: agentOp, lastPower }, at), events: [{ kind: 'action', data: { action, delivery: 'agent' } }] };
       });
       return { node: stored, delivery: 'agent', detail: `the node's agent will ${agentOp} at its next poll` };
     }
-    const op = action === 'reboot' ? 'power-cycle' : action;
     if (!deps.power.canControl(node)) throw new ConflictError(`${action}: node ${node.id} is in state '${node.state}' (no agent polling) and has no power driver configured`, 'no-power-driver');
     checkVersion(node, ifMatch);
-    const result = await deps.power.run(node, op);
-    await deps.store.appendEvents(node.id, [{ kind: 'power', data: { op, reason: `action ${action}`, done: result.done, detail: result.detail } }], deps.now().toISOString());
-    if (!result.done) throw new ConflictError(`${action}: ${result.detail}`, 'power-failed');
-    return { node: (await deps.store.getNode(node.id)) ?? node, delivery: 'power', detail: result.detail };
+    const op = action === 'power-on' ? 'on' : action === 'power-off' ? 'off' : 'cycle';
+    const event = await deps.power.run(node, op, `action ${action}`);
+    if (event.outcome === 'failed') throw new BadGatewayError(`${action}: ${event.detail}`, 'power-failed', { power: event });
+    return { node: (await deps.store.getNode(node.id)) ?? node, delivery: 'power', detail: event.detail, power: event };
   }
 
   return {
@@ -91,8 +97,8 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
     async action(ref, action, ifMatch) {
       const node = await resolveNode(deps.store, ref);
       const event = lifecycleActions[action];
-      if (!event) return powerAction(node, action as 'reboot' | 'power-on' | 'power-off', ifMatch);
-      const stored = await applyLifecycle(deps, node.id, event, { expectedVersion: ifMatch, patch: { pendingAction: null } });
+      if (!event) return powerAction(node, action as PowerAction, ifMatch);
+      const stored = await applyLifecycle(deps, node.id, event, { expectedVersion: ifMatch, ...(event.type === 'end-rescue' ? {} : { patch: { pendingAction: null } }) });
       return { node: stored, delivery: 'state', detail: `node is now '${stored.state}'` };
     },
     async events(ref, opts) {

@@ -15,7 +15,7 @@ export interface HttpAppDeps {
   metrics: Metrics;
   version: string;
   nodeRoutes: Router;
-  adminRoutes: Router;
+  adminRoutes: Router | Router[];
   /** Routes served at the root to booting nodes (iPXE scripts, boot files); they apply requireBootNetwork themselves. */
   bootRoutes?: Router[];
 }

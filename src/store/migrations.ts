@@ -24,4 +24,13 @@ export const migrations: Array<{ version: number; sql: string }> = [
       CREATE TABLE images (name TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL);
     `,
   },
+  {
+    // Power controllers made through the API (config-file controllers are not stored).
+    version: 3,
+    sql: `
+      CREATE TABLE power_controllers (
+        name TEXT PRIMARY KEY, driver TEXT NOT NULL,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL);
+    `,
+  },
 ];

@@ -1,8 +1,9 @@
 // The embedded Store: one SQLite file in the data dir (DESIGN §6).
 import { NotFoundError, VersionMismatchError } from '../errors.js';
 import type { Image, ImageInput } from '../domain/images.js';
-import type { Node } from '../domain/node.js';
+import { normalizeNode, type Node } from '../domain/node.js';
 import type { Rule, RuleInput } from '../domain/rules.js';
+import { controllerMethods } from './sqlite-controllers.js';
 import { guard, openDatabase, type Db } from './sqlite-db.js';
 import type { NewEvent, NodeFilter, NodeKey, Store, StoredEvent } from './store.js';
 
@@ -12,7 +13,7 @@ type Row = { doc: string };
 export function createSqliteStore(file: string): Store {
   const db = openDatabase(file);
   const q = prepare(db);
-  const parse = (r: Row | undefined): Node | null => (r ? (JSON.parse(r.doc) as Node) : null);
+  const parse = (r: Row | undefined): Node | null => (r ? normalizeNode(JSON.parse(r.doc) as Node) : null);
 
   const insertEvents = (nodeId: string, events: NewEvent[], at: string) => {
     for (const e of events) q.insertEvent.run(nodeId, at, e.kind, JSON.stringify(e.data ?? {}));
@@ -44,7 +45,7 @@ export function createSqliteStore(file: string): Store {
       });
     },
     async listNodes(f: NodeFilter = {}) {
-      return guard('list nodes', () => listNodes(db, f).map((r) => JSON.parse(r.doc) as Node));
+      return guard('list nodes', () => listNodes(db, f).map((r) => normalizeNode(JSON.parse(r.doc) as Node)));
     },
     async countNodesByState() {
       return guard('count nodes', () => Object.fromEntries((q.countByState.all() as Array<{ state: string; n: number }>).map((r) => [r.state, r.n])));
@@ -89,6 +90,7 @@ export function createSqliteStore(file: string): Store {
       );
     },
     ...ruleAndImageMethods(db),
+    ...controllerMethods(db),
     async close() {
       db.close();
     },
