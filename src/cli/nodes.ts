@@ -1,6 +1,7 @@
 // `bootherd nodes ...` and `bootherd render`: the admin API from a terminal.
 import type { ClientConfig } from '../config.js';
 import { callApi } from './client.js';
+import { runNodePower } from './power.js';
 import { UsageError } from './usage.js';
 
 type ApiNode = { id: string; hostname: string | null; state: string; target: { kind: string } | null; identity: { serial: string | null; macs: string[] }; hardware: { model: string | null } };
@@ -67,8 +68,10 @@ export async function runNodes(cfg: ClientConfig, args: string[], opts: { json: 
       const { events } = (await callApi(cfg, 'GET', `/api/v1/nodes/${enc(need(ref, 'NODE'))}/events`)) as { events: Array<{ at: string; kind: string; data: unknown }> };
       return opts.json ? show(events) : table(['AT', 'KIND', 'DATA'], events.map((e) => [e.at, e.kind, JSON.stringify(e.data)]));
     }
+    case 'power':
+      return runNodePower(cfg, ref, rest[0], opts.json);
     default:
-      throw new UsageError(`nodes: unknown subcommand ${JSON.stringify(sub ?? '')} (list, show, set-target, action, events)`);
+      throw new UsageError(`nodes: unknown subcommand ${JSON.stringify(sub ?? '')} (list, show, set-target, action, events, power)`);
   }
 }
 

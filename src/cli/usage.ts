@@ -23,7 +23,8 @@ commands:
   nodes set-target NODE KIND [KEY=VALUE...] assign a target, e.g.
         nodes set-target rack1-pi07 nfs-root server=10.0.0.1 path=/srv/roots/pi07
         nodes set-target rack1-pi07 '{"kind":"local"}'
-  nodes action NODE ACTION                  rescue | end-rescue | reboot | power-on | power-off | retire | reset
+  nodes action NODE ACTION                  rescue | end-rescue | reboot | power-on | power-off | power-cycle | retire | reset
+  nodes power NODE on|off|cycle|status      switch the node's power, or ask its device
   nodes events NODE                         the node's event log
   render NODE FILE                          the exact bytes NODE is served for FILE
   image build --arch arm64|amd64            build the discovery image

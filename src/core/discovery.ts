@@ -71,8 +71,9 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
     const seq = await deps.store.takeRuleSequence(rule.id);
     const { hostname, labels } = applyRule(rule, node, seq);
     const data = { rule: rule.name, sequence: seq, hostname };
-    const patch = { hostname, labels, enrolledBy: rule.name };
+    const patch = { hostname, labels, enrolledBy: rule.name, ...(rule.apply.watchdog ? { watchdog: rule.apply.watchdog } : {}) };
     try {
+      if (rule.apply.power) await deps.power.setLink(node.id, rule.apply.power);
       if (!rule.apply.target) return await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, patch, at), events: [{ kind: 'enrolled-by-rule', data }] }));
       const target = await completeTarget(deps, node, rule.apply.target);
       return await applyLifecycle(deps, node.id, { type: 'assign', target }, { patch, events: [{ kind: 'enrolled-by-rule', data }] });

@@ -2,6 +2,7 @@
 import { BadGatewayError, ConflictError, VersionMismatchError } from '../errors.js';
 import type { LifecycleEvent } from '../domain/lifecycle.js';
 import type { Node } from '../domain/node.js';
+import type { WatchdogOverride } from '../domain/wedge.js';
 import type { Target } from '../domain/targets.js';
 import type { NodeFilter, StoredEvent } from '../store/store.js';
 import { bump, mutateNode, resolveNode } from './deps.js';
@@ -19,6 +20,7 @@ type PowerAction = 'reboot' | 'power-on' | 'power-off' | 'power-cycle';
 export interface NodePatch {
   hostname?: string | null;
   labels?: Record<string, string | null>;
+  watchdog?: WatchdogOverride | null;
 }
 
 /** How an action reached the node. */
@@ -85,7 +87,8 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
           else labels[k] = v;
         }
         const hostname = patch.hostname === undefined ? n.hostname : patch.hostname;
-        return { node: bump(n, { hostname, labels }, at), events: [{ kind: 'updated', data: { ...patch } }] };
+        const watchdog = patch.watchdog === undefined ? (n.watchdog ?? null) : patch.watchdog;
+        return { node: bump(n, { hostname, labels, watchdog }, at), events: [{ kind: 'updated', data: { ...patch } }] };
       });
     },
     async setTarget(ref, target, ifMatch) {

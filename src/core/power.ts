@@ -1,9 +1,10 @@
 // Node power (DESIGN §8): which controller and port switch a node, carrying
 // out on/off/cycle through its driver, asking it for status, and recording
 // every request as a `power` event { op, controller, outcome, detail, durationMs }.
-import { z } from 'zod';
+import type { z } from 'zod';
 import { BadGatewayError, NotFoundError, ValidationError } from '../errors.js';
 import type { Node, NodePowerLink } from '../domain/node.js';
+import { powerLinkInput } from '../domain/power-link.js';
 import type { PowerDriver, PowerState, PowerTarget } from '../power/power.js';
 import { bump, mutateNode, resolveNode, type CoreDeps } from './deps.js';
 import type { ControllerRegistry } from './power-controllers.js';
@@ -20,10 +21,7 @@ export interface PowerEvent {
 }
 
 /** `PUT /api/v1/nodes/:id/power` (null unlinks). */
-export const powerLinkSchema = z.strictObject({
-  controller: z.string().min(1).max(63),
-  port: z.string().regex(/^[A-Za-z0-9._:/-]{1,64}$/, { message: 'a port, outlet or system id: 1-64 of letters, digits, . _ : / -; or auto' }),
-}).nullable();
+export const powerLinkSchema = powerLinkInput.nullable();
 
 /** Creates the node power service. */
 export function createPowerService(deps: CoreDeps & { controllers: ControllerRegistry }) {
