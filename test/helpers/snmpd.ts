@@ -1,8 +1,8 @@
 // A real snmpd (Debian's) on 127.0.0.1 and a free UDP port, standing in for a
 // PoE switch: `pass` handlers serve POWER-ETHERNET-MIB pethPsePortAdminEnable
 // (read-write) and the BRIDGE-MIB / Q-BRIDGE-MIB forwarding tables from files
-// the test writes, and log every SET. Communities: `private` (rw), `public`
-// (ro); v3 user `bootherd` (SHA/AES, authPriv).
+// the test writes, and log every SET. Communities `communities.rw` and
+// `communities.ro`; v3 user `bootherd` (SHA/AES, authPriv).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +21,9 @@ export interface Snmpd {
   portState(port: number): Promise<number | null>;
   stop(): Promise<void>;
 }
+
+/** The communities snmpd takes: read-write and read-only (distinctive, so a test can search for leaks). */
+export const communities = { rw: 'rw-c0mmunity-7f3a', ro: 'ro-c0mmunity-9b2e' };
 
 /** The v3 credentials snmpd is configured with. */
 export const snmpV3 = { user: 'bootherd', authKey: 'auth-secret-1234', privKey: 'priv-secret-5678' };
@@ -62,8 +65,8 @@ export async function startSnmpd(opts: { ports?: number; fdb?: Record<string, nu
   const port = await freeUdpPort();
   const conf = [
     `agentAddress udp:127.0.0.1:${port}`,
-    'rwcommunity private 127.0.0.1',
-    'rocommunity public 127.0.0.1',
+    `rwcommunity ${communities.rw} 127.0.0.1`,
+    `rocommunity ${communities.ro} 127.0.0.1`,
     `createUser ${snmpV3.user} SHA "${snmpV3.authKey}" AES "${snmpV3.privKey}"`,
     `rwuser ${snmpV3.user} priv`,
     await pass('poe', adminEnableOid, 'poe', 'rw'),
