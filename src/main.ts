@@ -38,6 +38,8 @@ export interface Running {
   advertise: string;
   adminToken: string;
   adminTokenFile: string | null;
+  /** Runs one watchdog sweep now (it also runs by itself every watchdog.sweepSeconds). */
+  sweepWatchdog(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -159,6 +161,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     advertise,
     adminToken: admin.token,
     adminTokenFile: admin.file,
+    sweepWatchdog: () => watchdog.sweep(),
     async stop() {
       stopWatchdog();
       clearInterval(flushTimer);

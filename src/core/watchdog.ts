@@ -87,8 +87,16 @@ export function createWatchdog(deps: LifecycleDeps) {
     return true;
   }
 
+  // Sweeps never overlap: one asked for while another runs starts after it.
+  let queue: Promise<unknown> = Promise.resolve();
   /** Checks every node once. */
-  async function sweep(): Promise<SweepResult> {
+  function sweep(): Promise<SweepResult> {
+    const next = queue.then(sweepOnce);
+    queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async function sweepOnce(): Promise<SweepResult> {
     const next: Record<Health, number> = { ok: 0, booting: 0, wedged: 0, unreachable: 0 };
     const result: SweepResult = { checked: 0, wedged: 0, acted: 0 };
     for (const node of await deps.store.listNodes()) {
