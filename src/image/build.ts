@@ -78,8 +78,9 @@ export async function buildDiscoveryImage(opts: BuildOptions): Promise<BuildResu
   const builtAt = (opts.now ?? (() => new Date()))().toISOString();
   const written = await writeAssets(opts.outDir, files, { schema: 1, arch: opts.arch, kernelVersion: mods.version, builtAt, packages, mirror, suite: opts.suite, modules });
   step(6, `${written.changed ? 'wrote' : 'unchanged'} ${files.length} files + manifest.json in ${opts.outDir}`);
-  const reused = debs.filter((d) => d.cached).length;
-  return { outDir: opts.outDir, manifest: written.manifest, changed: written.changed, downloaded: debs.length - reused, reused };
+  const all = [...debs, ...ssh];
+  const reused = all.filter((d) => d.cached).length;
+  return { outDir: opts.outDir, manifest: written.manifest, changed: written.changed, downloaded: all.length - reused, reused };
 }
 
 /** dropbear and dropbearkey from dropbear-bin, with the shared libraries and the loader they need, from the same arch's packages. */
