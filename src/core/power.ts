@@ -2,7 +2,7 @@
 // out on/off/cycle through its driver, asking it for status, and recording
 // every request as a `power` event { op, controller, outcome, detail, durationMs }.
 import type { z } from 'zod';
-import { BadGatewayError, NotFoundError, ValidationError } from '../errors.js';
+import { BadGatewayError, ConflictError, ValidationError } from '../errors.js';
 import type { Node, NodePowerLink } from '../domain/node.js';
 import { powerLinkInput } from '../domain/power-link.js';
 import type { PowerDriver, PowerState, PowerTarget } from '../power/power.js';
@@ -75,7 +75,7 @@ export function createPowerService(deps: CoreDeps & { controllers: ControllerReg
   async function status(node: Node): Promise<{ controller: string; port: string; state: PowerState; detail: string; durationMs: number }> {
     const link = node.power;
     const driver = link ? deps.controllers.driver(link.controller) : null;
-    if (!link || !driver) throw new NotFoundError(`node ${node.id}: no power driver configured`);
+    if (!link || !driver) throw new ConflictError(`power status: node ${node.id} has no power driver configured`, 'no-power-driver');
     const started = Date.now();
     try {
       const port = await portOf(node, link, driver);

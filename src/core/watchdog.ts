@@ -17,6 +17,8 @@ export interface SweepResult {
   acted: number;
 }
 
+const sweepPage = 500;
+
 /** Creates the watchdog; `sweep()` checks once, `start()` checks now and every `watchdog.sweepSeconds`. */
 export function createWatchdog(deps: LifecycleDeps) {
   let counts: Record<Health, number> = { ok: 0, booting: 0, wedged: 0, unreachable: 0 };
@@ -99,20 +101,28 @@ export function createWatchdog(deps: LifecycleDeps) {
   async function sweepOnce(): Promise<SweepResult> {
     const next: Record<Health, number> = { ok: 0, booting: 0, wedged: 0, unreachable: 0 };
     const result: SweepResult = { checked: 0, wedged: 0, acted: 0 };
-    for (const node of await deps.store.listNodes()) {
-      result.checked++;
-      try {
-        const r = await judge(node);
-        next[r.health]++;
-        if (r.health === 'wedged' || r.health === 'unreachable') result.wedged++;
-        if (r.acted) result.acted++;
-      } catch (err) {
-        next[node.health]++;
-        deps.logger.warn('watchdog could not handle a node', { node: node.id, err });
-      }
+    // Pages, so that reading 10,000 records never holds the event loop (TFTP, HTTP) for long.
+    for (let offset = 0; ; offset += sweepPage) {
+      const page = await deps.store.listNodes({ limit: sweepPage, offset });
+      for (const node of page) await judgeInto(node, next, result);
+      if (page.length < sweepPage) break;
+      await new Promise((r) => setImmediate(r));
     }
     counts = next;
     return result;
+  }
+
+  async function judgeInto(node: Node, next: Record<Health, number>, result: SweepResult): Promise<void> {
+    result.checked++;
+    try {
+      const r = await judge(node);
+      next[r.health]++;
+      if (r.health === 'wedged' || r.health === 'unreachable') result.wedged++;
+      if (r.acted) result.acted++;
+    } catch (err) {
+      next[node.health]++;
+      deps.logger.warn('watchdog could not handle a node', { node: node.id, err });
+    }
   }
 
   function start(): () => void {

@@ -25,12 +25,15 @@ export const migrations: Array<{ version: number; sql: string }> = [
     `,
   },
   {
-    // Power controllers made through the API (config-file controllers are not stored).
+    // Power controllers made through the API (config-file controllers are not
+    // stored), and the listing order as an index, so the watchdog pages through
+    // all nodes without sorting them for every page.
     version: 3,
     sql: `
       CREATE TABLE power_controllers (
         name TEXT PRIMARY KEY, driver TEXT NOT NULL,
         created_at TEXT NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL);
+      CREATE INDEX nodes_created ON nodes(created_at, id);
     `,
   },
 ];

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startBootherd, type Running } from '../../src/main.js';
+import { runCli } from '../helpers/process.js';
 import { piInventory } from '../helpers/server.js';
 import { communities, startSnmpd, type Snmpd } from '../helpers/snmpd.js';
 
@@ -117,6 +118,18 @@ test('a rule links new nodes by MAC (apply.power auto); API controllers survive 
   const list = (await api('GET', '/api/v1/power/controllers')).body.controllers.map((c: any) => `${c.name}:${c.source}`);
   assert.deepEqual(list, ['sw-api:api', 'sw-conf:config']);
   assert.equal((await api('POST', `/api/v1/nodes/${d.body.nodeId}/actions/power-cycle`)).body.power.outcome, 'ok');
+
+  const cli = (...args: string[]) => runCli(['nodes', 'power', ...args, '--url', url, '--admin-token', running.adminToken]);
+  const status = await cli('00000e06', 'status');
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /^00000e06: power on \(sw-api port 6\): /);
+  const off = await cli('00000e06', 'off');
+  assert.match(off.stdout, /agent will poweroff at its next poll/, 'a node running the agent shuts down cleanly first');
+  const sets = (await snmpd.sets()).length;
+  const cycle = await cli('00000e06', 'cycle');
+  assert.match(cycle.stdout, /^00000e06: cycle ok in \d+ ms: snmp-poe sw-api/);
+  assert.deepEqual((await snmpd.sets()).slice(sets), ['6=2', '6=1']);
+  assert.equal((await cli('00000e06', 'explode')).code, 2);
 });
 
 test('no secret in any API answer, event, log line or /metrics', async () => {
