@@ -72,10 +72,15 @@ export function effectiveSettings(global: WatchdogSettings, installTimeoutSecond
 
 /** Judges one node at `now` (ms since the epoch). */
 export function assessNode(node: Node, s: EffectiveSettings, now: number): Assessment {
-  if (node.state === 'retired' || node.lastPower?.op === 'off') return ok;
-  const power = node.lastPower ? ms(node.lastPower.at) : null;
+  if (node.state === 'retired') return ok;
   const boot = ms(node.lastBoot?.startedAt);
   const heard = ms(node.lastHeartbeatAt);
+  let power = node.lastPower ? ms(node.lastPower.at) : null;
+  // Switched off on purpose: silence is expected until the node shows life again.
+  if (node.lastPower?.op === 'off') {
+    if (!(boot !== null && boot >= power!) && !(heard !== null && heard > power!)) return ok;
+    power = null;
+  }
   const netboots = planFor(node) !== null;
   // 1. Switched on, cycled or told to reboot: a boot request must follow.
   if (power !== null && netboots && !(boot !== null && boot >= power) && !(heard !== null && heard > power)) {
