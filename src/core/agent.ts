@@ -99,7 +99,11 @@ export function createAgentService(deps: LifecycleDeps) {
     const clear = delivered && node.pendingAction !== null;
     if (!clear && !stale && node.lastIp === ip) return node;
     return mutateNode(deps, node.id, (n, at) => ({
-      node: bump(n, { pendingAction: clear ? null : n.pendingAction, lastSeenAt: at, lastHeartbeatAt: at, heartbeatFrom: from, lastIp: ip ?? n.lastIp }, at),
+      // A reboot handed out now is a boot the watchdog waits for; a poweroff is silence it must not chase.
+      node: bump(n, {
+        pendingAction: clear ? null : n.pendingAction, lastSeenAt: at, lastHeartbeatAt: at, heartbeatFrom: from, lastIp: ip ?? n.lastIp,
+        ...(clear && n.pendingAction ? { lastPower: { op: n.pendingAction === 'reboot' ? ('reboot' as const) : ('off' as const), at } } : {}),
+      }, at),
       events: clear && n.pendingAction ? [{ kind: 'agent-action', data: { action: n.pendingAction } }] : [],
     }));
   }

@@ -60,9 +60,7 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
     if (agentOp && runsAgent(node)) {
       const stored = await mutateNode(deps, node.id, (n, at) => {
         checkVersion(n, ifMatch);
-        // A reboot is a boot the watchdog expects; a poweroff is silence it must not chase.
-        const lastPower = { op: agentOp === 'reboot' ? ('reboot' as const) : ('off' as const), at };
-        return { node: bump(n, { pendingAction: agentOp, lastPower }, at), events: [{ kind: 'action', data: { action, delivery: 'agent' } }] };
+        return { node: bump(n, { pendingAction: agentOp }, at), events: [{ kind: 'action', data: { action, delivery: 'agent' } }] };
       });
       return { node: stored, delivery: 'agent', detail: `the node's agent will ${agentOp} at its next poll` };
     }

@@ -73,7 +73,8 @@ export function createControllerRegistry(deps: ControllerDeps) {
   async function put(name: string, body: Record<string, unknown>): Promise<ControllerView> {
     fromConfig(name, 'change');
     if (body.name !== undefined && body.name !== name) throw new ValidationError(`invalid power controller: name: '${String(body.name)}' differs from the URL's '${name}'`, [{ path: 'name', message: 'must match the URL' }]);
-    const { name: _n, ...rest } = body;
+    // What a GET shows besides params (source, times) may come back with a PUT: it is not a param.
+    const { name: _n, source: _s, createdAt: _c, updatedAt: _u, ...rest } = body;
     const merged = keepStoredSecrets(rest, raws.get(name) ?? null);
     const p = parseController({ ...merged, name });
     if (!p.ok) throw new ValidationError(`invalid power controller: ${p.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, p.issues);
