@@ -114,7 +114,7 @@ describe('a frozen arm64 board is rescued through IPMI and reached over SSH', ()
       const stranger = ssh(path.join(tmp, 'stranger'), knownHosts, sshPort, 'true');
       assert.notEqual(stranger.code, 0, 'a key not in rescue.authorizedKeys is refused');
       assert.match(stranger.out, /Permission denied/);
-      assert.equal((await node()).health, 'ok', 'the board is up again: recovered');
+      await waitFor('the watchdog to see the board recovered', 60_000, async () => ((await node()).health === 'ok' ? true : undefined), describeState);
       assert.ok((await nodeEvents(b, MAC)).some((e) => e.kind === 'recovered'));
 
       const end = await b.api('POST', `/api/v1/nodes/${ready.id}/actions/end-rescue`);
@@ -125,7 +125,8 @@ describe('a frozen arm64 board is rescued through IPMI and reached over SSH', ()
         const evs = await nodeEvents(b, MAC);
         const rebooted = evs.some((e) => e.kind === 'agent-action' && e.data.action === 'reboot');
         const back = evs.some((e) => e.kind === 'inventory' && (e.at ?? '') > endedAt);
-        return rebooted && back ? true : undefined;
+        // health is the watchdog's verdict: the next sweep after the boot says ok.
+        return rebooted && back && (await node()).health === 'ok' ? true : undefined;
       }, describeState, 1000);
       const after = await node();
       assert.deepEqual([after.state, after.health, after.rescueAccess ?? null], ['ready', 'ok', null]);
