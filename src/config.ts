@@ -6,6 +6,9 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type Issue } from './errors.js';
+import { publicKeySchema } from './domain/ssh-keys.js';
+import { watchdogSettingsSchema } from './domain/wedge.js';
+import { parseController } from './power/registry.js';
 
 const port = z.number().int().min(0).max(65535);
 const hostPort = z.string().transform((s, ctx) => {
@@ -28,6 +31,17 @@ export const webhookSchema = z.strictObject({
   backoffSeconds: z.number().positive().max(300).default(1),
   /** Events waiting for this receiver; beyond it the oldest are dropped (counted in /metrics). */
   queueSize: z.number().int().min(1).max(100_000).default(1000),
+});
+
+// Each controller is checked by its driver's own schema; the raw object is kept (secrets stay strings until a driver parses them).
+const controllers = z.array(z.record(z.string(), z.unknown())).default([]).superRefine((list, ctx) => {
+  const names = new Set<string>();
+  list.forEach((raw, i) => {
+    const r = parseController(raw);
+    if (!r.ok) for (const issue of r.issues) ctx.addIssue({ code: 'custom', path: [i, ...issue.path.split('.')], message: issue.message });
+    else if (names.has(r.controller.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `a controller named '${r.controller.name}' is defined twice` });
+    else names.add(r.controller.name);
+  });
 });
 
 /** The configuration schema, with every default. */
@@ -86,6 +100,9 @@ export const configSchema = z.strictObject({
     enabled: z.boolean().default(true),
     sessionHours: z.number().positive().max(24 * 30).default(12),
   }).prefault({}),
+  power: z.strictObject({ controllers }).default({ controllers: [] }),
+  watchdog: watchdogSettingsSchema.default(watchdogSettingsSchema.parse({})),
+  rescue: z.strictObject({ authorizedKeys: z.array(publicKeySchema).max(100).default([]) }).default({ authorizedKeys: [] }),
 });
 
 /** The configuration as parsed, paths made absolute. */

@@ -105,3 +105,23 @@ export class ConfigError extends AppError {
     this.issues = issues;
   }
 }
+
+/** An external program that could not run: not installed, killed, or past its timeout. */
+export class ProgramError extends AppError {
+  readonly kind: 'missing' | 'spawn' | 'timeout' | 'killed';
+  readonly program: string;
+  constructor(kind: ProgramError['kind'], program: string, message: string, options?: { cause?: unknown }) {
+    super(`program-${kind}`, message, options);
+    this.kind = kind;
+    this.program = program;
+  }
+}
+
+/** A device or service bootherd asked on the caller's behalf refused or did not answer (HTTP 502); the message says what it said. */
+export class BadGatewayError extends AppError {
+  readonly data: Record<string, unknown>;
+  constructor(message: string, code = 'bad-gateway', data: Record<string, unknown> = {}) {
+    super(code, message);
+    this.data = data;
+  }
+}

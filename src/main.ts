@@ -23,7 +23,10 @@ import type { CoreDeps } from './core/deps.js';
 import { createDiscoveryService } from './core/discovery.js';
 import { createEnrollGate } from './core/enroll-gate.js';
 import { createNodeService } from './core/nodes.js';
+import { createPowerService } from './core/power.js';
+import { createControllerRegistry } from './core/power-controllers.js';
 import { createRuleService } from './core/rules.js';
+import { createPowerRoutes } from './http/power-routes.js';
 import { createWatchdog } from './core/watchdog.js';
 import { createEventNotifier } from './core/event-feed.js';
 import { createEventRoutes } from './http/event-routes.js';
@@ -36,7 +39,6 @@ import { createIpxeService } from './core/ipxe.js';
 import { createHttpApp } from './http/app.js';
 import { requireBootNetwork } from './http/auth.js';
 import { createNodeRoutes, reportKinds } from './http/node-routes.js';
-import { createPowerService } from './power/power.js';
 import { createSqliteStore } from './store/sqlite.js';
 import { createTemplateRenderer } from './templates/renderer.js';
 import { createFileCache, createTftpServer, type TftpServer } from './tftp/index.js';
@@ -52,6 +54,8 @@ export interface Running {
   advertiseWarning: string | null;
   adminToken: string;
   adminTokenFile: string | null;
+  /** Runs one watchdog sweep now (it also runs by itself every watchdog.sweepSeconds). */
+  sweepWatchdog(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -117,11 +121,15 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
     const counts = await store.countNodesByState();
     return states.map((state) => ({ labels: { state }, value: counts[state] ?? 0 }));
   });
-  const power = createPowerService({ drivers: [], logger });
-  const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds };
+  const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds, watchdog: config.watchdog, rescueKeys: config.rescue.authorizedKeys };
+  const controllers = createControllerRegistry({ store, logger, now, configured: config.power.controllers });
+  await controllers.load();
+  const power = createPowerService({ store, now, logger, settings, controllers });
   const enrollGate = createEnrollGate({ store, now, logger, settings: config.enroll, refused: metrics.counter('bootherd_enroll_refused_total', 'Enrollments by boot requests refused, by reason (rate, cap)'), expired: metrics.counter('bootherd_enroll_expired_total', 'Pending nodes deleted after enroll.pendingTtlHours') });
   metrics.gauge('bootherd_pending_nodes', 'Nodes enrolled by boot requests that have never reported', async () => [{ labels: {}, value: await store.countNodes({ state: 'new', pending: true }) }]);
   const deps = { store, now, logger, settings, power, enrollGate };
+  const watchdog = createWatchdog(deps);
+  metrics.gauge('bootherd_nodes_health', 'Nodes by health, as of the last watchdog sweep', watchdog.healthCounts);
   const agent = createAgentService(deps);
   const discovery = createDiscoveryService({ ...deps, agent });
   const nodes = createNodeService(deps);
@@ -142,7 +150,7 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
     metrics,
     version: version(),
     nodeRoutes: createNodeRoutes({ discovery, agent, reports: zeroed(metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), 'kind', reportKinds), bootNetwork }),
-    adminRoutes: [createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events })],
+    adminRoutes: [createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events }), createPowerRoutes({ controllers, power, nodes })],
     sessions: dashboard?.sessions,
     publicRoutes: dashboard ? [dashboard.routes] : [],
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetwork }), createIpxeRoutes({ ipxe, bootNetwork })],
@@ -173,7 +181,7 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
   }
   const flushTimer = setInterval(() => void telemetry.flush(), 10_000);
   flushTimer.unref();
-  const stopWatchdog = createWatchdog(deps).start();
+  const stopWatchdog = watchdog.start();
   await webhooks.start();
   const stopGate = enrollGate.start();
   return {
@@ -184,6 +192,7 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
     advertiseWarning: advertiseWarning(advertised),
     adminToken: admin.token,
     adminTokenFile: admin.file,
+    sweepWatchdog: () => watchdog.sweep(),
     async stop() {
       stopWatchdog();
       stopGate();

@@ -13,6 +13,7 @@ import nodesAction from './commands/nodes-action.js';
 import nodesDelete from './commands/nodes-delete.js';
 import nodesEvents from './commands/nodes-events.js';
 import nodesList from './commands/nodes-list.js';
+import nodesPower from './commands/nodes-power.js';
 import nodesReleaseIdentity from './commands/nodes-release-identity.js';
 import nodesSet from './commands/nodes-set.js';
 import nodesSetTarget from './commands/nodes-set-target.js';
@@ -37,6 +38,7 @@ export const commands: readonly Command[] = [
   nodesAction,
   nodesEvents,
   nodesWatch,
+  nodesPower,
   nodesDelete,
   nodesReleaseIdentity,
   render,

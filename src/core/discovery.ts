@@ -62,7 +62,7 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
       deps.logger.warn('enrollment rule not applied', { node: plan.node.id, rule: rule.name, err: error });
       return { ...plan, events: [...plan.events, { kind: 'rule-failed', data: { rule: rule.name, message: error?.message ?? 'not applied' } }] };
     }
-    const named = { ...plan.node, hostname: planned.hostname, labels: planned.labels, enrolledBy: rule.name };
+    const named = { ...plan.node, hostname: planned.hostname, labels: planned.labels, ...planned.settings, enrolledBy: rule.name };
     const events = [...plan.events, { kind: 'enrolled-by-rule', data: { rule: rule.name, sequence: planned.sequence, hostname: planned.hostname, via: 'first-inventory' } }];
     if (!planned.changes.target || !planned.target) return { ...plan, node: named, events };
     const assigned = planLifecycle(named, { type: 'assign', target: planned.target }, at);
@@ -94,6 +94,8 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
         hardware: hardwareFrom(inv, n.hardware),
         lastIp: ctx.ip ?? n.lastIp,
         lastSeenAt: at,
+        lastHeartbeatAt: at,
+        heartbeatFrom: 'agent',
         agentTokenHash: hash,
         pending: false,
       }),

@@ -80,7 +80,7 @@ export async function findOrEnrollLinked(deps: CoreDeps, seen: LinkedSighting, c
   const conflict = findIdentityConflict(claim, candidates);
   if (conflict) {
     // A board retries DHCP every few seconds: flag once, not per packet.
-    if (conflict.node.health !== 'identity-conflict') await recordIdentityConflict(deps, conflict.node, conflict.reason, claim, ctx.ip);
+    if (!conflict.node.conflict) await recordIdentityConflict(deps, conflict.node, conflict.reason, claim, ctx.ip);
     return { node: conflict.node, created: false, conflict: conflict.reason };
   }
   const first = candidates.length === 0 ? await findOrEnroll(deps, { serial: seen.serial }, ctx) : { node: await mergeCandidates(deps, claim, candidates), created: false };

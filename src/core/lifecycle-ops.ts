@@ -5,7 +5,7 @@ import { agentStates, transition, type Effect, type LifecycleEvent } from '../do
 import { imageArchesFor } from '../domain/images.js';
 import type { Node } from '../domain/node.js';
 import { installedRootPartuuid, type Target } from '../domain/targets.js';
-import type { PowerService } from '../power/power.js';
+import type { PowerService } from './power.js';
 import type { NewEvent } from '../store/store.js';
 import { mutateNode, type CoreDeps } from './deps.js';
 
@@ -106,12 +106,13 @@ export async function runEffects(deps: LifecycleDeps, node: Node, effects: Effec
   const outcomes: EffectOutcome[] = [];
   for (const effect of effects) {
     const op = effect.kind === 'power-off' ? 'power-off' : 'power-cycle';
-    const result = await deps.power.run(node, op);
-    await deps.store.appendEvents(node.id, [{ kind: 'power', data: { op, reason: effect.reason, done: result.done, detail: result.detail } }], deps.now().toISOString());
+    // The power service records every request as a `power` event, carried out or not.
+    const event = await deps.power.run(node, op === 'power-off' ? 'off' : 'cycle', effect.reason);
+    const result = { done: event.outcome === 'ok', detail: event.detail };
     const outcome: EffectOutcome = { op, reason: effect.reason, done: result.done, detail: result.detail };
     if (!result.done) {
       const todo = op === 'power-off' ? 'power the node off yourself' : 'reboot the node yourself so that it boots what it should now';
-      outcome.notice = deps.power.canControl(node) ? `${op} failed (${result.detail}): ${todo}` : `no power driver: ${todo}`;
+      outcome.notice = event.outcome === 'manual' ? `manual power control: ${result.detail}` : deps.power.canControl(node) ? `${op} failed (${result.detail}): ${todo}` : `no power driver: ${todo}`;
       deps.logger.info('power effect not carried out', { node: node.id, op, detail: result.detail });
     }
     outcomes.push(outcome);

@@ -1,21 +1,26 @@
 // Admin use cases on nodes: list, show, rename/label, set target, actions, events.
-import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '../errors.js';
+import { BadGatewayError, ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '../errors.js';
 import type { LifecycleEvent } from '../domain/lifecycle.js';
 import type { Node } from '../domain/node.js';
+import type { WatchdogOverride } from '../domain/wedge.js';
 import type { Target } from '../domain/targets.js';
 import type { NodeEventQuery, NodeFilter, StoredEvent } from '../store/store.js';
 import { bump, mutateNode, resolveNode } from './deps.js';
 import { applyLifecycleWithEffects, completeTarget, runsAgent, type EffectOutcome, type LifecycleDeps } from './lifecycle-ops.js';
+import type { PowerEvent } from './power.js';
 
 /** Actions an operator can ask for. */
-export const nodeActions = ['rescue', 'end-rescue', 'reboot', 'power-on', 'power-off', 'retire', 'reset'] as const;
+export const nodeActions = ['rescue', 'end-rescue', 'reboot', 'power-on', 'power-off', 'power-cycle', 'retire', 'reset'] as const;
 /** One action name. */
 export type NodeAction = (typeof nodeActions)[number];
+
+type PowerAction = 'reboot' | 'power-on' | 'power-off' | 'power-cycle';
 
 /** A PATCH body: JSON merge-patch semantics, a null label value removes the label. */
 export interface NodePatch {
   hostname?: string | null;
   labels?: Record<string, string | null>;
+  watchdog?: WatchdogOverride | null;
 }
 
 /** One identity to drop from a node (exactly one field set, normalised). */
@@ -31,6 +36,8 @@ export interface ChangeResult {
 export interface ActionResult extends ChangeResult {
   delivery: 'state' | 'agent' | 'power';
   detail: string;
+  /** The power event, when a power driver carried the action out. */
+  power?: PowerEvent;
 }
 
 /** The admin node service. */
@@ -75,7 +82,7 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
     if (ifMatch !== undefined && node.version !== ifMatch) throw new VersionMismatchError(node.version, ifMatch);
   };
 
-  async function powerAction(node: Node, action: 'reboot' | 'power-on' | 'power-off', ifMatch?: number): Promise<ActionResult> {
+  async function powerAction(node: Node, action: PowerAction, ifMatch?: number): Promise<ActionResult> {
     const agentOp = action === 'reboot' ? 'reboot' : action === 'power-off' ? 'poweroff' : null;
     if (agentOp && runsAgent(node)) {
       const stored = await mutateNode(deps, node.id, (n, at) => {
@@ -84,14 +91,13 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
       });
       return { node: stored, effects: [], delivery: 'agent', detail: `the node's agent will ${agentOp} at its next poll` };
     }
-    const op = action === 'reboot' ? 'power-cycle' : action;
     if (!deps.power.canControl(node)) throw new ConflictError(`${action}: node ${node.id} is in state '${node.state}' (no agent polling) and has no power driver configured`, 'no-power-driver');
     checkVersion(node, ifMatch);
     if (node.pending) await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, touched, at), events: [] }));
-    const result = await deps.power.run(node, op);
-    await deps.store.appendEvents(node.id, [{ kind: 'power', data: { op, reason: `action ${action}`, done: result.done, detail: result.detail } }], deps.now().toISOString());
-    if (!result.done) throw new ConflictError(`${action}: ${result.detail}`, 'power-failed');
-    return { node: (await deps.store.getNode(node.id)) ?? node, effects: [], delivery: 'power', detail: result.detail };
+    const op = action === 'power-on' ? 'on' : action === 'power-off' ? 'off' : 'cycle';
+    const event = await deps.power.run(node, op, `action ${action}`);
+    if (event.outcome === 'failed') throw new BadGatewayError(`${action}: ${event.detail}`, 'power-failed', { power: event });
+    return { node: (await deps.store.getNode(node.id)) ?? node, effects: [], delivery: 'power', detail: event.detail, power: event };
   }
 
   return {
@@ -107,7 +113,8 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
           else labels[k] = v;
         }
         const hostname = patch.hostname === undefined ? n.hostname : patch.hostname;
-        return { node: bump(n, { hostname, labels, ...touched }, at), events: [{ kind: 'updated', data: { ...patch } }] };
+        const watchdog = patch.watchdog === undefined ? (n.watchdog ?? null) : patch.watchdog;
+        return { node: bump(n, { hostname, labels, watchdog, ...touched }, at), events: [{ kind: 'updated', data: { ...patch } }] };
       });
     },
     async setTarget(ref, target, ifMatch) {
@@ -119,8 +126,9 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
     async action(ref, action, ifMatch) {
       const node = await resolveNode(deps.store, ref);
       const event = lifecycleActions[action];
-      if (!event) return powerAction(node, action as 'reboot' | 'power-on' | 'power-off', ifMatch);
-      const { node: stored, effects } = await applyLifecycleWithEffects(deps, node.id, event, { expectedVersion: ifMatch, patch: { pendingAction: null, ...touched } });
+      if (!event) return powerAction(node, action as PowerAction, ifMatch);
+      const patch = event.type === 'end-rescue' ? touched : { pendingAction: null, ...touched };
+      const { node: stored, effects } = await applyLifecycleWithEffects(deps, node.id, event, { expectedVersion: ifMatch, patch });
       return { node: stored, effects, delivery: 'state', detail: `node is now '${stored.state}'` };
     },
     async events(ref, opts) {
@@ -155,8 +163,7 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
       return mutateNode(deps, node.id, (n, at) => {
         checkVersion(n, ifMatch);
         const identity = withoutIdentity(n, release);
-        const health = n.health === 'identity-conflict' ? 'ok' : n.health;
-        return { node: bump(n, { identity, health, ...touched }, at), events: [{ kind: 'identity-released', data: { ...release, conflictCleared: n.health === 'identity-conflict' } }] };
+        return { node: bump(n, { identity, conflict: null, ...touched }, at), events: [{ kind: 'identity-released', data: { ...release, conflictCleared: Boolean(n.conflict) } }] };
       });
     },
   };

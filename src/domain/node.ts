@@ -1,6 +1,7 @@
 // The node record: what bootherd knows about one machine.
 import type { Target } from './targets.js';
 import type { Disk } from './inventory.js';
+import type { Health, WatchdogOverride } from './wedge.js';
 
 /** Lifecycle states (DESIGN §3). */
 export const states = ['new', 'ready', 'installing', 'deployed', 'rescue', 'failed', 'retired'] as const;
@@ -63,6 +64,28 @@ export interface Installed {
 /** An action waiting for the node's agent. */
 export type PendingAction = 'reboot' | 'poweroff' | null;
 
+/** Which controller switches a node, and which of its ports (`auto`: looked up by MAC; `resolvedPort` is what was found). */
+export interface NodePowerLink {
+  controller: string;
+  port: string;
+  resolvedPort?: string | null;
+}
+
+/** The last power request bootherd carried out for a node (reboot: handed to its agent). */
+export interface LastPower {
+  op: 'on' | 'off' | 'cycle' | 'reboot';
+  at: string;
+}
+
+/** The watchdog's escalation for a wedged node: power-cycles so far, whether it was sent to rescue, when it may act next. */
+export interface Escalation {
+  reason: string;
+  since: string;
+  attempts: number;
+  rescued: boolean;
+  nextAt: string | null;
+}
+
 /** One node. `version` increases by one with every stored change (compare-and-set). */
 export interface Node {
   id: string;
@@ -73,7 +96,19 @@ export interface Node {
   identity: { serial: string | null; macs: string[]; uuid: string | null };
   hardware: Hardware;
   labels: Record<string, string>;
-  health: 'ok' | 'identity-conflict' | 'failed';
+  health: Health;
+  healthReason?: string | null;
+  /** Why the node's identity is in conflict (DESIGN §2), or null. */
+  conflict?: string | null;
+  power?: NodePowerLink | null;
+  lastPower?: LastPower | null;
+  /** When the node's agent or OS last spoke, and which of them. */
+  lastHeartbeatAt?: string | null;
+  heartbeatFrom?: 'agent' | 'os' | null;
+  watchdog?: WatchdogOverride | null;
+  escalation?: Escalation | null;
+  /** How to reach the node's rescue system, as its agent reported it. */
+  rescueAccess?: { ssh: string; hostKey: string; at: string } | null;
   failure: string | null;
   lastIp: string | null;
   lastSeenAt: string | null;
@@ -95,6 +130,14 @@ export interface Node {
 /** An empty hardware record. */
 export function emptyHardware(): Hardware {
   return { model: null, revision: null, family: null, soc: null, arch: null, cpus: null, memoryBytes: null, boardMemoryBytes: null, serialFull: null, kernel: null, bootMode: null, nics: [], disks: [] };
+}
+
+/** A node record as stored, read in today's shape: before health meant wedge detection it also held 'identity-conflict' and 'failed'. */
+export function normalizeNode(doc: Node): Node {
+  const old = doc.health as string;
+  if (old === 'ok' || old === 'booting' || old === 'wedged' || old === 'unreachable') return doc;
+  const conflict = old === 'identity-conflict' ? (doc.conflict ?? 'identity conflict (recorded before conflicts had their own field; see the identity-conflict events)') : (doc.conflict ?? null);
+  return { ...doc, health: 'ok', conflict };
 }
 
 /** A node as the API shows it: secrets left out. */

@@ -76,7 +76,7 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
   r.post('/nodes/:id/actions/:action', async (req, res) => {
     const action = parseWith(actionParam, req.params.action, 'action');
     const result = await deps.nodes.action(id(req), action, ifMatch(req));
-    res.status(202).set('ETag', `"${result.node.version}"`).json({ action, delivery: result.delivery, detail: result.detail, effects: result.effects, node: show(result.node) });
+    res.status(202).set('ETag', `"${result.node.version}"`).json({ action, delivery: result.delivery, detail: result.detail, effects: result.effects, ...(result.power ? { power: result.power } : {}), node: show(result.node) });
   });
   r.get('/nodes/:id/events', async (req, res) => {
     const q = parseWith(eventsQuery, req.query, 'query');

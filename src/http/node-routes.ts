@@ -40,10 +40,15 @@ export function createNodeRoutes(deps: NodeRouteDeps): Router {
   });
   r.post('/agent/report', deps.bootNetwork, async (req, res) => {
     const report = parseWith(agentReportSchema, req.body, 'agent report');
-    const node = await deps.agent.authenticate(bearerOf(req), report.nodeId);
+    const node = await deps.agent.authenticate(bearerOf(req), report.nodeId, { bootToken: report.kind === 'heartbeat' });
     await deps.agent.report(node, report, clientIp(req));
     deps.reports.inc({ kind: report.kind });
     res.status(204).end();
+  });
+  r.get('/agent/rescue-keys', async (req, res) => {
+    const node = await deps.agent.authenticate(bearerOf(req));
+    const keys = deps.agent.rescueKeys(node);
+    res.type('text/plain').send(keys.map((k) => k + '\n').join(''));
   });
   return r;
 }

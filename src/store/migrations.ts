@@ -34,4 +34,16 @@ export const migrations: Array<{ version: number; sql: string }> = [
     version: 3,
     sql: `CREATE INDEX nodes_pending ON nodes(state, json_extract(doc, '$.pending'));`,
   },
+  {
+    // Power controllers made through the API (config-file controllers are not
+    // stored), and the listing order as an index, so the watchdog pages through
+    // all nodes without sorting them for every page.
+    version: 4,
+    sql: `
+      CREATE TABLE power_controllers (
+        name TEXT PRIMARY KEY, driver TEXT NOT NULL,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL);
+      CREATE INDEX nodes_created ON nodes(created_at, id);
+    `,
+  },
 ];

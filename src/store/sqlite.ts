@@ -2,8 +2,9 @@
 import type Database from 'better-sqlite3';
 import { NotFoundError, VersionMismatchError } from '../errors.js';
 import type { Image, ImageInput } from '../domain/images.js';
-import type { Node } from '../domain/node.js';
+import { normalizeNode, type Node } from '../domain/node.js';
 import type { Rule, RuleInput } from '../domain/rules.js';
+import { controllerMethods } from './sqlite-controllers.js';
 import { guard, openDatabase, type Db } from './sqlite-db.js';
 import type { EventQuery, NewEvent, NodeFilter, NodeKey, Store, StoredEvent } from './store.js';
 
@@ -25,7 +26,7 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
   };
   const q = prepare(db);
   const prepared = statementCache(db);
-  const parse = (r: Row | undefined): Node | null => (r ? (JSON.parse(r.doc) as Node) : null);
+  const parse = (r: Row | undefined): Node | null => (r ? normalizeNode(JSON.parse(r.doc) as Node) : null);
 
   const insertEvents = (nodeId: string, events: NewEvent[], at: string) => {
     for (const e of events) q.insertEvent.run(nodeId, at, e.kind, JSON.stringify(e.data ?? {}));
@@ -65,7 +66,7 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
       });
     },
     async listNodes(f: NodeFilter = {}) {
-      return guard('list nodes', () => listNodes(db, f).map((r) => JSON.parse(r.doc) as Node));
+      return guard('list nodes', () => listNodes(db, f).map((r) => normalizeNode(JSON.parse(r.doc) as Node)));
     },
     async countNodesByState() {
       return guard('count nodes', () => Object.fromEntries((q.countByState.all() as Array<{ state: string; n: number }>).map((r) => [r.state, r.n])));
@@ -123,6 +124,7 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
       return guard('list all events', () => listAllEvents(prepared, query).map(parseEvent));
     },
     ...ruleAndImageMethods(db),
+    ...controllerMethods(db),
     async close() {
       db.close();
     },

@@ -58,7 +58,16 @@ export interface EventQuery {
   label?: { key: string; value: string };
 }
 
-/** Persistence for nodes, events, rules and images. */
+/** A power controller made through the API, as stored: its params raw (secrets included: the store is where they live). */
+export interface StoredController {
+  name: string;
+  driver: string;
+  params: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Persistence for nodes, events, rules, images and power controllers. */
 export interface Store {
   getNode(id: string): Promise<Node | null>;
   findNode(key: NodeKey): Promise<Node | null>;
@@ -96,5 +105,9 @@ export interface Store {
   getImage(name: string): Promise<Image | null>;
   putImage(name: string, input: ImageInput, at: string): Promise<Image>;
   deleteImage(name: string): Promise<void>;
+  listControllers(): Promise<StoredController[]>;
+  /** Creates or replaces a controller. */
+  putController(name: string, driver: string, params: Record<string, unknown>, at: string): Promise<StoredController>;
+  deleteController(name: string): Promise<void>;
   close(): Promise<void>;
 }
