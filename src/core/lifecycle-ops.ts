@@ -111,7 +111,7 @@ export async function runEffects(deps: LifecycleDeps, node: Node, effects: Effec
     const result = { done: event.outcome === 'ok', detail: event.detail };
     const outcome: EffectOutcome = { op, reason: effect.reason, done: result.done, detail: result.detail };
     if (!result.done) {
-      const todo = op === 'power-off' ? 'power the node off yourself' : 'reboot the node yourself so that it boots what it should now';
+      const todo = op === 'power-off' ? 'power the node off yourself' : effect.kind === 'power-cycle' && effect.agentPolls ? "its agent takes the change at its next poll; if the node does not answer, reboot it yourself" : 'reboot the node yourself so that it boots what it should now';
       outcome.notice = event.outcome === 'manual' ? `manual power control: ${result.detail}` : deps.power.canControl(node) ? `${op} failed (${result.detail}): ${todo}` : `no power driver: ${todo}`;
       deps.logger.info('power effect not carried out', { node: node.id, op, detail: result.detail });
     }

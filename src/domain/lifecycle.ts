@@ -22,7 +22,8 @@ export const eventTypes = ['inventory', 'assign', 'install-succeeded', 'install-
 export type EventType = (typeof eventTypes)[number];
 
 /** Side effects that core carries out after the change is stored. */
-export type Effect = { kind: 'power-cycle'; reason: string } | { kind: 'power-off'; reason: string };
+/** `agentPolls`: the node runs bootherd's agent, which takes the change at its next poll even if nobody cycles its power. */
+export type Effect = { kind: 'power-cycle'; reason: string; agentPolls?: boolean } | { kind: 'power-off'; reason: string };
 
 type Change = Partial<Node> & { state: NodeState };
 type Rule = (node: Node, event: LifecycleEvent) => Change;
@@ -83,7 +84,7 @@ function effectsOf(before: Node, after: Node, event: LifecycleEvent): Effect[] {
   const runsOwnOs = !agentStates.has(before.state);
   if (event.type === 'retire') return [{ kind: 'power-off', reason: 'retired' }];
   // A rescue is for a node that may not answer: power-cycle it where a driver can.
-  if (event.type === 'rescue') return [{ kind: 'power-cycle', reason: `rescue: ${before.state} -> rescue` }];
+  if (event.type === 'rescue') return [{ kind: 'power-cycle', reason: `rescue: ${before.state} -> rescue`, ...(runsOwnOs ? {} : { agentPolls: true }) }];
   if (runsOwnOs && before.state !== after.state) return [{ kind: 'power-cycle', reason: `${event.type}: ${before.state} -> ${after.state}` }];
   if (runsOwnOs && event.type === 'assign') return [{ kind: 'power-cycle', reason: 'assign: new target' }];
   return [];
