@@ -102,7 +102,7 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
       events: [{ kind: 'inventory', data: { ip: ctx.ip, macs: claim.macs, disks: inv.disks.length, model: inv.model ?? null } }],
     });
     if (linked.base.state === 'new' && !linked.base.target) plan = await withRule(plan, at);
-    const node = await store(linked, plan, claim, ctx.ip, at);
+    const node = await deps.power.resolveAuto(await store(linked, plan, claim, ctx.ip, at));
     await runEffects(deps, node, plan.effects);
     return { node, token, next: await deps.agent.instructionFor(node) };
   }

@@ -101,7 +101,16 @@ export function createPowerService(deps: CoreDeps & { controllers: ControllerReg
     return (await deps.store.getNode(node.id)) ?? stored;
   }
 
-  return { canControl, run, status, setLink };
+  /** Looks up a `port: auto` link in the switch's forwarding table now (a rule set it); a miss is logged and retried at first use. */
+  async function resolveAuto(node: Node): Promise<Node> {
+    const link = node.power;
+    const driver = link ? deps.controllers.driver(link.controller) : null;
+    if (!link || link.port !== 'auto' || link.resolvedPort || !driver?.findPort) return node;
+    await portOf(node, link, driver).catch((err: unknown) => deps.logger.info('port auto not found yet', { node: node.id, err }));
+    return (await deps.store.getNode(node.id)) ?? node;
+  }
+
+  return { canControl, run, status, setLink, resolveAuto };
 }
 
 /** The node power service. */

@@ -122,12 +122,12 @@ test('a rule links new nodes by MAC (apply.power auto); API controllers survive 
   const cli = (...args: string[]) => runCli(['nodes', 'power', ...args, '--url', url, '--admin-token', running.adminToken]);
   const status = await cli('00000e06', 'status');
   assert.equal(status.code, 0, status.stderr);
-  assert.match(status.stdout, /^00000e06: power on \(sw-api port 6\): /);
+  assert.match(status.stdout, /^00000e06\s+power on \(sw-api port 6\): /);
   const off = await cli('00000e06', 'off');
   assert.match(off.stdout, /agent will poweroff at its next poll/, 'a node running the agent shuts down cleanly first');
   const sets = (await snmpd.sets()).length;
   const cycle = await cli('00000e06', 'cycle');
-  assert.match(cycle.stdout, /^00000e06: cycle ok in \d+ ms: snmp-poe sw-api/);
+  assert.match(cycle.stdout, /^00000e06\s+cycle ok in \d+ ms: snmp-poe sw-api/);
   assert.deepEqual((await snmpd.sets()).slice(sets), ['6=2', '6=1']);
   assert.equal((await cli('00000e06', 'explode')).code, 2);
 });
