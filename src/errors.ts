@@ -89,3 +89,23 @@ export class ConfigError extends AppError {
     this.issues = issues;
   }
 }
+
+/** An external program could not run, failed or timed out. */
+export class ToolError extends AppError {
+  readonly tool: string;
+  constructor(tool: string, message: string, options?: { cause?: unknown }) {
+    super('tool', `${tool}: ${message}`, options);
+    this.tool = tool;
+  }
+}
+
+/** A program bootherd runs is not installed; names the Debian package. */
+export class MissingToolError extends AppError {
+  readonly tool: string;
+  readonly debianPackage: string;
+  constructor(tool: string, debianPackage: string) {
+    super('missing-tool', `missing tool: '${tool}' not found (install the Debian package '${debianPackage}')`);
+    this.tool = tool;
+    this.debianPackage = debianPackage;
+  }
+}
