@@ -44,6 +44,21 @@ export interface LastBoot {
 /** An action waiting for the node's agent. */
 export type PendingAction = 'reboot' | 'poweroff' | null;
 
+/** A per-node NFS root that bootherd made (DESIGN §9). */
+export interface NodeRoot {
+  provider: 'btrfs' | 'copy';
+  path: string;
+  image: string;
+  createdAt: string;
+  /** True once the export for this root (to `exportedTo` only) was written and reloaded. */
+  exported: boolean;
+  exportedTo?: string | null;
+  exportId?: number;
+  exportError?: string | null;
+  /** Hash of the token rendered into the root (etc/bootherd/node.env): the node's OS reports with it. */
+  tokenHash?: string;
+}
+
 /** One node. `version` increases by one with every stored change (compare-and-set). */
 export interface Node {
   id: string;
@@ -59,9 +74,12 @@ export interface Node {
   lastIp: string | null;
   lastSeenAt: string | null;
   lastBoot: LastBoot | null;
-  install: { bytes: number; updatedAt: string } | null;
+  /** The running install: handed out once per assignment (`startedAt`), progress as the agent reports it. */
+  install: { bytes: number; updatedAt: string; startedAt?: string; totalBytes?: number | null; percent?: number | null } | null;
   pendingAction: PendingAction;
   enrolledBy: string | null;
+  /** The NFS root bootherd made for this node; absent in records from before roots existed. */
+  root?: NodeRoot | null;
   bootToken: string;
   agentTokenHash: string | null;
   version: number;
@@ -77,5 +95,7 @@ export function emptyHardware(): Hardware {
 /** A node as the API shows it: secrets left out. */
 export function publicNode(n: Node): Omit<Node, 'bootToken' | 'agentTokenHash'> {
   const { bootToken: _b, agentTokenHash: _a, ...rest } = n;
-  return rest;
+  if (!n.root) return rest;
+  const { tokenHash: _t, ...root } = n.root;
+  return { ...rest, root };
 }
