@@ -38,10 +38,17 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   agentPollSeconds: z.number().int().min(1).max(3600).default(10),
   installTimeoutSeconds: z.number().int().min(60).default(3600),
+  roots: z.strictObject({ dir: z.string().min(1).optional(), provider: z.enum(['auto', 'btrfs', 'copy']).default('auto') }).default({ provider: 'auto' }),
+  exports: z.strictObject({
+    kind: z.enum(['kernel', 'ganesha', 'none']).default('none'),
+    file: z.string().min(1).optional(),
+    reloadCommand: z.array(z.string().min(1)).min(1).optional(),
+    nfsVersions: z.array(z.union([z.literal(3), z.literal(4)])).min(1).optional(),
+  }).default({ kind: 'none' }),
 });
 
 /** The configuration as parsed, paths made absolute. */
-export type Config = z.infer<typeof configSchema> & { dataDir: string; firmwareDir: string; assetsDir: string; configFile: string | null };
+export type Config = z.infer<typeof configSchema> & { dataDir: string; firmwareDir: string; assetsDir: string; configFile: string | null; roots: { dir: string; provider: 'auto' | 'btrfs' | 'copy' } };
 
 /** Flags as the CLI parsed them (names as in `--data-dir`). */
 export type Flags = Record<string, string | string[] | boolean | undefined>;
@@ -50,10 +57,12 @@ const envMap: Record<string, string> = {
   BOOTHERD_DATA_DIR: 'dataDir', BOOTHERD_HTTP: 'http', BOOTHERD_TFTP: 'tftp.listen', BOOTHERD_ADVERTISE: 'advertise',
   BOOTHERD_ADMIN_TOKEN: 'adminToken', BOOTHERD_FIRMWARE_DIR: 'firmwareDir', BOOTHERD_ASSETS_DIR: 'assetsDir',
   BOOTHERD_TEMPLATES_DIR: 'templatesDir', BOOTHERD_IPXE_DIR: 'ipxeDir', BOOTHERD_BOOT_NETWORKS: 'bootNetworks', BOOTHERD_LOG_LEVEL: 'logLevel',
+  BOOTHERD_ROOTS_DIR: 'roots.dir', BOOTHERD_ROOTS_PROVIDER: 'roots.provider', BOOTHERD_EXPORTS_KIND: 'exports.kind', BOOTHERD_EXPORTS_FILE: 'exports.file',
 };
 const flagMap: Record<string, string> = {
   'data-dir': 'dataDir', http: 'http', tftp: 'tftp.listen', advertise: 'advertise', 'admin-token': 'adminToken',
   'firmware-dir': 'firmwareDir', 'assets-dir': 'assetsDir', 'templates-dir': 'templatesDir', 'ipxe-dir': 'ipxeDir', 'boot-network': 'bootNetworks', 'log-level': 'logLevel',
+  'roots-dir': 'roots.dir', 'exports-kind': 'exports.kind', 'exports-file': 'exports.file',
 };
 const listKeys = new Set(['tftp.listen', 'bootNetworks']);
 
@@ -105,6 +114,8 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env, c
     assetsDir: path.resolve(cwd, c.assetsDir ?? path.join(dataDir, 'assets')),
     templatesDir: c.templatesDir ? path.resolve(cwd, c.templatesDir) : undefined,
     ipxeDir: path.resolve(cwd, c.ipxeDir),
+    roots: { ...c.roots, dir: path.resolve(cwd, c.roots.dir ?? path.join(dataDir, 'roots')) },
+    exports: { ...c.exports, ...(c.exports.file ? { file: path.resolve(cwd, c.exports.file) } : {}) },
     configFile: file ? path.resolve(cwd, file) : null,
   };
 }

@@ -16,10 +16,13 @@ import { createBootFileResolver } from './core/boot-files.js';
 import { createTftpRoute } from './core/boot-route.js';
 import { createBootTelemetry } from './core/boot-telemetry.js';
 import { createDiscoveryService } from './core/discovery.js';
+import { createImageService } from './core/images.js';
 import { createNodeService } from './core/nodes.js';
+import { createRootsCapability } from './core/roots-setup.js';
 import { createWatchdog } from './core/watchdog.js';
 import { createAdminRoutes } from './http/admin-routes.js';
 import { createBootRoutes } from './http/boot-routes.js';
+import { createDiskRoute } from './http/disk-route.js';
 import { createIpxeRoutes } from './http/ipxe-routes.js';
 import { createIpxeService } from './core/ipxe.js';
 import { createHttpApp } from './http/app.js';
@@ -99,17 +102,20 @@ async function startTftp(tftp: TftpServer, config: Config): Promise<Array<{ addr
 export async function startBootherd(config: Config, logger: Logger, now: () => Date = () => new Date()): Promise<Running> {
   mkdirSync(config.dataDir, { recursive: true });
   const admin = adminTokenOf(config);
-  const store = createSqliteStore(path.join(config.dataDir, 'bootherd.db'));
+  const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir };
+  const advertise = advertiseHost(config);
+  const serverUrl = { value: '' };
+  const templatesDirs = [config.templatesDir, builtinTemplatesDir].filter((d): d is string => Boolean(d));
+  const roots = createRootsCapability({ store: createSqliteStore(path.join(config.dataDir, 'bootherd.db')), logger, now, settings, config, templatesDirs, advertise: () => advertise, serverUrl: () => serverUrl.value });
+  const store = roots.store;
   const metrics = createMetrics();
   metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => Object.entries(await store.countNodesByState()).map(([state, value]) => ({ labels: { state }, value })));
   const power = createPowerService({ drivers: [], logger });
-  const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds };
-  const deps = { store, now, logger, settings, power };
+  const deps = { store, now, logger, settings, power, roots: roots.hooks };
   const agent = createAgentService(deps);
   const discovery = createDiscoveryService({ ...deps, agent });
-  const nodes = createNodeService(deps);
-  const advertise = advertiseHost(config);
-  const renderer = createTemplateRenderer([config.templatesDir, builtinTemplatesDir].filter((d): d is string => Boolean(d)));
+  const nodes = createNodeService({ ...deps, rootActions: roots.actions });
+  const renderer = createTemplateRenderer(templatesDirs);
   const cache = createFileCache({ maxBytes: config.tftp.cacheBytes, maxFileBytes: 64 * 1024 * 1024 });
   const httpServer = createServer();
   const resolverDeps = { ...deps, renderer, readFile: cache.file, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir, ipxeDir: config.ipxeDir, serverUrl: '' };
@@ -122,8 +128,8 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     logger,
     metrics,
     version: version(),
-    nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind') }),
-    adminRoutes: createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current }),
+    nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), onHeartbeat: telemetry.osUp, diskRoute: createDiskRoute({ agent, store }) }),
+    adminRoutes: createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current, advertise: () => advertise, images: createImageService({ store, now }) }),
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetworks: config.bootNetworks }), createIpxeRoutes({ ipxe, bootNetworks: config.bootNetworks })],
   });
   httpServer.on('request', app);
@@ -132,7 +138,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   let tftpAddrs: Array<{ address: string; port: number }> = [];
   try {
     addr = await listen(httpServer, config.http.host, config.http.port, 'http', '--http');
-    resolverDeps.serverUrl = `http://${advertise}:${addr.port}`;
+    resolverDeps.serverUrl = serverUrl.value = `http://${advertise}:${addr.port}`;
     if (config.tftp.enabled) {
       const route = createTftpRoute({ resolver, telemetry, logger });
       tftp = createTftpServer({ ...route, listen: config.tftp.listen, blksizeCap: config.tftp.blksizeCap, maxTransfers: config.tftp.maxTransfers, maxPerClient: config.tftp.maxPerClient, logger });
@@ -147,6 +153,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const flushTimer = setInterval(() => void telemetry.flush(), 10_000);
   flushTimer.unref();
   const stopWatchdog = createWatchdog(deps).start();
+  roots.start();
   return {
     http: { host: addr.address, port: addr.port },
     tftp: tftpAddrs,
@@ -155,6 +162,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     adminTokenFile: admin.file,
     async stop() {
       stopWatchdog();
+      roots.stop();
       clearInterval(flushTimer);
       await tftp?.stop();
       await telemetry.flush();

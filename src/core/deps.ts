@@ -11,6 +11,9 @@ import type { NewEvent, Store } from '../store/store.js';
 export interface CoreSettings {
   agentPollSeconds: number;
   installTimeoutSeconds: number;
+  /** When set, an assignment whose plan can serve no kernel from the image or this dir is refused. */
+  firmwareDir?: string;
+  assetsDir?: string;
 }
 
 /** The dependencies of every core service. */

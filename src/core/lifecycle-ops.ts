@@ -7,9 +7,11 @@ import type { Target } from '../domain/targets.js';
 import type { PowerService } from '../power/power.js';
 import type { NewEvent } from '../store/store.js';
 import { mutateNode, type CoreDeps } from './deps.js';
+import type { RootsHooks } from './root-actions.js';
+import { checkInstallDisk, checkKernel } from './target-checks.js';
 
-/** Core deps plus power control. */
-export type LifecycleDeps = CoreDeps & { power: PowerService };
+/** Core deps plus power control, and per-node roots when configured. */
+export type LifecycleDeps = CoreDeps & { power: PowerService; roots?: RootsHooks };
 
 async function checkImage(deps: CoreDeps, name: string | undefined, path: string, needDisk: boolean): Promise<void> {
   if (name === undefined) return;
@@ -19,7 +21,21 @@ async function checkImage(deps: CoreDeps, name: string | undefined, path: string
 }
 
 /** Completes and checks a target against the node and the image catalogue; ValidationError naming the field otherwise. */
-export async function completeTarget(deps: CoreDeps, node: Node, target: Target): Promise<Target> {
+export async function completeTarget(deps: LifecycleDeps, node: Node, target: Target): Promise<Target> {
+  const done = await completeTargetOnly(deps, node, target);
+  if (deps.settings.firmwareDir !== undefined) await checkKernel(deps.store, { firmwareDir: deps.settings.firmwareDir, assetsDir: deps.settings.assetsDir }, node, done);
+  checkInstallDisk(node, done);
+  if (done.kind === 'nfs-root') return deps.roots ? deps.roots.complete(node, done) : { ...done, path: requirePath(done.path) };
+  if (done.kind === 'install' && done.then.kind === 'nfs-root') return { ...done, then: deps.roots ? await deps.roots.complete(node, done.then, 'target.then') : { ...done.then, path: requirePath(done.then.path) } };
+  return done;
+}
+
+function requirePath(p: string | undefined): string {
+  if (!p) throw new ValidationError('target.path: required (per-node roots are not configured)', [{ path: 'target.path', message: 'required' }]);
+  return p;
+}
+
+async function completeTargetOnly(deps: CoreDeps, node: Node, target: Target): Promise<Target> {
   if (target.kind === 'local') return target;
   await checkImage(deps, target.image, 'target', target.kind === 'install');
   if (target.kind === 'install') {
@@ -49,19 +65,25 @@ function guessRootPartuuid(node: Node): string | null {
 export async function applyLifecycle(deps: LifecycleDeps, id: string, event: LifecycleEvent, opts: { expectedVersion?: number; events?: NewEvent[]; patch?: Partial<Node> | ((n: Node) => Partial<Node>) } = {}): Promise<Node> {
   let effects: Effect[] = [];
   let before: Node | null = null;
+  const prepared = event.type === 'assign' && deps.roots ? await deps.roots.prepare(id, event.target) : null;
+  const rootPatch = prepared ? { root: prepared.root } : {};
   const stored = await mutateNode(deps, id, (node, at) => {
     if (opts.expectedVersion !== undefined && node.version !== opts.expectedVersion) throw new VersionMismatchError(node.version, opts.expectedVersion);
     const result = transition(node, event, at);
     effects = result.effects;
     before = node;
-    const next = { ...result.node, ...(typeof opts.patch === 'function' ? opts.patch(node) : opts.patch) };
+    const next = { ...result.node, ...(typeof opts.patch === 'function' ? opts.patch(node) : opts.patch), ...rootPatch };
     const data: Record<string, unknown> = { event: event.type, from: node.state, to: next.state };
     if (event.type === 'assign') data.target = event.target;
     if (event.type === 'install-failed') data.message = event.message;
-    return { node: next, events: [{ kind: 'transition', data }, ...(opts.events ?? [])] };
+    return { node: next, events: [{ kind: 'transition', data }, ...(opts.events ?? []), ...(prepared ? [{ kind: 'root', data: { provider: prepared.root.provider, path: prepared.root.path, image: prepared.root.image } }] : [])] };
+  }).catch(async (err: unknown) => {
+    await prepared?.undo();
+    throw err;
   });
+  if (deps.roots) await deps.roots.changed(stored);
   if (before) await runEffects(deps, stored, effects);
-  return stored;
+  return (deps.roots && (await deps.store.getNode(id))) || stored;
 }
 
 async function runEffects(deps: LifecycleDeps, node: Node, effects: Effect[]): Promise<void> {

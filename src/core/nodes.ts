@@ -6,9 +6,10 @@ import type { Target } from '../domain/targets.js';
 import type { NodeFilter, StoredEvent } from '../store/store.js';
 import { bump, mutateNode, resolveNode } from './deps.js';
 import { applyLifecycle, completeTarget, runsAgent, type LifecycleDeps } from './lifecycle-ops.js';
+import type { RootActions } from './root-actions.js';
 
 /** Actions an operator can ask for. */
-export const nodeActions = ['rescue', 'end-rescue', 'reboot', 'power-on', 'power-off', 'retire', 'reset'] as const;
+export const nodeActions = ['rescue', 'end-rescue', 'reboot', 'power-on', 'power-off', 'retire', 'reset', 'reprovision-root'] as const;
 /** One action name. */
 export type NodeAction = (typeof nodeActions)[number];
 
@@ -16,6 +17,12 @@ export type NodeAction = (typeof nodeActions)[number];
 export interface NodePatch {
   hostname?: string | null;
   labels?: Record<string, string | null>;
+}
+
+/** Options an action body may carry: `force` (reprovision-root while booted), `wipe` (retire: remove the node's root too). */
+export interface ActionOptions {
+  force?: boolean;
+  wipe?: boolean;
 }
 
 /** How an action reached the node. */
@@ -31,7 +38,7 @@ export interface NodeService {
   get(ref: string): Promise<Node>;
   patch(ref: string, patch: NodePatch, ifMatch?: number): Promise<Node>;
   setTarget(ref: string, target: Target, ifMatch?: number): Promise<Node>;
-  action(ref: string, action: NodeAction, ifMatch?: number): Promise<ActionResult>;
+  action(ref: string, action: NodeAction, ifMatch?: number, opts?: ActionOptions): Promise<ActionResult>;
   events(ref: string, opts: { limit?: number; afterId?: number }): Promise<StoredEvent[]>;
 }
 
@@ -43,7 +50,7 @@ const lifecycleActions: Partial<Record<NodeAction, LifecycleEvent>> = {
 };
 
 /** Creates the admin node service. */
-export function createNodeService(deps: LifecycleDeps): NodeService {
+export function createNodeService(deps: LifecycleDeps & { rootActions?: RootActions }): NodeService {
   const checkVersion = (node: Node, ifMatch?: number) => {
     if (ifMatch !== undefined && node.version !== ifMatch) throw new VersionMismatchError(node.version, ifMatch);
   };
@@ -88,12 +95,19 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
       const complete = await completeTarget(deps, node, target);
       return applyLifecycle(deps, node.id, { type: 'assign', target: complete }, { expectedVersion: ifMatch });
     },
-    async action(ref, action, ifMatch) {
+    async action(ref, action, ifMatch, opts = {}) {
       const node = await resolveNode(deps.store, ref);
+      if (action === 'reprovision-root') {
+        checkVersion(node, ifMatch);
+        if (!deps.rootActions) throw new ConflictError('reprovision-root: per-node roots are not configured', 'no-root');
+        const stored = await deps.rootActions.reprovision(node, opts.force === true);
+        return { node: stored, delivery: 'state', detail: `root ${stored.root?.path ?? ''} made again from image '${stored.root?.image ?? ''}'` };
+      }
       const event = lifecycleActions[action];
       if (!event) return powerAction(node, action as 'reboot' | 'power-on' | 'power-off', ifMatch);
-      const stored = await applyLifecycle(deps, node.id, event, { expectedVersion: ifMatch, patch: { pendingAction: null } });
-      return { node: stored, delivery: 'state', detail: `node is now '${stored.state}'` };
+      let stored = await applyLifecycle(deps, node.id, event, { expectedVersion: ifMatch, patch: { pendingAction: null } });
+      if (action === 'retire' && opts.wipe && deps.rootActions) stored = await deps.rootActions.wipe(stored);
+      return { node: stored, delivery: 'state', detail: `node is now '${stored.state}'${action === 'retire' && opts.wipe && node.root ? `; root ${node.root.path} removed` : ''}` };
     },
     async events(ref, opts) {
       const node = await resolveNode(deps.store, ref);

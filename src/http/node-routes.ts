@@ -15,6 +15,10 @@ export interface NodeRouteDeps {
   discovery: { report(inv: Inventory, ctx: { ip: string | null; bearer: string | null }): Promise<DiscoveryResult> };
   agent: AgentService;
   reports: Counter;
+  /** A deployed node's OS sent a heartbeat (boot telemetry marks os-up). */
+  onHeartbeat?: (nodeId: string, ip: string | null) => Promise<void>;
+  /** Streams an install image kept as a file on this host to the agent that installs it. */
+  diskRoute?: Router;
 }
 
 const nextQuery = z.strictObject({ node: z.string().max(64).optional() });
@@ -37,8 +41,10 @@ export function createNodeRoutes(deps: NodeRouteDeps): Router {
     const report = parseWith(agentReportSchema, req.body, 'agent report');
     const node = await deps.agent.authenticate(bearerOf(req), report.nodeId);
     await deps.agent.report(node, report, clientIp(req));
+    if (report.kind === 'heartbeat' && node.state === 'deployed') await deps.onHeartbeat?.(node.id, clientIp(req));
     deps.reports.inc({ kind: report.kind });
     res.status(204).end();
   });
+  if (deps.diskRoute) r.use(deps.diskRoute);
   return r;
 }
