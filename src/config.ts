@@ -32,6 +32,7 @@ export const configSchema = z.strictObject({
   adminToken: z.string().min(16, { message: 'must be at least 16 characters' }).regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' }).optional(),
   firmwareDir: z.string().min(1).optional(),
   assetsDir: z.string().min(1).optional(),
+  imagesDir: z.string().min(1).optional(),
   templatesDir: z.string().min(1).optional(),
   ipxeDir: z.string().min(1).default('/usr/lib/ipxe'),
   bootNetworks: z.array(cidr).default([]),
@@ -48,7 +49,7 @@ export const configSchema = z.strictObject({
 });
 
 /** The configuration as parsed, paths made absolute. */
-export type Config = z.infer<typeof configSchema> & { dataDir: string; firmwareDir: string; assetsDir: string; configFile: string | null; roots: { dir: string; provider: 'auto' | 'btrfs' | 'copy' } };
+export type Config = z.infer<typeof configSchema> & { dataDir: string; firmwareDir: string; assetsDir: string; configFile: string | null; imagesDir: string; roots: { dir: string; provider: 'auto' | 'btrfs' | 'copy' } };
 
 /** Flags as the CLI parsed them (names as in `--data-dir`). */
 export type Flags = Record<string, string | string[] | boolean | undefined>;
@@ -57,12 +58,12 @@ const envMap: Record<string, string> = {
   BOOTHERD_DATA_DIR: 'dataDir', BOOTHERD_HTTP: 'http', BOOTHERD_TFTP: 'tftp.listen', BOOTHERD_ADVERTISE: 'advertise',
   BOOTHERD_ADMIN_TOKEN: 'adminToken', BOOTHERD_FIRMWARE_DIR: 'firmwareDir', BOOTHERD_ASSETS_DIR: 'assetsDir',
   BOOTHERD_TEMPLATES_DIR: 'templatesDir', BOOTHERD_IPXE_DIR: 'ipxeDir', BOOTHERD_BOOT_NETWORKS: 'bootNetworks', BOOTHERD_LOG_LEVEL: 'logLevel',
-  BOOTHERD_ROOTS_DIR: 'roots.dir', BOOTHERD_ROOTS_PROVIDER: 'roots.provider', BOOTHERD_EXPORTS_KIND: 'exports.kind', BOOTHERD_EXPORTS_FILE: 'exports.file',
+  BOOTHERD_IMAGES_DIR: 'imagesDir', BOOTHERD_ROOTS_DIR: 'roots.dir', BOOTHERD_ROOTS_PROVIDER: 'roots.provider', BOOTHERD_EXPORTS_KIND: 'exports.kind', BOOTHERD_EXPORTS_FILE: 'exports.file',
 };
 const flagMap: Record<string, string> = {
   'data-dir': 'dataDir', http: 'http', tftp: 'tftp.listen', advertise: 'advertise', 'admin-token': 'adminToken',
   'firmware-dir': 'firmwareDir', 'assets-dir': 'assetsDir', 'templates-dir': 'templatesDir', 'ipxe-dir': 'ipxeDir', 'boot-network': 'bootNetworks', 'log-level': 'logLevel',
-  'roots-dir': 'roots.dir', 'exports-kind': 'exports.kind', 'exports-file': 'exports.file',
+  'roots-dir': 'roots.dir', 'images-dir': 'imagesDir', 'exports-kind': 'exports.kind', 'exports-file': 'exports.file',
 };
 const listKeys = new Set(['tftp.listen', 'bootNetworks']);
 
@@ -112,6 +113,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env, c
     dataDir,
     firmwareDir: path.resolve(cwd, c.firmwareDir ?? path.join(dataDir, 'firmware')),
     assetsDir: path.resolve(cwd, c.assetsDir ?? path.join(dataDir, 'assets')),
+    imagesDir: path.resolve(cwd, c.imagesDir ?? path.join(dataDir, 'images')),
     templatesDir: c.templatesDir ? path.resolve(cwd, c.templatesDir) : undefined,
     ipxeDir: path.resolve(cwd, c.ipxeDir),
     roots: { ...c.roots, dir: path.resolve(cwd, c.roots.dir ?? path.join(dataDir, 'roots')) },

@@ -13,6 +13,8 @@ export interface ToolRun {
   timeoutMs: number;
   logger: Logger;
   cwd?: string;
+  /** Variables added to bootherd's own environment. */
+  env?: Record<string, string>;
   /** Cap on captured stdout/stderr bytes each (default 16 MiB); the rest is dropped. */
   maxBuffer?: number;
 }
@@ -30,7 +32,7 @@ export function runTool(r: ToolRun): Promise<ToolResult> {
   if (!cmd) return Promise.reject(new ToolError('(none)', 'no program given'));
   const cap = r.maxBuffer ?? 16 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: r.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: r.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: r.env ? { ...process.env, ...r.env } : process.env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let outLen = 0;

@@ -3,7 +3,7 @@ import type { ClientConfig } from '../config.js';
 import { callApi } from './client.js';
 import { UsageError } from './usage.js';
 
-type ApiNode = { id: string; hostname: string | null; state: string; target: { kind: string } | null; identity: { serial: string | null; macs: string[] }; hardware: { model: string | null } };
+type ApiNode = { id: string; hostname: string | null; state: string; target: { kind: string } | null; identity: { serial: string | null; macs: string[] }; hardware: { model: string | null }; nextBoot?: string };
 
 /** Renders rows as an aligned text table. */
 export function table(header: string[], rows: string[][]): string {
@@ -51,9 +51,10 @@ export async function runNodes(cfg: ClientConfig, args: string[], opts: { json: 
       if (opts.label) qs.set('label', opts.label);
       const { nodes } = (await callApi(cfg, 'GET', `/api/v1/nodes${qs.size ? '?' + qs.toString() : ''}`)) as { nodes: ApiNode[] };
       if (opts.json) return show(nodes);
-      return table(['ID', 'HOSTNAME', 'STATE', 'TARGET', 'SERIAL', 'MAC', 'MODEL'], nodes.map((n) => [n.id, n.hostname ?? '-', n.state, n.target?.kind ?? '-', n.identity.serial ?? '-', n.identity.macs[0] ?? '-', n.hardware.model ?? '-']));
+      return table(['ID', 'HOSTNAME', 'STATE', 'TARGET', 'SERIAL', 'MAC', 'MODEL', 'NEXT BOOT'], nodes.map((n) => [n.id, n.hostname ?? '-', n.state, n.target?.kind ?? '-', n.identity.serial ?? '-', n.identity.macs[0] ?? '-', n.hardware.model ?? '-', n.nextBoot ?? '-']));
     }
     case 'show':
+      // JSON, nextBoot among its fields, so scripts can parse it.
       return show(await callApi(cfg, 'GET', `/api/v1/nodes/${enc(need(ref, 'NODE'))}`));
     case 'set-target': {
       const node = (await callApi(cfg, 'PUT', `/api/v1/nodes/${enc(need(ref, 'NODE'))}/target`, parseTargetArgs(rest))) as ApiNode;

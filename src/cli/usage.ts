@@ -26,13 +26,17 @@ commands:
   nodes action NODE ACTION                  rescue | end-rescue | reboot | power-on | power-off | retire | reset
   nodes events NODE                         the node's event log
   render NODE FILE                          the exact bytes NODE is served for FILE
+  images list | show NAME | rm NAME         the image catalogue (rm: refused while a node uses it)
+  images add NAME KEY=VALUE...              e.g. images add golden rootDir=/srv/golden bootDir=/srv/boot kernel=kernel8.img
+  images import NAME FILE.img[.xz|.gz]      unpack an OS image (FAT boot + ext4 root) into <images-dir>/NAME and store it
+      --images-dir DIR          where imported images go (default <data-dir>/images)
   image build --arch arm64|amd64            build the discovery image
   firmware import [--cache DIR] [--mirror URL]
                                             fill the firmware dir from Debian's raspi-firmware and arm64 kernel
   dhcp-config --dnsmasq [--proxy] --range R [--interface IF]
                                             print a dnsmasq config pointing Pis, PXE ROMs and iPXE at bootherd
 
-client options (nodes, render):
+client options (nodes, images, render):
   --url URL                     bootherd's HTTP API (default http://127.0.0.1:8080, env BOOTHERD_URL)
   --admin-token TOKEN           env BOOTHERD_ADMIN_TOKEN, else <data-dir>/admin-token
   --json                        machine-readable output
