@@ -20,8 +20,9 @@ export interface RootsConfig {
 /** Creates the roots capability over `store`; use the returned `store` everywhere so address changes reach the exports. */
 export function createRootsCapability(deps: { store: Store; logger: Logger; now: () => Date; settings: CoreSettings; config: RootsConfig; templatesDirs: string[]; advertise: () => string; serverUrl: () => string }) {
   const { config, logger } = deps;
-  const writerParams = { ...(config.exports.file ? { file: config.exports.file } : {}), ...(config.exports.reloadCommand ? { reloadCommand: config.exports.reloadCommand } : {}), ...(config.exports.nfsVersions ? { nfsVersions: config.exports.nfsVersions } : {}) };
-  const writer = exportsWriters[config.exports.kind](config.exports.kind === 'kernel' ? { ...writerParams, reloadCommand: undefined, nfsVersions: undefined } : writerParams, { logger });
+  const e = config.exports;
+  const ganesha = e.kind === 'ganesha' ? { ...(e.reloadCommand ? { reloadCommand: e.reloadCommand } : {}), ...(e.nfsVersions ? { nfsVersions: e.nfsVersions } : {}) } : {};
+  const writer = exportsWriters[e.kind]({ ...(e.file ? { file: e.file } : {}), ...ganesha }, { logger });
   const exportsBase = { store: deps.store, logger, now: deps.now, settings: deps.settings, writer };
   const exportsSync = createExportsSync(exportsBase);
   const store = exportsSync.observe(deps.store);
