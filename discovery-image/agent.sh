@@ -5,7 +5,7 @@
 # BOOTHERD_MAX_ITER (stop after N requests), BOOTHERD_NOEXEC (never reboot/poweroff).
 
 LIB=${BOOTHERD_LIB:-${0%/*}/lib}
-for f in json disk inventory disks http actions; do . "$LIB/$f.sh"; done
+for f in json disk inventory disks http actions install; do . "$LIB/$f.sh"; done
 WORK="$R/run/bootherd"
 
 # Reads bootherd.url=, bootherd.token= and bootherd.mode= from the kernel command line.
