@@ -13,7 +13,8 @@ const bad = (field: string, message: string) => new ValidationError(`${field}: $
 
 /** Refuses a target whose boot plan can serve no kernel (no image boot files, nothing in the firmware dir), saying how to fix it. */
 export async function checkKernel(store: Store, dirs0: { firmwareDir: string; assetsDir?: string }, node: Node, target: Target, field = 'target'): Promise<void> {
-  const t = target.kind === 'install' ? target.then : target;
+  // After an install, `then` boots the installed image unless it names another.
+  const t = target.kind === 'install' ? (target.then.kind === 'local' ? target.then : { ...target.then, image: target.then.image ?? target.image }) : target;
   if (t.kind === 'local') return;
   const firmwareDir = dirs0.firmwareDir;
   const image = t.image ? await store.getImage(t.image) : null;
@@ -23,8 +24,8 @@ export async function checkKernel(store: Store, dirs0: { firmwareDir: string; as
   // iPXE boards mount an NFS root from the discovery image's nfs-root mode, with its kernel.
   const discovery = dirs0.assetsDir ? path.join(dirs0.assetsDir, 'discovery', discoveryArch(node.hardware.arch), 'vmlinuz') : null;
   if (t.kind === 'nfs-root' && !image?.initramfs && discovery && existsSync(discovery)) return;
-  const where = image ? `image '${image.name}'${image.bootDir ? ` (bootDir ${image.bootDir})` : ' (no bootDir)'} nor the firmware dir ${firmwareDir}` : `no image is named and the firmware dir ${firmwareDir}`;
-  throw bad(`${field}.image`, `no kernel to boot: ${where} holds ${names.join(' or ')}; import an OS image (bootherd images import NAME FILE.img.xz) and name it in the target, or put ${names[0]} into the firmware dir`);
+  const where = image ? `neither image '${image.name}'${image.bootDir ? ` (bootDir ${image.bootDir})` : ' (no bootDir)'} nor the firmware dir ${firmwareDir} holds` : `no image is named and the firmware dir ${firmwareDir} holds no`;
+  throw bad(`${field}.image`, `no kernel to boot: ${where} ${names.join(' or ')}; import an OS image (bootherd images import NAME FILE.img.xz) and name it in the target, or put ${names[0]} into the firmware dir`);
 }
 
 /** The stable names a reported disk can be given by: its serial and any by-id / by-path names the inventory carried. */

@@ -13,7 +13,8 @@ function targetLine(t: Target, advertise: string): string {
     case 'local':
       return 'local disk (bootherd steps aside)';
     case 'install':
-      return `install ${t.image} -> disk ${t.disk}, then ${targetLine(t.then, advertise)}`;
+      // After the install, `then` boots the installed image unless it names another.
+      return `install ${t.image} -> disk ${t.disk}, then ${targetLine(t.then.kind !== 'local' && !t.then.image ? { ...t.then, image: t.image } : t.then, advertise)}`;
   }
 }
 
