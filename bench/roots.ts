@@ -2,9 +2,12 @@
 // (median of --rounds) and --nodes at once through a real `bootherd serve`
 // (PUT target, root made, files rendered, exports written), for the btrfs
 // provider (snapshot on a loop-mounted btrfs) and the copy provider (cp -a on
-// the temp dir's filesystem), each beside the bare command as its reference.
+// the temp dir's filesystem), each beside the bare command as its reference,
+// in paired rounds (bare, then bootherd) so page-cache and writeback drift
+// hit both alike; the 50-at-once reference runs 50 bare commands at once.
 // Options: --files N (4000), --mib M (64), --nodes N (50), --rounds R (7). Needs root.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,7 +41,10 @@ async function api(url: string, token: string, method: string, p: string, body?:
 }
 
 /** One bootherd over `rootsDir`: single-node times (median), then `nodes` at once. */
-async function throughBootherd(label: string, golden: string, rootsDir: string, provider: string): Promise<{ single: number; all: number; failed: number }> {
+type Ref = (i: number) => [string, string[]];
+const run = promisify(execFile);
+
+async function throughBootherd(label: string, golden: string, rootsDir: string, provider: string, ref: Ref): Promise<{ single: number; all: number; failed: number; refSingle: number; refAll: number }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bootherd-bench-roots-'));
   mkdirSync(path.join(dataDir, 'firmware'));
   writeFileSync(path.join(dataDir, 'firmware', 'kernel8.img'), 'kernel');
@@ -55,35 +61,32 @@ async function throughBootherd(label: string, golden: string, rootsDir: string, 
     };
     const assign = async (id: string, i: number) => (await api(srv.url, token, 'PUT', `/api/v1/nodes/${id}/target`, { kind: 'nfs-root', image: 'golden', path: path.join(rootsDir, `n${i}`) })).status === 200;
     const single: number[] = [];
+    const refSingle: number[] = [];
     for (let r = 0; r < rounds; r++) {
+      const [c, a] = ref(r);
+      let t0 = process.hrtime.bigint();
+      sh(c, a);
+      refSingle.push(ms(t0));
       const id = await enroll(1000 + r);
-      const t0 = process.hrtime.bigint();
+      t0 = process.hrtime.bigint();
       if (!(await assign(id, 1000 + r))) throw new Error(`${label}: assign failed`);
       single.push(ms(t0));
     }
+    let t0 = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: nodes }, (_, i) => run(...ref(100 + i))));
+    const refAll = ms(t0);
     const ids = await Promise.all(Array.from({ length: nodes }, (_, i) => enroll(i)));
-    const t0 = process.hrtime.bigint();
+    t0 = process.hrtime.bigint();
     const ok = await Promise.all(ids.map((id, i) => assign(id, i)));
     const all = ms(t0);
     const exported = (readFileSync(path.join(dataDir, 'bootherd.exports'), 'utf8').match(/^"/gm) ?? []).length;
     if (exported !== nodes + rounds) throw new Error(`${label}: ${exported} exports, expected ${nodes + rounds}`);
-    return { single: median(single), all, failed: ok.filter((x) => !x).length };
+    return { single: median(single), all, failed: ok.filter((x) => !x).length, refSingle: median(refSingle), refAll };
   } finally {
     srv.proc.kill('SIGTERM');
     await srv.exited;
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-function bare(cmd: (i: number) => [string, string[]]): number {
-  const t: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const [c, a] = cmd(i);
-    const t0 = process.hrtime.bigint();
-    sh(c, a);
-    t.push(ms(t0));
-  }
-  return median(t);
 }
 
 async function main(): Promise<void> {
@@ -103,15 +106,13 @@ async function main(): Promise<void> {
     writeGolden(cGolden);
     mkdirSync(path.join(mnt, 'ref'));
     mkdirSync(path.join(tmp, 'ref'));
-    const refSnap = bare((i) => ['btrfs', ['subvolume', 'snapshot', bGolden, path.join(mnt, 'ref', `s${i}`)]]);
-    const refCp = bare((i) => ['cp', ['-a', '--reflink=auto', cGolden, path.join(tmp, 'ref', `c${i}`)]]);
-    rmSync(path.join(tmp, 'ref'), { recursive: true, force: true });
-    const btrfs = await throughBootherd('btrfs', bGolden, path.join(mnt, 'roots'), 'btrfs');
-    const copy = await throughBootherd('copy', cGolden, path.join(tmp, 'roots'), 'copy');
-    console.log(`bench:roots  node ${process.version}, ${os.cpus().length} cores; golden root ${files} files, ${mib} MiB; ${rounds} rounds, median`);
-    console.log('provider  one node via bootherd (PUT target)  bare command (reference)  ratio   ' + `${nodes} nodes at once via bootherd  per node  failed`);
-    for (const [name, r, ref] of [['btrfs', btrfs, refSnap], ['copy', copy, refCp]] as const) {
-      console.log(`${name.padEnd(8)}  ${r.single.toFixed(1).padStart(10)} ms${' '.repeat(21)}${ref.toFixed(1).padStart(8)} ms ${name === 'btrfs' ? '(snapshot)' : '(cp -a)   '}  ${(r.single / ref).toFixed(2).padStart(5)}x  ${(r.all / 1000).toFixed(2).padStart(10)} s${' '.repeat(19)}${(r.all / nodes).toFixed(1).padStart(7)} ms  ${r.failed}`);
+    const btrfs = await throughBootherd('btrfs', bGolden, path.join(mnt, 'roots'), 'btrfs', (i) => ['btrfs', ['subvolume', 'snapshot', bGolden, path.join(mnt, 'ref', `s${i}`)]]);
+    const copy = await throughBootherd('copy', cGolden, path.join(tmp, 'roots'), 'copy', (i) => ['cp', ['-a', '--reflink=auto', cGolden, path.join(tmp, 'ref', `c${i}`)]]);
+    console.log(`bench:roots  node ${process.version}, ${os.cpus().length} cores; golden root ${files} files, ${mib} MiB; one node: median of ${rounds} paired rounds`);
+    console.log(`provider  one node: bootherd PUT target | bare command | ratio   ${nodes} at once: bootherd | ${nodes} bare commands at once | ratio | per node (bootherd) | failed`);
+    for (const [name, r, what] of [['btrfs', btrfs, 'btrfs subvolume snapshot'], ['copy', copy, 'cp -a --reflink=auto']] as const) {
+      const f = (v: number, u = 'ms') => `${v.toFixed(1)} ${u}`;
+      console.log(`${name.padEnd(8)}  ${f(r.single).padStart(10)} | ${f(r.refSingle).padStart(10)} | ${(r.single / r.refSingle).toFixed(2)}x   ${f(r.all / 1000, 's').padStart(8)} | ${f(r.refAll / 1000, 's').padStart(8)} | ${(r.all / r.refAll).toFixed(2)}x | ${f(r.all / nodes)} | ${r.failed}   (reference: ${what})`);
     }
   } finally {
     sh('umount', [mnt]);
