@@ -5,6 +5,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
+import { AppError } from '../errors.js';
 
 /** One rendered file, its path relative to the root. */
 export interface RootFile {
@@ -37,11 +38,20 @@ export function createRootfsTemplates(dirs: string[]) {
     for (const [rel, src] of [...seen].sort(([a], [b]) => a.localeCompare(b))) {
       const exec = ((await stat(src)).mode & 0o111) !== 0;
       const mode = rel.startsWith('etc/bootherd/') ? 0o600 : exec ? 0o755 : 0o644;
-      const data = src.endsWith('.njk') ? env.render(path.relative(roots.find((r) => src.startsWith(r + path.sep))!, src), context) : await readFile(src);
+      const data = src.endsWith('.njk') ? renderOne(src, context) : await readFile(src);
       files.push({ path: rel, data, mode });
     }
     return files;
   }
+  // An operator's broken template is named with nunjucks' line and column, not an internal error.
+  function renderOne(src: string, context: Record<string, unknown>): string {
+    try {
+      return env.render(path.relative(roots.find((r) => src.startsWith(r + path.sep))!, src), context);
+    } catch (err) {
+      throw new AppError('template', `rootfs template ${src}: ${(err as Error).message.replace(/\s+/g, ' ').trim()}`);
+    }
+  }
+
   return { render };
 }
 

@@ -85,7 +85,7 @@ describe('per-node roots through the API', () => {
     const line = await waitFor('the export to move to 127.0.0.8', async () => (await exportLines()).find((l) => l.startsWith(`"${rootA}" 127.0.0.8(`)));
     assert.ok(line);
     assert.equal((await exportLines()).filter((l) => l.startsWith(`"${rootA}"`)).length, 1, 'one export per node');
-    assert.equal((await s.api('GET', `/api/v1/nodes/${a.id}`)).body.root.exportedTo, '127.0.0.8');
+    await waitFor('root.exportedTo to say 127.0.0.8', async () => ((await s.api('GET', `/api/v1/nodes/${a.id}`)).body.root.exportedTo === '127.0.0.8' ? true : undefined));
     const retired = await s.api('POST', `/api/v1/nodes/${a.id}/actions/retire`);
     assert.equal(retired.status, 202);
     assert.equal((await exportLines()).some((l) => l.startsWith(`"${rootA}"`)), false, 'no export for a retired node');
@@ -125,5 +125,41 @@ describe('per-node roots through the API', () => {
     const node = (await s.api('GET', `/api/v1/nodes/${n.id}`)).body;
     assert.deepEqual([node.state, node.root ?? null], ['ready', null]);
     assert.equal((await exportLines()).some((l) => l.includes('rack1-pi10')), false);
+  });
+});
+
+describe('operator rootfs templates', () => {
+  it('layer over the built-in ones (override, add, copy as is); a broken one is named and makes nothing', async () => {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'bootherd-rootfs-tpl-'));
+    const tpl = path.join(tmp, 'templates');
+    await mkdir(path.join(tpl, 'rootfs/etc'), { recursive: true });
+    await writeFile(path.join(tpl, 'rootfs/etc/hostname.njk'), '{{ node.hostname }}.rack1.example\n');
+    await writeFile(path.join(tpl, 'rootfs/etc/issue'), 'no {{ templating }} here\n');
+    await writeFile(path.join(tpl, 'rootfs/etc/motd.njk'), 'node {{ node.id }} on {{ root.server }}\n');
+    const golden = path.join(tmp, 'golden');
+    await writeGolden(golden);
+    await writeFile(path.join(tmp, 'config.json'), JSON.stringify({ roots: { dir: path.join(tmp, 'roots'), provider: 'copy' } }));
+    const s = await startTestServer({ config: path.join(tmp, 'config.json'), 'templates-dir': tpl, advertise: '10.0.0.1' });
+    try {
+      await s.api('PUT', '/api/v1/images/golden', { rootDir: golden });
+      const d = (await s.api('POST', '/api/v1/discovery', piInventory('0000f101', 'dc:a6:32:00:f1:01'), { auth: null })).body;
+      await s.api('PATCH', `/api/v1/nodes/${d.nodeId}`, { hostname: 'tpl-pi1' });
+      assert.equal((await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'nfs-root', image: 'golden' })).status, 200);
+      const root = path.join(tmp, 'roots', 'tpl-pi1');
+      assert.equal(await readFile(path.join(root, 'etc/hostname'), 'utf8'), 'tpl-pi1.rack1.example\n');
+      assert.equal(await readFile(path.join(root, 'etc/issue'), 'utf8'), 'no {{ templating }} here\n');
+      assert.equal(await readFile(path.join(root, 'etc/motd'), 'utf8'), `node ${d.nodeId} on 10.0.0.1\n`);
+      assert.match(await readFile(path.join(root, 'etc/fstab'), 'utf8'), /over NFS/, 'built-in templates still apply');
+      await writeFile(path.join(tpl, 'rootfs/etc/motd.njk'), 'broken {{ nope.field }}\n');
+      const e = (await s.api('POST', '/api/v1/discovery', piInventory('0000f102', 'dc:a6:32:00:f1:02'), { auth: null })).body;
+      await s.api('PATCH', `/api/v1/nodes/${e.nodeId}`, { hostname: 'tpl-pi2' });
+      const r = await s.api('PUT', `/api/v1/nodes/${e.nodeId}/target`, { kind: 'nfs-root', image: 'golden' });
+      assert.equal(r.status, 500);
+      assert.match(r.body.message, /rootfs template .*etc\/motd\.njk: .*\[Line 1, Column \d+\]/);
+      assert.equal(existsSync(path.join(tmp, 'roots', 'tpl-pi2')), false);
+    } finally {
+      await s.stop();
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 });
