@@ -9,6 +9,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -85,7 +86,7 @@ async function throughBootherd(label: string, golden: string, rootsDir: string, 
   } finally {
     srv.proc.kill('SIGTERM');
     await srv.exited;
-    rmSync(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
     }
   } finally {
     sh('umount', [mnt]);
-    rmSync(tmp, { recursive: true, force: true });
+    await rm(tmp, { recursive: true, force: true });
   }
 }
 

@@ -49,8 +49,9 @@ do_install() {
 		return
 	fi
 	log "install: writing $url (${comp:-none}) to $dev ($disk)"
-	install_stream "$url" "$dev" "${comp:-none}" "$size" || return
-	install_readback "$dev" || return
+	# A failed install was reported: the action is done, the agent goes on polling.
+	install_stream "$url" "$dev" "${comp:-none}" "$size" || return 0
+	install_readback "$dev" || return 0
 	blockdev --rereadpt "$dev" 2>/dev/null || partprobe "$dev" 2>/dev/null
 	sleep 1
 	report "{\"kind\":\"install-succeeded\",\"disk\":$(json_str "${dev##*/}"),\"bytes\":$INSTALL_BYTES,\"sha256\":\"$sha\",\"partitions\":$(inv_partitions "$R/sys/block/${dev##*/}" "${dev##*/}")}" 10

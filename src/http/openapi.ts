@@ -5,7 +5,7 @@ import { inventorySchema } from '../domain/inventory.js';
 import { ruleInputSchema } from '../domain/rules.js';
 import { targetSchema } from '../domain/targets.js';
 import { agentReportSchema } from '../core/agent.js';
-import { nodePatchSchema } from './schemas.js';
+import { actionBody, nodePatchSchema } from './schemas.js';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const body = (ref: string) => ({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
@@ -23,7 +23,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
         Inventory: schema(inventorySchema), Target: schema(targetSchema), NodePatch: schema(nodePatchSchema),
-        Rule: schema(ruleInputSchema), Image: schema(imageInputSchema), AgentReport: schema(agentReportSchema),
+        Rule: schema(ruleInputSchema), Image: schema(imageInputSchema), AgentReport: schema(agentReportSchema), ActionOptions: schema(actionBody),
       },
     },
     paths: {
@@ -38,12 +38,12 @@ export function buildOpenApi(version: string): Record<string, unknown> {
         patch: { summary: 'hostname and labels (If-Match)', security: admin, parameters: idParam, requestBody: body('NodePatch'), responses: { '200': ok('node'), '412': ok('stale If-Match'), ...errors } },
       },
       '/api/v1/nodes/{id}/target': { put: { summary: 'assign a boot target (If-Match)', security: admin, parameters: idParam, requestBody: body('Target'), responses: { '200': ok('node'), '409': ok('invalid transition'), '412': ok('stale If-Match'), ...errors } } },
-      '/api/v1/nodes/{id}/actions/{action}': { post: { summary: 'rescue, end-rescue, reboot, power-on, power-off, retire, reset', security: admin, parameters: [...idParam, { name: 'action', in: 'path', required: true, schema: { type: 'string' } }], responses: { '202': ok('accepted'), '409': ok('invalid transition or no power driver'), ...errors } } },
+      '/api/v1/nodes/{id}/actions/{action}': { post: { summary: 'rescue, end-rescue, reboot, power-on, power-off, retire, reset, reprovision-root; body { force?, wipe? }', security: admin, parameters: [...idParam, { name: 'action', in: 'path', required: true, schema: { type: 'string' } }], requestBody: { required: false, content: { 'application/json': { schema: { $ref: '#/components/schemas/ActionOptions' } } } }, responses: { '202': ok('accepted'), '409': ok('invalid transition, no power driver, root in use'), ...errors } } },
       '/api/v1/nodes/{id}/events': { get: { summary: 'the node event log', security: admin, parameters: idParam, responses: { '200': ok('{ events }'), ...errors } } },
       '/api/v1/rules': { get: { summary: 'enrollment rules', security: admin, responses: { '200': ok('{ rules }') } }, post: { summary: 'add a rule', security: admin, requestBody: body('Rule'), responses: { '201': ok('rule'), ...errors } } },
       '/api/v1/rules/{id}': { put: { summary: 'replace a rule', security: admin, requestBody: body('Rule'), responses: { '200': ok('rule'), ...errors } }, delete: { summary: 'delete a rule', security: admin, responses: { '204': ok('deleted'), ...errors } } },
       '/api/v1/images': { get: { summary: 'images', security: admin, responses: { '200': ok('{ images }') } } },
-      '/api/v1/images/{name}': { put: { summary: 'create or replace an image', security: admin, requestBody: body('Image'), responses: { '200': ok('image'), ...errors } }, delete: { summary: 'delete an image', security: admin, responses: { '204': ok('deleted'), ...errors } } },
+      '/api/v1/images/{name}': { put: { summary: 'create or replace an image (bootDir, rootDir, disk.path must exist)', security: admin, requestBody: body('Image'), responses: { '200': ok('image'), ...errors } }, delete: { summary: 'delete an image no node uses', security: admin, responses: { '204': ok('deleted'), '409': ok('in use by nodes'), ...errors } } },
     },
   };
 }
