@@ -8,7 +8,7 @@ import { runTool, runToolOk } from '../exec.js';
 import type { DriverDeps, RootProvider } from './types.js';
 
 /** Parameters of the copy provider. */
-export const copyParams = z.strictObject({ progressEveryMs: z.number().int().min(100).default(2000) });
+export const copyParams = z.strictObject({ progressEveryMs: z.number().int().min(100).default(5000) });
 
 async function bytesUsed(dir: string, deps: DriverDeps): Promise<number> {
   const r = await runTool({ argv: ['du', '-sb', '--apparent-size', dir], timeoutMs: 120_000, logger: deps.logger }).catch(() => null);
