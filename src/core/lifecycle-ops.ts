@@ -81,9 +81,10 @@ export async function applyLifecycle(deps: LifecycleDeps, id: string, event: Lif
     await prepared?.undo();
     throw err;
   });
-  if (deps.roots) await deps.roots.changed(stored);
+  if (stored.root && deps.roots) await deps.roots.changed(stored);
   if (before) await runEffects(deps, stored, effects);
-  return (deps.roots && (await deps.store.getNode(id))) || stored;
+  // The exports sync may have stored the export's state on the node since.
+  return (stored.root && deps.roots && (await deps.store.getNode(id))) || stored;
 }
 
 async function runEffects(deps: LifecycleDeps, node: Node, effects: Effect[]): Promise<void> {

@@ -5,6 +5,7 @@
 // silently drops writes (QEMU's null-co driver: read-back fails), and finally
 // an xz image kept on the bootherd host that lands byte for byte, after which
 // the node deploys to usb-root with the PARTUUID from the report and reboots.
+// (This supersedes the install test that ran against a stand-in API.)
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import path from 'node:path';
 import { it } from 'node:test';
 import { guestConsole, requireQemu, startVm, type Vm } from '../helpers/qemu.js';
 import { mbrPatches, writeImage } from '../image/disk-images.js';
-import { buildIntoDataDir, sha256, startBootherd, tail, waitFor, type Bootherd } from './support.js';
+import { buildIntoDataDir, nodeEvents, sha256, startBootherd, tail, waitFor, type Bootherd } from './support.js';
 
 const MAC = '52:54:00:e2:f1:01';
 const MiB = 1024 * 1024;
@@ -77,9 +78,11 @@ it('one VM, four installs through bootherd: too small, corrupt, dropped writes, 
     const node = async () => (await b.api('GET', `/api/v1/nodes/${MAC}`)).body;
     const describe = async () => `node: ${JSON.stringify(await node())}\nserial:\n${tail(await v.readSerial())}`;
     const until = (what: string, pred: (n: any) => boolean) => waitFor(what, 4 * 60_000, async () => {
-      if (v.process.exitCode !== null) throw new Error(`qemu exited early\n${await describe()}`);
+      const exited = v.process.exitCode !== null;
       const n = await node();
-      return pred(n) ? n : undefined;
+      if (pred(n)) return n;
+      if (exited) throw new Error(`qemu exited early\n${await describe()}`);
+      return undefined;
     }, describe);
     await until('the node to reach ready', (n) => n.state === 'ready');
     const assign = (image: string, diskId: string, then: unknown = { kind: 'local' }) => ok('PUT', `/api/v1/nodes/${MAC}/target`, { kind: 'install', image, disk: diskId, then });
@@ -105,7 +108,15 @@ it('one VM, four installs through bootherd: too small, corrupt, dropped writes, 
     assert.equal(exit.code, 0, tail(await v.readSerial()));
     assert.deepEqual((await readFile(good)).subarray(0, rawBytes.length), rawBytes, 'the good disk holds the image byte for byte');
     const serial = await v.readSerial();
-    assert.match(serial, /install: read back 6291456 bytes from \/dev\/vd.: sha256 matches/);
+    const dev = /install: writing \S+ \(xz\) to \/dev\/(vd[a-z]) \(virtio-BH-GOOD\)/.exec(serial)?.[1];
+    assert.ok(dev, tail(serial));
+    assert.match(serial, new RegExp(`install: read back 6291456 bytes from /dev/${dev}: sha256 matches`));
+    // What the installer reported after re-reading the partition table of the disk it wrote.
+    const report = (await nodeEvents(b, MAC)).filter((e) => e.kind === 'install-report').at(-1);
+    assert.deepEqual(report?.data.partitions, [
+      { name: `${dev}1`, number: 1, sizeBytes: 2048 * 512, partuuid: '01a57a11-01', fstype: 'vfat' },
+      { name: `${dev}2`, number: 2, sizeBytes: 6144 * 512, partuuid: '01a57a11-02', fstype: 'ext4' },
+    ]);
   } finally {
     vm?.kill();
     await bootherd?.stop();

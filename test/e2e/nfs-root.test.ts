@@ -80,9 +80,10 @@ it('a VM boots through bootherd into its own NFS root (ganesha), sends the heart
     vm = v;
     const describe = async () => `node: ${JSON.stringify((await b.api('GET', `/api/v1/nodes/${A.mac}`)).body)}\nserial:\n${tail(await v.readSerial())}\nganesha:\n${tail(await ganesha!.log(), 1500)}`;
     const up = await waitFor('node A to reach os-up', 6 * 60_000, async () => {
+      const exited = v.process.exitCode !== null;
       const n = (await b.api('GET', `/api/v1/nodes/${A.mac}`)).body;
       if (n.lastBoot?.stage === 'os-up') return n;
-      if (v.process.exitCode !== null) throw new Error(`qemu exited before os-up\n${await describe()}`);
+      if (exited) throw new Error(`qemu exited before os-up\n${await describe()}`);
       return undefined;
     }, describe);
     t.diagnostic(`boot to os-up over NFS took ${((Date.now() - started) / 1000).toFixed(1)} s`);
