@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { imageInputSchema, imageNameSchema } from './domain/images.js';
 import { ConfigError, type Issue } from './errors.js';
 
 const port = z.number().int().min(0).max(65535);
@@ -39,6 +40,8 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   agentPollSeconds: z.number().int().min(1).max(3600).default(10),
   installTimeoutSeconds: z.number().int().min(60).default(3600),
+  /** Images stored (created or replaced) at start, by name. */
+  images: z.record(imageNameSchema, imageInputSchema).default({}),
   roots: z.strictObject({ dir: z.string().min(1).optional(), provider: z.enum(['auto', 'btrfs', 'copy']).default('auto') }).default({ provider: 'auto' }),
   exports: z.strictObject({
     kind: z.enum(['kernel', 'ganesha', 'none']).default('none'),

@@ -115,6 +115,8 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const agent = createAgentService(deps);
   const discovery = createDiscoveryService({ ...deps, agent });
   const nodes = createNodeService({ ...deps, rootActions: roots.actions });
+  const images = createImageService({ store, now });
+  await images.seed(config.images).catch(async (err: unknown) => (await store.close(), Promise.reject(err)));
   const renderer = createTemplateRenderer(templatesDirs);
   const cache = createFileCache({ maxBytes: config.tftp.cacheBytes, maxFileBytes: 64 * 1024 * 1024 });
   const httpServer = createServer();
@@ -129,7 +131,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     metrics,
     version: version(),
     nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), onHeartbeat: telemetry.osUp, diskRoute: createDiskRoute({ agent, store }) }),
-    adminRoutes: createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current, advertise: () => advertise, images: createImageService({ store, now }) }),
+    adminRoutes: createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current, advertise: () => advertise, images }),
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetworks: config.bootNetworks }), createIpxeRoutes({ ipxe, bootNetworks: config.bootNetworks })],
   });
   httpServer.on('request', app);

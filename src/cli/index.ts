@@ -20,7 +20,7 @@ const options = {
   'no-tftp': { type: 'boolean' }, advertise: { type: 'string' }, 'admin-token': { type: 'string' }, 'firmware-dir': { type: 'string' },
   'assets-dir': { type: 'string' }, 'templates-dir': { type: 'string' }, 'ipxe-dir': { type: 'string' }, 'boot-network': { type: 'string', multiple: true },
   'log-level': { type: 'string' }, url: { type: 'string' }, state: { type: 'string' }, label: { type: 'string' },
-  arch: { type: 'string' }, 'images-dir': { type: 'string' }, 'roots-dir': { type: 'string' }, 'exports-kind': { type: 'string' }, 'exports-file': { type: 'string' }, dnsmasq: { type: 'boolean' }, proxy: { type: 'boolean' }, range: { type: 'string' }, interface: { type: 'string' }, out: { type: 'string' }, cache: { type: 'string' }, mirror: { type: 'string' }, suite: { type: 'string' },
+  arch: { type: 'string' }, 'images-dir': { type: 'string' }, force: { type: 'boolean' }, wipe: { type: 'boolean' }, 'roots-dir': { type: 'string' }, 'exports-kind': { type: 'string' }, 'exports-file': { type: 'string' }, dnsmasq: { type: 'boolean' }, proxy: { type: 'boolean' }, range: { type: 'string' }, interface: { type: 'string' }, out: { type: 'string' }, cache: { type: 'string' }, mirror: { type: 'string' }, suite: { type: 'string' },
 } as const;
 
 const out = (s: string) => void process.stdout.write(s.endsWith('\n') ? s : s + '\n');
@@ -40,7 +40,7 @@ async function run(argv: string[]): Promise<number> {
     case 'serve':
       return runServe(flags, out);
     case 'nodes':
-      return (out(await runNodes(loadClientConfig(flags), args, { json: flags.json === true, state: flags.state, label: flags.label })), 0);
+      return (out(await runNodes(loadClientConfig(flags), args, { json: flags.json === true, state: flags.state, label: flags.label, force: flags.force === true, wipe: flags.wipe === true })), 0);
     case 'images':
       return (out(await (await import('./images.js')).runImages(loadClientConfig(flags), args, { json: flags.json === true }, await importDeps(flags))), 0);
     case 'render':

@@ -37,7 +37,7 @@ export function parseTargetArgs(args: string[]): Record<string, unknown> {
 const enc = encodeURIComponent;
 
 /** Runs a `nodes` subcommand; returns the text to print. */
-export async function runNodes(cfg: ClientConfig, args: string[], opts: { json: boolean; state?: string; label?: string }): Promise<string> {
+export async function runNodes(cfg: ClientConfig, args: string[], opts: { json: boolean; state?: string; label?: string; force?: boolean; wipe?: boolean }): Promise<string> {
   const [sub, ref, ...rest] = args;
   const need = (v: string | undefined, what: string) => {
     if (!v) throw new UsageError(`nodes ${sub}: missing ${what}`);
@@ -61,7 +61,8 @@ export async function runNodes(cfg: ClientConfig, args: string[], opts: { json: 
       return opts.json ? show(node) : `${node.id}: state ${node.state}, target ${JSON.stringify(node.target)}`;
     }
     case 'action': {
-      const r = (await callApi(cfg, 'POST', `/api/v1/nodes/${enc(need(ref, 'NODE'))}/actions/${enc(need(rest[0], 'ACTION'))}`)) as { detail: string; node: ApiNode };
+      const body = opts.force || opts.wipe ? { ...(opts.force ? { force: true } : {}), ...(opts.wipe ? { wipe: true } : {}) } : undefined;
+      const r = (await callApi(cfg, 'POST', `/api/v1/nodes/${enc(need(ref, 'NODE'))}/actions/${enc(need(rest[0], 'ACTION'))}`, body)) as { detail: string; node: ApiNode };
       return opts.json ? show(r) : `${r.node.id}: ${r.detail}`;
     }
     case 'events': {

@@ -23,7 +23,8 @@ commands:
   nodes set-target NODE KIND [KEY=VALUE...] assign a target, e.g.
         nodes set-target rack1-pi07 nfs-root server=10.0.0.1 path=/srv/roots/pi07
         nodes set-target rack1-pi07 '{"kind":"local"}'
-  nodes action NODE ACTION                  rescue | end-rescue | reboot | power-on | power-off | retire | reset
+  nodes action NODE ACTION [--force|--wipe] rescue | end-rescue | reboot | power-on | power-off | retire | reset | reprovision-root
+                                            (--force: reprovision-root of a booted node; --wipe: retire removes the node's root)
   nodes events NODE                         the node's event log
   render NODE FILE                          the exact bytes NODE is served for FILE
   images list | show NAME | rm NAME         the image catalogue (rm: refused while a node uses it)

@@ -1,7 +1,7 @@
 // Images as a use case: what is stored must point at what exists (boot and
 // root dirs, a disk file), and an image a node uses cannot be deleted.
 import { stat } from 'node:fs/promises';
-import { ConflictError, ValidationError, type Issue } from '../errors.js';
+import { ConfigError, ConflictError, ValidationError, type Issue } from '../errors.js';
 import type { Image, ImageInput } from '../domain/images.js';
 import type { Node } from '../domain/node.js';
 import type { Store } from '../store/store.js';
@@ -33,6 +33,20 @@ export function createImageService(deps: { store: Store; now: () => Date }) {
     async put(name: string, input: ImageInput): Promise<Image> {
       await check(input);
       return deps.store.putImage(name, input, deps.now().toISOString());
+    },
+    /** Stores the config file's images at start; ConfigError listing every problem as `images.<name>.<field>`. */
+    async seed(images: Record<string, ImageInput>): Promise<void> {
+      const issues: Issue[] = [];
+      for (const [name, input] of Object.entries(images)) {
+        try {
+          await check(input);
+        } catch (err) {
+          if (!(err instanceof ValidationError)) throw err;
+          issues.push(...err.issues.map((i) => ({ path: `images.${name}.${i.path}`, message: i.message })));
+        }
+      }
+      if (issues.length) throw new ConfigError(issues);
+      for (const [name, input] of Object.entries(images)) await deps.store.putImage(name, input, deps.now().toISOString());
     },
     /** Deletes an image no node uses; 409 naming the nodes otherwise. */
     async remove(name: string): Promise<void> {
