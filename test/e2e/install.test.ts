@@ -26,7 +26,7 @@ it('one VM, four installs through bootherd: too small, corrupt, dropped writes, 
   let vm: Vm | undefined;
   try {
     const dataDir = path.join(tmp, 'data');
-    const built = await buildIntoDataDir('arm64', dataDir, (line) => t.diagnostic(line));
+    await buildIntoDataDir('arm64', dataDir, (line) => t.diagnostic(line));
     bootherd = await startBootherd(dataDir);
     const b = bootherd;
     const ok = async (method: string, p: string, body?: unknown) => {
