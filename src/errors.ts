@@ -74,6 +74,13 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** bootherd is at a limit it sets itself and refuses more for now (HTTP 503). */
+export class UnavailableError extends AppError {
+  constructor(message: string, code = 'unavailable') {
+    super(code, message);
+  }
+}
+
 /** A storage failure, already translated from the database's own error. */
 export class StoreError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -90,22 +97,22 @@ export class ConfigError extends AppError {
   }
 }
 
-/** An external program could not run, failed or timed out. */
-export class ToolError extends AppError {
-  readonly tool: string;
-  constructor(tool: string, message: string, options?: { cause?: unknown }) {
-    super('tool', `${tool}: ${message}`, options);
-    this.tool = tool;
+/** An external program that could not run: not installed, killed, or past its timeout. */
+export class ProgramError extends AppError {
+  readonly kind: 'missing' | 'spawn' | 'timeout' | 'killed';
+  readonly program: string;
+  constructor(kind: ProgramError['kind'], program: string, message: string, options?: { cause?: unknown }) {
+    super(`program-${kind}`, message, options);
+    this.kind = kind;
+    this.program = program;
   }
 }
 
-/** A program bootherd runs is not installed; names the Debian package. */
-export class MissingToolError extends AppError {
-  readonly tool: string;
-  readonly debianPackage: string;
-  constructor(tool: string, debianPackage: string) {
-    super('missing-tool', `missing tool: '${tool}' not found (install the Debian package '${debianPackage}')`);
-    this.tool = tool;
-    this.debianPackage = debianPackage;
+/** A device or service bootherd asked on the caller's behalf refused or did not answer (HTTP 502); the message says what it said. */
+export class BadGatewayError extends AppError {
+  readonly data: Record<string, unknown>;
+  constructor(message: string, code = 'bad-gateway', data: Record<string, unknown> = {}) {
+    super(code, message);
+    this.data = data;
   }
 }

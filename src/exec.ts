@@ -1,117 +1,67 @@
-// Runs external programs (apt-get, depmod, xz, btrfs, cp, exportfs, mtools,
-// debugfs, ...) from an argv array, never a shell string: `runTool` with a
-// timeout and a logger answers `{ code, stdout, stderr }` or a ToolError.
-import { execFile, spawn } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
-import path from 'node:path';
-import { MissingToolError, ToolError } from './errors.js';
+// Runs external programs (ipmitool, apt-get, dpkg-deb, depmod, ...): one argv
+// array, never a shell string, a timeout, and a logger. Answers with the exit
+// code and output, or a ProgramError when the program could not run at all.
+import { spawn } from 'node:child_process';
+import { ProgramError } from './errors.js';
 import type { Logger } from './log.js';
 
-/** One program run: argv[0] is the program. */
-export interface ToolRun {
-  argv: string[];
+/** Options for one run. */
+export interface ProgramOptions {
   timeoutMs: number;
   logger: Logger;
   cwd?: string;
-  /** Variables added to bootherd's own environment. */
+  /** Variables added to the environment (a password for `ipmitool -E`, not in argv for ps to show). */
   env?: Record<string, string>;
-  /** Cap on captured stdout/stderr bytes each (default 16 MiB); the rest is dropped. */
-  maxBuffer?: number;
+  /** Output beyond this many bytes per stream is dropped (default 256 MiB). */
+  maxBytes?: number;
 }
 
 /** How a program ended. */
-export interface ToolResult {
+export interface ProgramResult {
   code: number;
-  stdout: string;
-  stderr: string;
+  stdout: Buffer;
+  stderr: Buffer;
 }
 
-/** Runs `argv` to its end; resolves with any exit code, rejects with ToolError when it cannot start, is killed by a signal or runs past its timeout. */
-export function runTool(r: ToolRun): Promise<ToolResult> {
-  const [cmd, ...args] = r.argv;
-  if (!cmd) return Promise.reject(new ToolError('(none)', 'no program given'));
-  const cap = r.maxBuffer ?? 16 * 1024 * 1024;
+/** Runs `argv[0]` with `argv.slice(1)` as its arguments; rejects with ProgramError when it cannot start, is killed, or outlives its timeout. */
+export function runProgram(argv: readonly string[], opts: ProgramOptions): Promise<ProgramResult> {
+  const [cmd, ...args] = argv;
+  if (!cmd) return Promise.reject(new ProgramError('spawn', '(none)', 'exec: empty argv'));
+  const max = opts.maxBytes ?? 256 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: r.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: r.env ? { ...process.env, ...r.env } : process.env });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ? { ...process.env, ...opts.env } : process.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    let outLen = 0;
-    let errLen = 0;
-    child.stdout.on('data', (c: Buffer) => (outLen < cap ? (out.push(c), (outLen += c.length)) : 0));
-    child.stderr.on('data', (c: Buffer) => (errLen < cap ? (err.push(c), (errLen += c.length)) : 0));
+    const sizes = [0, 0];
+    const collect = (into: Buffer[], i: 0 | 1) => (c: Buffer) => {
+      if (sizes[i]! + c.length <= max) into.push(c);
+      sizes[i] = sizes[i]! + c.length;
+    };
+    child.stdout.on('data', collect(out, 0));
+    child.stderr.on('data', collect(err, 1));
     let timedOut = false;
-    const timer = setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), r.timeoutMs);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs);
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new ToolError(cmd, e.code === 'ENOENT' ? 'not found: is it installed?' : e.message, { cause: e }));
+      const kind = e.code === 'ENOENT' ? 'missing' : 'spawn';
+      reject(new ProgramError(kind, cmd, `${cmd}: ${kind === 'missing' ? 'not installed (not found on PATH)' : e.message}`, { cause: e }));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const stderr = Buffer.concat(err).toString('utf8');
-      r.logger.debug('tool finished', { argv: r.argv.join(' '), code, signal });
-      if (timedOut) return reject(new ToolError(cmd, `still running after ${r.timeoutMs} ms: killed`));
-      if (code === null) return reject(new ToolError(cmd, `killed by ${signal ?? 'a signal'}: ${lastLines(stderr)}`));
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr });
+      const result = { code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+      opts.logger.debug('program ran', { cmd, code, signal, timedOut });
+      if (timedOut) return reject(new ProgramError('timeout', cmd, `${cmd}: no answer within ${opts.timeoutMs} ms (killed)`));
+      if (signal) return reject(new ProgramError('killed', cmd, `${cmd}: killed by ${signal}`));
+      resolve(result);
     });
   });
 }
 
-/** Like runTool, but a non-zero exit is a ToolError naming the program and its stderr's last lines. */
-export async function runToolOk(r: ToolRun): Promise<ToolResult> {
-  const res = await runTool(r);
-  if (res.code !== 0) throw new ToolError(r.argv[0]!, `exited ${res.code}: ${lastLines(res.stderr) || lastLines(res.stdout)}`);
-  return res;
+/** The last lines of a program's stderr (or stdout), for an error message. */
+export function outputTail(r: ProgramResult, lines = 5): string {
+  const text = (r.stderr.length ? r.stderr : r.stdout).toString('utf8').trim();
+  return text.split('\n').slice(-lines).join(' | ');
 }
-
-/** The last few lines of a program's output, on one line. */
-export function lastLines(text: string, n = 5): string {
-  return text.trim().split('\n').slice(-n).join(' | ');
-}
-
-/** Options for one builder command run. */
-export interface RunOptions {
-  cwd?: string;
-  maxBuffer?: number;
-}
-
-/** Runs `cmd args` and resolves with its stdout as text; rejects with stderr's tail (the image builder's helper). */
-export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<string> {
-  return runRaw(cmd, args, opts).then((b) => b.toString('utf8'));
-}
-
-/** Runs `cmd args` and resolves with its stdout as bytes. */
-export function runRaw(cmd: string, args: string[], opts: RunOptions = {}): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const options = { cwd: opts.cwd, maxBuffer: opts.maxBuffer ?? 256 * 1024 * 1024, encoding: 'buffer' as const };
-    execFile(cmd, args, options, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      reject(new ToolError(cmd, `failed: ${lastLines(stderr.toString('utf8')) || err.message}`, { cause: err }));
-    });
-  });
-}
-
-/** Finds `tool` in the standard bin/sbin dirs or throws naming its Debian package. */
-export async function requireTool(tool: string, debianPackage: string, searchPath = defaultSearchPath()): Promise<string> {
-  const found = await findTool(tool, searchPath);
-  if (found) return found;
-  throw new MissingToolError(tool, debianPackage);
-}
-
-/** The path of `tool` in the standard bin/sbin dirs, or null. */
-export async function findTool(tool: string, searchPath = defaultSearchPath()): Promise<string | null> {
-  for (const dir of searchPath) {
-    const candidate = path.join(dir, tool);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return null;
-}
-
-function defaultSearchPath(): string[] {
-  return ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-}
-

@@ -3,7 +3,7 @@
 // partition and which the Linux root, and the architecture of its binaries.
 import { open } from 'node:fs/promises';
 import { ValidationError } from '../errors.js';
-import { runTool } from '../exec.js';
+import { run } from '../roots/run.js';
 import type { Logger } from '../log.js';
 
 /** One partition, in bytes. */
@@ -33,7 +33,7 @@ const linuxTypes = new Set(['83', '0fc63daf-8483-4772-8e79-3d69d8477de4', 'b921b
 
 /** The image's partitions; ValidationError when it has no partition table (not a disk image). */
 export async function readPartitions(file: string, logger: Logger): Promise<Partition[]> {
-  const r = await runTool({ argv: ['sfdisk', '--json', file], timeoutMs: 60_000, logger });
+  const r = await run(['sfdisk', '--json', file], { timeoutMs: 60_000, logger });
   let parsed: { partitiontable?: { sectorsize?: number; partitions?: Array<{ start: number; size: number; type: string }> } } = {};
   try {
     parsed = r.code === 0 ? (JSON.parse(r.stdout) as typeof parsed) : {};

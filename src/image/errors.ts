@@ -8,5 +8,13 @@ export class ImageBuildError extends AppError {
   }
 }
 
-/** A host tool the builder runs is not installed (now shared: src/errors.ts). */
-export { MissingToolError } from '../errors.js';
+/** A host tool the builder runs is not installed; names the Debian package. */
+export class MissingToolError extends ImageBuildError {
+  readonly tool: string;
+  readonly debianPackage: string;
+  constructor(tool: string, debianPackage: string) {
+    super(`missing tool: '${tool}' not found (install the Debian package '${debianPackage}')`);
+    this.tool = tool;
+    this.debianPackage = debianPackage;
+  }
+}

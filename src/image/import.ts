@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ConflictError, ValidationError } from '../errors.js';
-import { runTool, runToolOk } from '../exec.js';
+import { run, runOk } from '../roots/run.js';
 import type { ImageInput } from '../domain/images.js';
 import type { Logger } from '../log.js';
 import { isOnBtrfs } from '../roots/btrfs.js';
@@ -64,19 +64,19 @@ async function copyBootFiles(raw: string, boot: Partition, dir: string, logger: 
   await mkdir(dir, { recursive: true });
   const img = `${raw}@@${boot.offset}`;
   const env = { MTOOLS_SKIP_CHECK: '1' };
-  const list = await runToolOk({ argv: ['mdir', '-b', '-i', img, '::/'], timeoutMs: 60_000, logger, env });
+  const list = await runOk(['mdir', '-b', '-i', img, '::/'], { timeoutMs: 60_000, logger, env });
   if (!list.stdout.trim()) return [];
-  await runToolOk({ argv: ['mcopy', '-s', '-n', '-p', '-m', '-i', img, '::/*', dir + '/'], timeoutMs: 600_000, logger, env });
+  await runOk(['mcopy', '-s', '-n', '-p', '-m', '-i', img, '::/*', dir + '/'], { timeoutMs: 600_000, logger, env });
   return readdir(dir);
 }
 
 async function copyRootTree(raw: string, root: Partition, dir: string, logger: Logger): Promise<void> {
   const dev = `${raw}?offset=${root.offset}`;
-  const ls = await runToolOk({ argv: ['debugfs', '-R', 'ls -p /', dev], timeoutMs: 60_000, logger });
+  const ls = await runOk(['debugfs', '-R', 'ls -p /', dev], { timeoutMs: 60_000, logger });
   const names = ls.stdout.split('\n').map((l) => l.split('/')[5]).filter((n): n is string => !!n && n !== '.' && n !== '..' && n !== 'lost+found');
   if (!names.length) throw new ValidationError(`${raw}: the root partition holds no readable ext4 filesystem (debugfs: ${ls.stderr.trim().split('\n').slice(-1)[0] ?? ''})`);
   for (const n of names) if (!/^[A-Za-z0-9._+-]+$/.test(n)) throw new ValidationError(`${raw}: unexpected top-level name ${JSON.stringify(n)} in the root filesystem`);
-  const r = await runToolOk({ argv: ['debugfs', '-R', `rdump ${names.map((n) => `/${n}`).join(' ')} ${dir}`, dev], timeoutMs: 3_600_000, logger });
+  const r = await runOk(['debugfs', '-R', `rdump ${names.map((n) => `/${n}`).join(' ')} ${dir}`, dev], { timeoutMs: 3_600_000, logger });
   const errors = r.stderr.split('\n').filter((l) => /rdump|error|cannot|No such/i.test(l));
   if (errors.length) throw new ValidationError(`${raw}: copying the root tree failed: ${errors.slice(0, 3).join(' | ')}`);
 }
@@ -103,7 +103,7 @@ export async function importImage(o: ImportOptions): Promise<ImageInput> {
     const btrfs = await isOnBtrfs(o.imagesDir, { logger: o.logger });
     o.progress(`[3/4] root partition ${root.number} (${(root.size / 1048576).toFixed(0)} MiB ext4): copying the tree with debugfs rdump${btrfs ? ' into a btrfs subvolume' : ''}`);
     const rootDir = path.join(work, 'root');
-    if (btrfs) await runToolOk({ argv: ['btrfs', 'subvolume', 'create', rootDir], timeoutMs: 60_000, logger: o.logger });
+    if (btrfs) await runOk(['btrfs', 'subvolume', 'create', rootDir], { timeoutMs: 60_000, logger: o.logger });
     else await mkdir(rootDir);
     await copyRootTree(raw, root, rootDir, o.logger);
     const arch = (await elfArch(await resolveInRoot(rootDir, 'bin/sh'))) ?? (await elfArch(await resolveInRoot(rootDir, 'usr/bin/ls')));
@@ -130,6 +130,6 @@ export async function importImage(o: ImportOptions): Promise<ImageInput> {
 /** Removes an import's tree (a btrfs subvolume inside it first). */
 export async function removeTree(dir: string, logger: Logger): Promise<void> {
   const sub = path.join(dir, 'root');
-  if (await stat(sub).catch(() => null)) await runTool({ argv: ['btrfs', 'subvolume', 'delete', sub], timeoutMs: 60_000, logger }).catch(() => undefined);
+  if (await stat(sub).catch(() => null)) await run(['btrfs', 'subvolume', 'delete', sub], { timeoutMs: 60_000, logger }).catch(() => undefined);
   await rm(dir, { recursive: true, force: true });
 }

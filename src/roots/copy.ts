@@ -4,14 +4,14 @@
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { runTool, runToolOk } from '../exec.js';
+import { run, runOk } from './run.js';
 import type { DriverDeps, RootProvider } from './types.js';
 
 /** Parameters of the copy provider. */
 export const copyParams = z.strictObject({ progressEveryMs: z.number().int().min(100).default(5000) });
 
 async function bytesUsed(dir: string, deps: DriverDeps): Promise<number> {
-  const r = await runTool({ argv: ['du', '-sb', '--apparent-size', dir], timeoutMs: 120_000, logger: deps.logger }).catch(() => null);
+  const r = await run(['du', '-sb', '--apparent-size', dir], { timeoutMs: 120_000, logger: deps.logger }).catch(() => null);
   return r?.code === 0 ? Number(r.stdout.split(/\s/)[0]) || 0 : 0;
 }
 
@@ -27,7 +27,7 @@ export function createCopyProvider(params: z.input<typeof copyParams>, deps: Dri
       let timer: NodeJS.Timeout | undefined;
       if (onProgress) timer = setInterval(() => void bytesUsed(tmp, deps).then((done) => onProgress(Math.min(done, total), total)), p.progressEveryMs);
       try {
-        await runToolOk({ argv: ['cp', '-a', '--reflink=auto', '--no-target-directory', golden, tmp], timeoutMs: deps.timeoutMs ?? 3_600_000, logger: deps.logger });
+        await runOk(['cp', '-a', '--reflink=auto', '--no-target-directory', golden, tmp], { timeoutMs: deps.timeoutMs ?? 3_600_000, logger: deps.logger });
         await rename(tmp, dest);
         onProgress?.(total, total);
       } catch (err) {
@@ -38,7 +38,7 @@ export function createCopyProvider(params: z.input<typeof copyParams>, deps: Dri
       }
     },
     async remove(dest) {
-      await runToolOk({ argv: ['rm', '-rf', '--one-file-system', dest], timeoutMs: deps.timeoutMs ?? 3_600_000, logger: deps.logger });
+      await runOk(['rm', '-rf', '--one-file-system', dest], { timeoutMs: deps.timeoutMs ?? 3_600_000, logger: deps.logger });
     },
   };
 }

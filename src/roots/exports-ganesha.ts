@@ -3,7 +3,7 @@
 // (e.g. `systemctl reload nfs-ganesha` or `kill -HUP <pid>`).
 import { z } from 'zod';
 import type { ExportEntry } from '../domain/roots.js';
-import { lastLines, runTool } from '../exec.js';
+import { lastLines, run } from './run.js';
 import { writeFileAtomic } from './fs-util.js';
 import type { DriverDeps, ExportsWriter } from './types.js';
 
@@ -44,7 +44,7 @@ export function createGaneshaExportsWriter(params: z.input<typeof ganeshaExports
     async write(entries) {
       await writeFileAtomic(p.file, renderGaneshaExports(entries, p.nfsVersions));
       if (!p.reloadCommand) return { ok: true, detail: `${p.file} written; no exports.reloadCommand, so ganesha takes it at its next start` };
-      const r = await runTool({ argv: p.reloadCommand, timeoutMs: 60_000, logger: deps.logger }).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
+      const r = await run(p.reloadCommand, { timeoutMs: 60_000, logger: deps.logger }).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
       if (r.code !== 0) return { ok: false, detail: `${p.file} written, but ${p.reloadCommand.join(' ')} exited ${r.code}: ${lastLines(r.stderr)}` };
       return { ok: true, detail: `${p.file} written; ${p.reloadCommand.join(' ')} done` };
     },

@@ -3,7 +3,7 @@
 // `exportfs -ra` when exportfs is installed; its failure is reported.
 import { z } from 'zod';
 import type { ExportEntry } from '../domain/roots.js';
-import { findTool, lastLines, runTool } from '../exec.js';
+import { findProgram, lastLines, run } from './run.js';
 import { writeFileAtomic } from './fs-util.js';
 import type { DriverDeps, ExportsWriter } from './types.js';
 
@@ -28,9 +28,9 @@ export function createKernelExportsWriter(params: z.input<typeof kernelExportsPa
     kind: 'kernel',
     async write(entries) {
       await writeFileAtomic(p.file, renderKernelExports(entries, p.options));
-      const exportfs = p.exportfs ?? (await findTool('exportfs'));
+      const exportfs = p.exportfs ?? (await findProgram('exportfs'));
       if (!exportfs) return { ok: true, detail: `${p.file} written; exportfs not installed (Debian nfs-kernel-server), so nothing reloaded` };
-      const r = await runTool({ argv: [exportfs, '-ra'], timeoutMs: 60_000, logger: deps.logger });
+      const r = await run([exportfs, '-ra'], { timeoutMs: 60_000, logger: deps.logger });
       if (r.code !== 0) return { ok: false, detail: `${p.file} written, but exportfs -ra exited ${r.code}: ${lastLines(r.stderr)}` };
       return { ok: true, detail: `${p.file} written; exportfs -ra done` };
     },
