@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real: TFTP clients,
 # dnsmasq (reference TFTP server for benchmarks), QEMU with the iPXE ROMs, the
-# tools the discovery-image builder uses, btrfs and NFS-Ganesha for per-node
-# roots, and mtools/e2fsprogs/fdisk/dosfstools for images import. Idempotent; needs root.
+# tools the discovery-image builder uses, Chromium for the dashboard tests
+# (driven by playwright-core; Playwright never downloads a browser here),
+# systemd-analyze (the service unit), bash and zsh (shell completion),
+# setpriv (util-linux), btrfs and NFS-Ganesha for per-node roots, and
+# mtools/e2fsprogs/fdisk/dosfstools for images import. Idempotent; needs root.
 set -euo pipefail
 pkgs=(iproute2 kmod cpio curl atftp tftp-hpa busybox-static dnsmasq-base
       qemu-system-x86 ipxe-qemu qemu-system-arm qemu-efi-aarch64 ipxe
-      ca-certificates xz-utils zstd
+      ca-certificates xz-utils zstd chromium systemd bash zsh util-linux
       btrfs-progs nfs-ganesha nfs-ganesha-vfs mtools dosfstools e2fsprogs fdisk)
 missing=()
 for p in "${pkgs[@]}"; do

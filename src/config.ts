@@ -15,7 +15,21 @@ const hostPort = z.string().transform((s, ctx) => {
   if (!m || p > 65535) return (ctx.addIssue({ code: 'custom', message: `expected HOST:PORT, got ${JSON.stringify(s)}` }), z.NEVER);
   return { host: m[1] ?? m[2]!, port: p };
 });
+const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, { message: 'expected an IPv4 address' });
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: 'expected an IPv4 CIDR such as 10.0.0.0/24' });
+
+/** One webhook receiver (DESIGN §11): the event kinds it wants ('*' for all), and the HMAC secret that signs each body. */
+export const webhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }),
+  events: z.array(z.string().regex(/^(\*|[a-z0-9][a-z0-9-]{0,39})$/, { message: "expected an event kind such as 'transition', or '*'" })).min(1).default(['*']),
+  secret: z.string().min(8, { message: 'must be at least 8 characters' }),
+  timeoutSeconds: z.number().positive().max(300).default(10),
+  maxAttempts: z.number().int().min(1).max(100).default(8),
+  /** The first retry's delay; each further one doubles, up to 5 minutes. */
+  backoffSeconds: z.number().positive().max(300).default(1),
+  /** Events waiting for this receiver; beyond it the oldest are dropped (counted in /metrics). */
+  queueSize: z.number().int().min(1).max(100_000).default(1000),
+});
 
 /** The configuration schema, with every default. */
 export const configSchema = z.strictObject({
@@ -49,6 +63,33 @@ export const configSchema = z.strictObject({
     reloadCommand: z.array(z.string().min(1)).min(1).optional(),
     nfsVersions: z.array(z.union([z.literal(3), z.literal(4)])).min(1).optional(),
   }).default({ kind: 'none' }),
+  dhcp: z.strictObject({
+    /** The built-in proxyDHCP (DESIGN §10): answers PXE clients beside the site's DHCP server. */
+    proxy: z.strictObject({
+      enabled: z.boolean().default(false),
+      interface: z.string().regex(/^[A-Za-z0-9_.@-]{1,15}$/, { message: 'expected a network interface name such as eth0' }).optional(),
+      listen: ipv4.optional(),
+      port: port.default(67),
+      pxePort: port.default(4011),
+      clientPort: port.default(68),
+      replyAddress: ipv4.default('255.255.255.255'),
+      maxPerSecond: z.number().int().min(1).default(500),
+      ipxeRoms: z.enum(['chain', 'reload']).default('chain'),
+    }).prefault({}),
+  }).prefault({}),
+  events: z.strictObject({
+    heartbeatSeconds: z.number().positive().max(3600).default(15),
+    /** Bytes a stream client may leave unread before it is cut off. */
+    clientBufferBytes: z.number().int().min(16 * 1024).default(1024 * 1024),
+    /** How long a stream client may leave its socket full before it is cut off. */
+    stallSeconds: z.number().positive().max(3600).default(30),
+    maxClients: z.number().int().min(1).max(10_000).default(256),
+  }).prefault({}),
+  webhooks: z.array(webhookSchema).default([]),
+  dashboard: z.strictObject({
+    enabled: z.boolean().default(true),
+    sessionHours: z.number().positive().max(24 * 30).default(12),
+  }).prefault({}),
 });
 
 /** The configuration as parsed, paths made absolute. */
@@ -62,18 +103,24 @@ const envMap: Record<string, string> = {
   BOOTHERD_ADMIN_TOKEN: 'adminToken', BOOTHERD_FIRMWARE_DIR: 'firmwareDir', BOOTHERD_ASSETS_DIR: 'assetsDir',
   BOOTHERD_TEMPLATES_DIR: 'templatesDir', BOOTHERD_IPXE_DIR: 'ipxeDir', BOOTHERD_BOOT_NETWORKS: 'bootNetworks', BOOTHERD_LOG_LEVEL: 'logLevel',
   BOOTHERD_IMAGES_DIR: 'imagesDir', BOOTHERD_ROOTS_DIR: 'roots.dir', BOOTHERD_ROOTS_PROVIDER: 'roots.provider', BOOTHERD_EXPORTS_KIND: 'exports.kind', BOOTHERD_EXPORTS_FILE: 'exports.file',
+  BOOTHERD_PROXY_DHCP: 'dhcp.proxy.interface',
 };
 const flagMap: Record<string, string> = {
   'data-dir': 'dataDir', http: 'http', tftp: 'tftp.listen', advertise: 'advertise', 'admin-token': 'adminToken',
   'firmware-dir': 'firmwareDir', 'assets-dir': 'assetsDir', 'templates-dir': 'templatesDir', 'ipxe-dir': 'ipxeDir', 'boot-network': 'bootNetworks', 'log-level': 'logLevel',
   'roots-dir': 'roots.dir', 'images-dir': 'imagesDir', 'exports-kind': 'exports.kind', 'exports-file': 'exports.file',
+  'proxy-dhcp': 'dhcp.proxy.interface',
 };
 const listKeys = new Set(['tftp.listen', 'bootNetworks']);
 
 function setPath(obj: Record<string, unknown>, key: string, value: unknown): void {
-  const [head, tail] = key.split('.') as [string, string | undefined];
-  if (tail === undefined) obj[head] = value;
-  else obj[head] = { ...((obj[head] as Record<string, unknown> | undefined) ?? {}), [tail]: value };
+  const [head, ...rest] = key.split('.') as [string, ...string[]];
+  if (rest.length === 0) obj[head] = value;
+  else {
+    const child = { ...((obj[head] as Record<string, unknown> | undefined) ?? {}) };
+    setPath(child, rest.join('.'), value);
+    obj[head] = child;
+  }
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
@@ -107,6 +154,8 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env, c
     setPath(raw, key, listKeys.has(key) ? (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')) : Array.isArray(v) ? v[v.length - 1] : v);
   }
   if (flags['no-tftp'] === true) setPath(raw, 'tftp.enabled', false);
+  // Naming the proxy's interface on the command line or in the environment turns it on.
+  if (typeof flags['proxy-dhcp'] === 'string' || env.BOOTHERD_PROXY_DHCP) setPath(raw, 'dhcp.proxy.enabled', true);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i): Issue => ({ path: i.path.join('.') || '(root)', message: i.message })));
   const c = parsed.data;

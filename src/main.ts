@@ -9,17 +9,25 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import { AppError } from './errors.js';
 import type { Logger } from './log.js';
-import { createMetrics } from './metrics.js';
-import { builtinTemplatesDir, packageRoot } from './paths.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { builtinTemplatesDir, version } from './paths.js';
 import { createAgentService } from './core/agent.js';
 import { createBootFileResolver } from './core/boot-files.js';
 import { createTftpRoute } from './core/boot-route.js';
+import { createDhcpRoute } from './core/dhcp-route.js';
+import { createProxyDhcp, type ProxyDhcp, type ProxyDhcpInfo } from './dhcp/index.js';
 import { createBootTelemetry } from './core/boot-telemetry.js';
+import type { CoreDeps } from './core/deps.js';
 import { createDiscoveryService } from './core/discovery.js';
 import { createImageService } from './core/images.js';
 import { createNodeService } from './core/nodes.js';
 import { createRootsCapability } from './core/roots-setup.js';
+import { createRuleService } from './core/rules.js';
 import { createWatchdog } from './core/watchdog.js';
+import { createEventNotifier } from './core/event-feed.js';
+import { createEventRoutes } from './http/event-routes.js';
+import { createDashboard } from './web/routes.js';
+import { createWebhooks } from './webhooks/webhooks.js';
 import { createAdminRoutes } from './http/admin-routes.js';
 import { createBootRoutes } from './http/boot-routes.js';
 import { createDiskRoute } from './http/disk-route.js';
@@ -36,16 +44,15 @@ import { createFileCache, createTftpServer, type TftpServer } from './tftp/index
 export interface Running {
   http: { host: string; port: number };
   tftp: Array<{ address: string; port: number }>;
+  /** The proxyDHCP, when enabled. */
+  dhcp: ProxyDhcpInfo | null;
   advertise: string;
   adminToken: string;
   adminTokenFile: string | null;
   stop(): Promise<void>;
 }
 
-/** The installed bootherd version. */
-export function version(): string {
-  return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
+export { version };
 
 /** The admin token from config, else the one in `<data-dir>/admin-token`, generated (mode 0600) on first start. */
 function adminTokenOf(config: Config): { token: string; file: string | null } {
@@ -98,6 +105,15 @@ async function startTftp(tftp: TftpServer, config: Config): Promise<Array<{ addr
   }
 }
 
+/** The proxyDHCP answering through core's route, counted in /metrics. */
+function createProxyDhcpFor(config: Config, deps: CoreDeps, metrics: Metrics, chainUrl: () => string): ProxyDhcp {
+  const counter = metrics.counter('bootherd_dhcp_requests_total', 'proxyDHCP requests by client kind and outcome');
+  const route = createDhcpRoute({ ...deps, serverAddress: () => proxy.address, chainUrl, ipxeRoms: config.dhcp.proxy.ipxeRoms });
+  const proxy: ProxyDhcp = createProxyDhcp({ settings: config.dhcp.proxy, logger: deps.logger, handler: route.handler, onOutcome: (o) => counter.inc({ kind: o.kind, outcome: o.outcome }) });
+  metrics.gauge('bootherd_dhcp_state', 'proxyDHCP state sizes: client MACs tracked for rate limits, requests in flight', () => [{ labels: { what: 'clients' }, value: proxy.stats().trackedClients }, { labels: { what: 'in-flight' }, value: proxy.stats().inFlight }]);
+  return proxy;
+}
+
 /** Starts bootherd from a loaded config. */
 export async function startBootherd(config: Config, logger: Logger, now: () => Date = () => new Date()): Promise<Running> {
   mkdirSync(config.dataDir, { recursive: true });
@@ -106,7 +122,8 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const advertise = advertiseHost(config);
   const serverUrl = { value: '' };
   const templatesDirs = [config.templatesDir, builtinTemplatesDir].filter((d): d is string => Boolean(d));
-  const roots = createRootsCapability({ store: createSqliteStore(path.join(config.dataDir, 'bootherd.db')), logger, now, settings, config, templatesDirs, advertise: () => advertise, serverUrl: () => serverUrl.value });
+  const notifier = createEventNotifier();
+  const roots = createRootsCapability({ store: createSqliteStore(path.join(config.dataDir, 'bootherd.db'), { onEvents: notifier.notify }), logger, now, settings, config, templatesDirs, advertise: () => advertise, serverUrl: () => serverUrl.value });
   const store = roots.store;
   const metrics = createMetrics();
   metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => Object.entries(await store.countNodesByState()).map(([state, value]) => ({ labels: { state }, value })));
@@ -124,6 +141,8 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const resolver = createBootFileResolver(resolverDeps);
   const telemetry = createBootTelemetry(deps);
   const ipxe = createIpxeService({ ...deps, renderer, serverUrl: () => resolverDeps.serverUrl });
+  const dashboard = config.dashboard.enabled ? createDashboard({ adminToken: admin.token, now, sessionHours: config.dashboard.sessionHours, logger }) : null;
+  const webhooks = createWebhooks({ store, notifier, hooks: config.webhooks, logger, metrics, version: version() });
   const app = createHttpApp({
     adminToken: admin.token,
     bootNetworks: config.bootNetworks,
@@ -131,10 +150,14 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     metrics,
     version: version(),
     nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), onHeartbeat: telemetry.osUp, diskRoute: createDiskRoute({ agent, store }) }),
-    adminRoutes: createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current, advertise: () => advertise, images }),
+    adminRoutes: [createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current, advertise: () => advertise, images }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events })],
+    sessions: dashboard?.sessions,
+    publicRoutes: dashboard ? [dashboard.routes] : [],
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetworks: config.bootNetworks }), createIpxeRoutes({ ipxe, bootNetworks: config.bootNetworks })],
   });
   httpServer.on('request', app);
+  let proxy: ProxyDhcp | null = null;
+  let dhcp: ProxyDhcpInfo | null = null;
   let addr: AddressInfo;
   let tftp: TftpServer | null = null;
   let tftpAddrs: Array<{ address: string; port: number }> = [];
@@ -147,7 +170,10 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
       tftpAddrs = await startTftp(tftp, config);
       metrics.gauge('bootherd_tftp_transfers', 'TFTP transfers since start by outcome', () => Object.entries(tftp!.stats()).map(([outcome, value]) => ({ labels: { outcome }, value })));
     }
+    proxy = config.dhcp.proxy.enabled ? createProxyDhcpFor(config, deps, metrics, () => `${resolverDeps.serverUrl}/boot.ipxe`) : null;
+    dhcp = (await proxy?.start()) ?? null;
   } catch (err) {
+    await tftp?.stop();
     httpServer.close();
     await store.close();
     throw err;
@@ -156,16 +182,20 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   flushTimer.unref();
   const stopWatchdog = createWatchdog(deps).start();
   roots.start();
+  await webhooks.start();
   return {
     http: { host: addr.address, port: addr.port },
     tftp: tftpAddrs,
+    dhcp,
     advertise,
     adminToken: admin.token,
     adminTokenFile: admin.file,
     async stop() {
       stopWatchdog();
       roots.stop();
+      await webhooks.stop();
       clearInterval(flushTimer);
+      await proxy?.stop();
       await tftp?.stop();
       await telemetry.flush();
       httpServer.closeAllConnections();

@@ -4,12 +4,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ConflictError, ForbiddenError, ValidationError, VersionMismatchError } from '../errors.js';
 import { claimOf, hardwareFrom, type Inventory } from '../domain/inventory.js';
-import { findIdentityConflict, mergeRecords, type ClaimedIdentity } from '../domain/merge.js';
+import { findIdentityConflict, type ClaimedIdentity } from '../domain/merge.js';
 import type { Node } from '../domain/node.js';
-import { applyRule, pickRule } from '../domain/rules.js';
 import { bump, mutateNode } from './deps.js';
 import { newNode } from './enroll.js';
-import { applyLifecycle, completeTarget, type LifecycleDeps } from './lifecycle-ops.js';
+import { candidatesFor, mergeCandidates, recordIdentityConflict } from './identity-links.js';
+import { applyLifecycle, type LifecycleDeps } from './lifecycle-ops.js';
+import { enrollByRule } from './rules.js';
 import { isAgentTokenOf, issueAgentToken, type AgentInstruction, type AgentService } from './agent.js';
 
 /** What a discovery report is answered with. */
@@ -23,17 +24,6 @@ const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(
 
 /** Creates the discovery service. */
 export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentService }) {
-  async function candidatesFor(claim: ClaimedIdentity): Promise<Node[]> {
-    const found = [
-      claim.serial ? await deps.store.findNode({ serial: claim.serial }) : null,
-      claim.uuid ? await deps.store.findNode({ uuid: claim.uuid }) : null,
-      ...(await Promise.all(claim.macs.map((mac) => deps.store.findNode({ mac })))),
-    ];
-    const byId = new Map<string, Node>();
-    for (const n of found) if (n) byId.set(n.id, n);
-    return [...byId.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-  }
-
   // A node past `ready` takes reports only from a holder of its boot or agent token.
   function authorize(nodes: Node[], bearer: string | null): void {
     for (const n of nodes) {
@@ -44,8 +34,7 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
   }
 
   async function flagConflict(node: Node, reason: string, claim: ClaimedIdentity, ip: string | null): Promise<never> {
-    await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, { health: 'identity-conflict' }, at), events: [{ kind: 'identity-conflict', data: { reason, claim, ip } }] }));
-    deps.logger.warn('identity conflict', { node: node.id, reason, ip });
+    await recordIdentityConflict(deps, node, reason, claim, ip);
     throw new ConflictError(`identity conflict: ${reason}`, 'identity-conflict');
   }
 
@@ -55,37 +44,11 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
       const node = newNode(claim, at, ip);
       return deps.store.createNode(node, [{ kind: 'seen', data: { ...claim, ip, via: 'discovery', enrolled: true } }], at);
     }
-    let survivor = candidates[0]!;
-    for (const absorbed of candidates.slice(1)) {
-      const merged = bump(mergeRecords(survivor, absorbed), {}, at);
-      const data = { absorbed: absorbed.id, absorbedIdentity: absorbed.identity, claim };
-      survivor = await deps.store.mergeNodes(merged, survivor.version, absorbed.id, absorbed.version, [{ kind: 'merged', data }], at);
-      deps.logger.info('merged node records', { node: survivor.id, absorbed: absorbed.id });
-    }
-    return survivor;
-  }
-
-  async function enrollByRule(node: Node): Promise<Node> {
-    const rule = pickRule(await deps.store.listRules(), node);
-    if (!rule) return node;
-    const seq = await deps.store.takeRuleSequence(rule.id);
-    const { hostname, labels } = applyRule(rule, node, seq);
-    const data = { rule: rule.name, sequence: seq, hostname };
-    const patch = { hostname, labels, enrolledBy: rule.name };
-    try {
-      if (!rule.apply.target) return await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, patch, at), events: [{ kind: 'enrolled-by-rule', data }] }));
-      const target = await completeTarget(deps, node, rule.apply.target);
-      return await applyLifecycle(deps, node.id, { type: 'assign', target }, { patch, events: [{ kind: 'enrolled-by-rule', data }] });
-    } catch (err) {
-      if (!(err instanceof ConflictError || err instanceof ValidationError)) throw err;
-      await deps.store.appendEvents(node.id, [{ kind: 'rule-failed', data: { ...data, message: err.message } }], deps.now().toISOString());
-      deps.logger.warn('enrollment rule not applied', { node: node.id, rule: rule.name, err });
-      return node;
-    }
+    return mergeCandidates(deps, claim, candidates);
   }
 
   async function reportOnce(inv: Inventory, claim: ClaimedIdentity, ctx: { ip: string | null; bearer: string | null }): Promise<DiscoveryResult> {
-    const candidates = await candidatesFor(claim);
+    const candidates = await candidatesFor(deps.store, claim);
     const conflict = findIdentityConflict(claim, candidates);
     if (conflict) await flagConflict(conflict.node, conflict.reason, claim, ctx.ip);
     authorize(candidates, ctx.bearer);
@@ -102,7 +65,7 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
       }),
       events: [{ kind: 'inventory', data: { ip: ctx.ip, macs: claim.macs, disks: inv.disks.length, model: inv.model ?? null } }],
     });
-    if (firstInventory) node = await enrollByRule(node);
+    if (firstInventory) node = await enrollByRule(deps, node);
     return { node, token, next: await deps.agent.instructionFor(node) };
   }
 

@@ -9,17 +9,19 @@ import { targetSchema } from '../domain/targets.js';
 import { normalizeMac, normalizeSerial } from '../domain/identity.js';
 import type { NodeService } from '../core/nodes.js';
 import type { ImageService } from '../core/images.js';
+import type { RuleService } from '../core/rules.js';
 import type { BootFileResolver } from '../core/boot-files.js';
 import type { Store } from '../store/store.js';
 import { NotFoundError } from '../errors.js';
 import { sendBootFile } from './boot-routes.js';
 import { parseWith } from './errors.js';
 import { nextBoot } from '../domain/next-boot.js';
-import { actionBody, actionParam, eventsQuery, nodeListQuery, nodePatchSchema, parseIfMatch } from './schemas.js';
+import { actionBody, actionParam, eventsQuery, nodeListQuery, nodePatchSchema, parseIfMatch, ruleApplySchema } from './schemas.js';
 
 /** What the admin routes need. */
 export interface AdminRouteDeps {
   nodes: NodeService;
+  rules: RuleService;
   store: Store;
   now: () => Date;
   resolver: BootFileResolver;
@@ -97,6 +99,7 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
     res.json(rule);
   });
   r.put('/rules/:id', async (req, res) => res.json(await deps.store.updateRule(id(req), parseWith(ruleInputSchema, req.body, 'rule'))));
+  r.post('/rules/:id/apply', async (req, res) => res.json(await deps.rules.apply(id(req), parseWith(ruleApplySchema, req.body ?? {}, 'rule apply'))));
   r.delete('/rules/:id', async (req, res) => {
     await deps.store.deleteRule(id(req));
     res.status(204).end();

@@ -3,7 +3,7 @@
 import express, { type Express, type Router } from 'express';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { requireAdmin, requireBootNetwork } from './auth.js';
+import { requireAdmin, requireBootNetwork, type SessionCheck } from './auth.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { buildOpenApi } from './openapi.js';
 
@@ -15,7 +15,11 @@ export interface HttpAppDeps {
   metrics: Metrics;
   version: string;
   nodeRoutes: Router;
-  adminRoutes: Router;
+  adminRoutes: Router | Router[];
+  /** Dashboard session cookies, accepted beside the bearer token. */
+  sessions?: SessionCheck;
+  /** Routes that authenticate by themselves (the dashboard and its login). */
+  publicRoutes?: Router[];
   /** Routes served at the root to booting nodes (iPXE scripts, boot files); they apply requireBootNetwork themselves. */
   bootRoutes?: Router[];
 }
@@ -38,7 +42,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const bootNet = requireBootNetwork(deps.bootNetworks);
   for (const routes of deps.bootRoutes ?? []) app.use(routes);
   app.use('/api/v1', (req, _res, next) => (req.path === '/discovery' || req.path.startsWith('/agent/') ? bootNet(req, _res, next) : next()), deps.nodeRoutes);
-  app.use('/api/v1', requireAdmin(deps.adminToken), deps.adminRoutes);
+  for (const routes of deps.publicRoutes ?? []) app.use(routes);
+  app.use('/api/v1', requireAdmin(deps.adminToken, deps.sessions), deps.adminRoutes);
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));
   return app;

@@ -15,11 +15,17 @@ export function clientIp(req: Request): string | null {
   return a?.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
-/** Requires `Authorization: Bearer <admin token>`. */
-export function requireAdmin(adminToken: string): RequestHandler {
+/** Checks a dashboard session cookie, and its CSRF token on a change; throws Unauthorized/Forbidden when they do not hold. */
+export interface SessionCheck {
+  authorize(req: Request): void;
+}
+
+/** Requires `Authorization: Bearer <admin token>`, or else (without one) a dashboard session cookie when `sessions` is given. */
+export function requireAdmin(adminToken: string, sessions?: SessionCheck): RequestHandler {
   const want = Buffer.from(adminToken);
   return (req, _res, next) => {
     const got = bearerOf(req);
+    if (!got && sessions && req.get('cookie')) return (sessions.authorize(req), next());
     if (!got) throw new UnauthorizedError('unauthorized: the admin API needs Authorization: Bearer <admin token>');
     const buf = Buffer.from(got);
     if (buf.length === want.length && timingSafeEqual(buf, want)) return next();

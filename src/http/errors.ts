@@ -2,7 +2,7 @@
 // `{ error, message, issues? }`; stack traces stay in the log.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError, VersionMismatchError, type Issue } from '../errors.js';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, UnavailableError, ValidationError, VersionMismatchError, type Issue } from '../errors.js';
 import type { Logger } from '../log.js';
 
 /** Parses `value` with `schema`; ValidationError with every zod issue otherwise. */
@@ -20,6 +20,7 @@ function statusOf(err: AppError): number {
   if (err instanceof NotFoundError) return 404;
   if (err instanceof VersionMismatchError) return 412;
   if (err instanceof ConflictError) return 409;
+  if (err instanceof UnavailableError) return 503;
   return 500;
 }
 

@@ -5,7 +5,7 @@ import { inventorySchema } from '../domain/inventory.js';
 import { ruleInputSchema } from '../domain/rules.js';
 import { targetSchema } from '../domain/targets.js';
 import { agentReportSchema } from '../core/agent.js';
-import { actionBody, nodePatchSchema } from './schemas.js';
+import { actionBody, nodePatchSchema, ruleApplySchema } from './schemas.js';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const body = (ref: string) => ({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
@@ -23,7 +23,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
         Inventory: schema(inventorySchema), Target: schema(targetSchema), NodePatch: schema(nodePatchSchema),
-        Rule: schema(ruleInputSchema), Image: schema(imageInputSchema), AgentReport: schema(agentReportSchema), ActionOptions: schema(actionBody),
+        Rule: schema(ruleInputSchema), RuleApply: schema(ruleApplySchema), Image: schema(imageInputSchema), AgentReport: schema(agentReportSchema), ActionOptions: schema(actionBody),
       },
     },
     paths: {
@@ -40,8 +40,15 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       '/api/v1/nodes/{id}/target': { put: { summary: 'assign a boot target (If-Match)', security: admin, parameters: idParam, requestBody: body('Target'), responses: { '200': ok('node'), '409': ok('invalid transition'), '412': ok('stale If-Match'), ...errors } } },
       '/api/v1/nodes/{id}/actions/{action}': { post: { summary: 'rescue, end-rescue, reboot, power-on, power-off, retire, reset, reprovision-root; body { force?, wipe? }', security: admin, parameters: [...idParam, { name: 'action', in: 'path', required: true, schema: { type: 'string' } }], requestBody: { required: false, content: { 'application/json': { schema: { $ref: '#/components/schemas/ActionOptions' } } } }, responses: { '202': ok('accepted'), '409': ok('invalid transition, no power driver, root in use'), ...errors } } },
       '/api/v1/nodes/{id}/events': { get: { summary: 'the node event log', security: admin, parameters: idParam, responses: { '200': ok('{ events }'), ...errors } } },
+      '/api/v1/events': { get: { summary: 'events of all nodes (query: after, limit, node, kind=a,b, label=k=v); follow=1: Server-Sent Events resumed by Last-Event-ID', security: admin, responses: { '200': ok('{ events, next } or text/event-stream'), '503': ok('too many stream clients'), ...errors } } },
+      '/api/v1/session': {
+        post: { summary: 'dashboard login: { token } -> HttpOnly cookie bootherd_session and { csrfToken }', responses: { '200': ok('{ csrfToken, expiresAt }'), ...errors } },
+        get: { summary: 'the session the cookie names', responses: { '200': ok('{ csrfToken, expiresAt }'), '401': ok('not logged in') } },
+        delete: { summary: 'log out (X-CSRF-Token)', responses: { '204': ok('logged out'), '403': ok('no CSRF token') } },
+      },
       '/api/v1/rules': { get: { summary: 'enrollment rules', security: admin, responses: { '200': ok('{ rules }') } }, post: { summary: 'add a rule', security: admin, requestBody: body('Rule'), responses: { '201': ok('rule'), ...errors } } },
       '/api/v1/rules/{id}': { put: { summary: 'replace a rule', security: admin, requestBody: body('Rule'), responses: { '200': ok('rule'), ...errors } }, delete: { summary: 'delete a rule', security: admin, responses: { '204': ok('deleted'), ...errors } } },
+      '/api/v1/rules/{id}/apply': { post: { summary: 'apply a rule (id or name) to the nodes that exist and match it; dryRun lists what would change', security: admin, requestBody: body('RuleApply'), responses: { '200': ok('{ rule, dryRun, force, matched, results: [{ nodeId, outcome, reason?, changes }] }'), ...errors } } },
       '/api/v1/images': { get: { summary: 'images', security: admin, responses: { '200': ok('{ images }') } } },
       '/api/v1/images/{name}': { put: { summary: 'create or replace an image (bootDir, rootDir, disk.path must exist)', security: admin, requestBody: body('Image'), responses: { '200': ok('image'), ...errors } }, delete: { summary: 'delete an image no node uses', security: admin, responses: { '204': ok('deleted'), '409': ok('in use by nodes'), ...errors } } },
     },

@@ -37,6 +37,12 @@ export const eventsQuery = z.strictObject({
   after: z.coerce.number().int().min(0).optional(),
 });
 
+/** POST /api/v1/rules/:id/apply */
+export const ruleApplySchema = z.strictObject({
+  dryRun: z.boolean().default(false),
+  force: z.boolean().default(false),
+});
+
 /** Parses an If-Match header into a version; undefined when absent or `*`. */
 export function parseIfMatch(header: string | undefined): number | undefined | 'unmatchable' {
   if (header === undefined || header.trim() === '*') return undefined;

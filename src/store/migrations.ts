@@ -24,4 +24,9 @@ export const migrations: Array<{ version: number; sql: string }> = [
       CREATE TABLE images (name TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL);
     `,
   },
+  {
+    // The event stream filters by kind across all nodes.
+    version: 2,
+    sql: `CREATE INDEX events_kind ON events(kind, id);`,
+  },
 ];

@@ -1,17 +1,30 @@
 // The embedded Store: one SQLite file in the data dir (DESIGN §6).
+import type Database from 'better-sqlite3';
 import { NotFoundError, VersionMismatchError } from '../errors.js';
 import type { Image, ImageInput } from '../domain/images.js';
 import type { Node } from '../domain/node.js';
 import type { Rule, RuleInput } from '../domain/rules.js';
 import { guard, openDatabase, type Db } from './sqlite-db.js';
-import type { NewEvent, NodeFilter, NodeKey, Store, StoredEvent } from './store.js';
+import type { EventQuery, NewEvent, NodeFilter, NodeKey, Store, StoredEvent } from './store.js';
 
 type Row = { doc: string };
+type EventRow = Omit<StoredEvent, 'data'> & { data: string };
+
+/** Store options. */
+export interface SqliteStoreOptions {
+  /** Called after every commit that appended events ("new events may exist"). */
+  onEvents?: () => void;
+}
 
 /** Opens the SQLite store at `file` (`:memory:` for tests). */
-export function createSqliteStore(file: string): Store {
+export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): Store {
   const db = openDatabase(file);
+  const announce = <T>(events: NewEvent[], result: T): T => {
+    if (events.length) opts.onEvents?.();
+    return result;
+  };
   const q = prepare(db);
+  const prepared = statementCache(db);
   const parse = (r: Row | undefined): Node | null => (r ? (JSON.parse(r.doc) as Node) : null);
 
   const insertEvents = (nodeId: string, events: NewEvent[], at: string) => {
@@ -50,23 +63,23 @@ export function createSqliteStore(file: string): Store {
       return guard('count nodes', () => Object.fromEntries((q.countByState.all() as Array<{ state: string; n: number }>).map((r) => [r.state, r.n])));
     },
     async createNode(node, events, at) {
-      return guard('create node', () => db.transaction(() => {
+      return announce(events, guard('create node', () => db.transaction(() => {
         q.insertNode.run(node.id, node.createdAt, ...cols(node));
         writeMacs(node);
         insertEvents(node.id, events, at);
         return node;
-      })());
+      })()));
     },
     async updateNode(node, expected, events, at) {
-      return guard('update node', () => db.transaction(() => {
+      return announce(events, guard('update node', () => db.transaction(() => {
         cas(node, expected);
         writeMacs(node);
         insertEvents(node.id, events, at);
         return node;
-      })());
+      })()));
     },
     async mergeNodes(survivor, survivorExpected, absorbedId, absorbedExpected, events, at) {
-      return guard('merge nodes', () => db.transaction(() => {
+      return announce(events, guard('merge nodes', () => db.transaction(() => {
         const gone = q.deleteNode.run(absorbedId, absorbedExpected);
         if (gone.changes !== 1) {
           const cur = q.versionOf.get(absorbedId) as { version: number } | undefined;
@@ -78,15 +91,18 @@ export function createSqliteStore(file: string): Store {
         writeMacs(survivor);
         insertEvents(survivor.id, events, at);
         return survivor;
-      })());
+      })()));
     },
     async appendEvents(nodeId, events, at) {
-      guard('append events', () => db.transaction(() => insertEvents(nodeId, events, at))());
+      announce(events, guard('append events', () => db.transaction(() => insertEvents(nodeId, events, at))()));
     },
     async listEvents(nodeId, opts = {}) {
       return guard('list events', () =>
-        (q.listEvents.all(nodeId, opts.afterId ?? 0, Math.min(opts.limit ?? 500, 5000)) as Array<Omit<StoredEvent, 'data'> & { data: string }>).map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> })),
+        (q.listEvents.all(nodeId, opts.afterId ?? 0, Math.min(opts.limit ?? 500, 5000)) as EventRow[]).map(parseEvent),
       );
+    },
+    async listAllEvents(query) {
+      return guard('list all events', () => listAllEvents(prepared, query).map(parseEvent));
     },
     ...ruleAndImageMethods(db),
     async close() {
@@ -94,6 +110,34 @@ export function createSqliteStore(file: string): Store {
     },
   };
   return store;
+}
+
+const parseEvent = (r: EventRow): StoredEvent => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> });
+
+// Statements by SQL text: a stream's filters make a handful of shapes, read often.
+function statementCache(db: Db): (sql: string) => Database.Statement<unknown[]> {
+  const cache = new Map<string, Database.Statement<unknown[]>>();
+  return (sql) => {
+    let st = cache.get(sql);
+    if (!st) {
+      if (cache.size >= 64) cache.delete(cache.keys().next().value!);
+      st = db.prepare(sql);
+      cache.set(sql, st);
+    }
+    return st;
+  };
+}
+
+function listAllEvents(prepare: ReturnType<typeof statementCache>, q: EventQuery): EventRow[] {
+  const where = ['id > ?'];
+  const args: unknown[] = [q.afterId ?? 0];
+  if (q.nodeId) (where.push('node_id = ?'), args.push(q.nodeId));
+  if (q.kinds?.length) (where.push(`kind IN (${q.kinds.map(() => '?').join(', ')})`), args.push(...q.kinds));
+  if (q.label) (where.push("node_id IN (SELECT id FROM nodes WHERE json_extract(doc, '$.labels.' || json_quote(?)) = ?)"), args.push(q.label.key, q.label.value));
+  const limit = Math.min(q.limit ?? 500, 5000);
+  const sql = `SELECT id, node_id AS nodeId, at, kind, data FROM events WHERE ${where.join(' AND ')} ORDER BY id ${q.newest ? 'DESC' : ''} LIMIT ?`;
+  const rows = prepare(sql).all(...args, limit) as EventRow[];
+  return q.newest ? rows.reverse() : rows;
 }
 
 function listNodes(db: Db, f: NodeFilter): Row[] {

@@ -33,6 +33,20 @@ export interface NodeFilter {
   offset?: number;
 }
 
+/** A read of the event log across all nodes; every given filter must match. */
+export interface EventQuery {
+  /** Only events with a larger id. */
+  afterId?: number;
+  /** The last `limit` matching events (still oldest first) instead of the first ones after `afterId`. */
+  newest?: boolean;
+  limit?: number;
+  nodeId?: string;
+  /** Any of these kinds. */
+  kinds?: string[];
+  /** Events of nodes that carry this label now. */
+  label?: { key: string; value: string };
+}
+
 /** Persistence for nodes, events, rules and images. */
 export interface Store {
   getNode(id: string): Promise<Node | null>;
@@ -47,6 +61,12 @@ export interface Store {
   mergeNodes(survivor: Node, survivorExpected: number, absorbedId: string, absorbedExpected: number, events: NewEvent[], at: string): Promise<Node>;
   appendEvents(nodeId: string, events: NewEvent[], at: string): Promise<void>;
   listEvents(nodeId: string, opts?: { limit?: number; afterId?: number }): Promise<StoredEvent[]>;
+  /**
+   * Events of every node in id order. Ids become visible in increasing order
+   * (a smaller id never appears after a larger one was returned), so a reader
+   * that resumes after the last id it saw misses nothing and repeats nothing.
+   */
+  listAllEvents(query: EventQuery): Promise<StoredEvent[]>;
   listRules(): Promise<Rule[]>;
   getRule(id: string): Promise<Rule | null>;
   createRule(id: string, input: RuleInput, at: string): Promise<Rule>;

@@ -1,10 +1,8 @@
 // Runs the real `bootherd` command as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { packageRoot } from '../../src/paths.js';
+import { cliPath } from '../../src/paths.js';
 
-/** The compiled CLI entry point. */
-export const cliPath = path.join(packageRoot, 'dist/src/cli/index.js');
+export { cliPath };
 
 /** Runs `bootherd ARGS` to completion. */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -30,7 +30,7 @@ describe('images import', () => {
     await s.stop();
     await rm(tmp, { recursive: true, force: true });
   });
-  const cli = (args: string[], imagesDir: string) => runCli(['images', ...args, '--url', s.url, '--admin-token', s.token, '--images-dir', imagesDir, '--data-dir', s.dataDir]);
+  const cli = (args: string[], imagesDir: string) => runCli(['images', ...args, '--url', s.url, `--admin-token=${s.token}`, '--images-dir', imagesDir, '--data-dir', s.dataDir]);
   const sha = async (f: string) => createHash('sha256').update(await readFile(f)).digest('hex');
 
   async function checkImported(name: string, imagesDir: string, file: string, compression: string) {
