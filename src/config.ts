@@ -51,7 +51,14 @@ export const configSchema = z.strictObject({
   templatesDir: z.string().min(1).optional(),
   ipxeDir: z.string().min(1).default('/usr/lib/ipxe'),
   bootNetworks: z.array(cidr).default([]),
+  /** Loopback clients (127.0.0.0/8, ::1) may use node-facing routes whatever bootNetworks says. */
+  trustLoopback: z.boolean().default(true),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  enroll: z.strictObject({
+    perSourcePerMinute: z.number().int().min(1).default(30),
+    maxPendingNodes: z.number().int().min(1).default(2048),
+    pendingTtlHours: z.number().positive().default(24),
+  }).default({ perSourcePerMinute: 30, maxPendingNodes: 2048, pendingTtlHours: 24 }),
   agentPollSeconds: z.number().int().min(1).max(3600).default(10),
   installTimeoutSeconds: z.number().int().min(60).default(3600),
   /** Images stored (created or replaced) at start, by name. */

@@ -44,8 +44,8 @@ export class ConflictError extends AppError {
 export class InvalidTransitionError extends ConflictError {
   readonly state: string;
   readonly event: string;
-  constructor(state: string, event: string) {
-    super(`invalid transition: state '${state}' does not accept event '${event}'`, 'invalid-transition');
+  constructor(state: string, event: string, hint?: string) {
+    super(`invalid transition: state '${state}' does not accept event '${event}'${hint ? `: ${hint}` : ''}`, 'invalid-transition');
     this.state = state;
     this.event = event;
   }
@@ -57,6 +57,15 @@ export class VersionMismatchError extends AppError {
   constructor(current: number, expected: number) {
     super('version-mismatch', `version mismatch: node is at version ${current}, request expected ${expected}`);
     this.current = current;
+  }
+}
+
+/** A request refused for now because of a limit (HTTP 429, Retry-After). */
+export class TooManyRequestsError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number, code = 'too-many-requests') {
+    super(code, message);
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

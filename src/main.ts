@@ -1,15 +1,17 @@
 // Composition root: config -> store -> services -> servers. The only place
 // (besides test helpers) that wires the real object graph.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
+import { adminTokenOf } from './admin-token.js';
+import { advertiseWarning, resolveAdvertise } from './advertise.js';
 import type { Config } from './config.js';
+import { lockDataDir, type DataDirLock } from './data-lock.js';
 import { AppError } from './errors.js';
 import type { Logger } from './log.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, zeroed, type Metrics } from './metrics.js';
+import { states } from './domain/node.js';
 import { builtinTemplatesDir, version } from './paths.js';
 import { createAgentService } from './core/agent.js';
 import { createBootFileResolver } from './core/boot-files.js';
@@ -20,6 +22,7 @@ import { createBootTelemetry } from './core/boot-telemetry.js';
 import type { CoreDeps } from './core/deps.js';
 import { createDiscoveryService } from './core/discovery.js';
 import { createImageService } from './core/images.js';
+import { createEnrollGate } from './core/enroll-gate.js';
 import { createNodeService } from './core/nodes.js';
 import { createRootsCapability } from './core/roots-setup.js';
 import { createRuleService } from './core/rules.js';
@@ -34,7 +37,8 @@ import { createDiskRoute } from './http/disk-route.js';
 import { createIpxeRoutes } from './http/ipxe-routes.js';
 import { createIpxeService } from './core/ipxe.js';
 import { createHttpApp } from './http/app.js';
-import { createNodeRoutes } from './http/node-routes.js';
+import { requireBootNetwork } from './http/auth.js';
+import { createNodeRoutes, reportKinds } from './http/node-routes.js';
 import { createPowerService } from './power/power.js';
 import { createSqliteStore } from './store/sqlite.js';
 import { createTemplateRenderer } from './templates/renderer.js';
@@ -47,35 +51,14 @@ export interface Running {
   /** The proxyDHCP, when enabled. */
   dhcp: ProxyDhcpInfo | null;
   advertise: string;
+  /** A warning when the advertise address was guessed, naming the candidates; else null. */
+  advertiseWarning: string | null;
   adminToken: string;
   adminTokenFile: string | null;
   stop(): Promise<void>;
 }
 
 export { version };
-
-/** The admin token from config, else the one in `<data-dir>/admin-token`, generated (mode 0600) on first start. */
-function adminTokenOf(config: Config): { token: string; file: string | null } {
-  if (config.adminToken) return { token: config.adminToken, file: null };
-  const file = path.join(config.dataDir, 'admin-token');
-  try {
-    const token = readFileSync(file, 'utf8').trim();
-    if (token) return { token, file };
-  } catch {
-    // first start: generated below
-  }
-  const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, token + '\n', { mode: 0o600 });
-  return { token, file };
-}
-
-/** The address booting nodes use to reach this bootherd. */
-export function advertiseHost(config: Config): string {
-  if (config.advertise) return config.advertise;
-  if (config.http.host !== '0.0.0.0' && config.http.host !== '::') return config.http.host;
-  const ipv4 = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
-  return ipv4?.address ?? '127.0.0.1';
-}
 
 function listen(server: Server, host: string, port: number, what: string, flag: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
@@ -114,27 +97,44 @@ function createProxyDhcpFor(config: Config, deps: CoreDeps, metrics: Metrics, ch
   return proxy;
 }
 
-/** Starts bootherd from a loaded config. */
+/** Starts bootherd from a loaded config; refuses a data dir another bootherd uses. */
 export async function startBootherd(config: Config, logger: Logger, now: () => Date = () => new Date()): Promise<Running> {
   mkdirSync(config.dataDir, { recursive: true });
+  const lock = lockDataDir(config.dataDir);
+  try {
+    return await startLocked(config, logger, now, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(config: Config, logger: Logger, now: () => Date, lock: DataDirLock): Promise<Running> {
   const admin = adminTokenOf(config);
-  const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir };
-  const advertise = advertiseHost(config);
-  const serverUrl = { value: '' };
   const templatesDirs = [config.templatesDir, builtinTemplatesDir].filter((d): d is string => Boolean(d));
+  const renderer = createTemplateRenderer(templatesDirs);
+  renderer.check();
+  const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir };
+  const serverUrl = { value: '' };
   const notifier = createEventNotifier();
   const roots = createRootsCapability({ store: createSqliteStore(path.join(config.dataDir, 'bootherd.db'), { onEvents: notifier.notify }), logger, now, settings, config, templatesDirs, advertise: () => advertise, serverUrl: () => serverUrl.value });
   const store = roots.store;
   const metrics = createMetrics();
-  metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => Object.entries(await store.countNodesByState()).map(([state, value]) => ({ labels: { state }, value })));
+  metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => {
+    const counts = await store.countNodesByState();
+    return states.map((state) => ({ labels: { state }, value: counts[state] ?? 0 }));
+  });
   const power = createPowerService({ drivers: [], logger });
-  const deps = { store, now, logger, settings, power, roots: roots.hooks };
+  const enrollGate = createEnrollGate({ store, now, logger, settings: config.enroll, refused: metrics.counter('bootherd_enroll_refused_total', 'Enrollments by boot requests refused, by reason (rate, cap)'), expired: metrics.counter('bootherd_enroll_expired_total', 'Pending nodes deleted after enroll.pendingTtlHours') });
+  metrics.gauge('bootherd_pending_nodes', 'Nodes enrolled by boot requests that have never reported', async () => [{ labels: {}, value: await store.countNodes({ state: 'new', pending: true }) }]);
+  const deps = { store, now, logger, settings, power, enrollGate, roots: roots.hooks };
   const agent = createAgentService(deps);
   const discovery = createDiscoveryService({ ...deps, agent });
   const nodes = createNodeService({ ...deps, rootActions: roots.actions });
   const images = createImageService({ store, now });
   await images.seed(config.images).catch(async (err: unknown) => (await store.close(), Promise.reject(err)));
-  const renderer = createTemplateRenderer(templatesDirs);
+  const advertised = resolveAdvertise(config);
+  const advertise = advertised.host;
   const cache = createFileCache({ maxBytes: config.tftp.cacheBytes, maxFileBytes: 64 * 1024 * 1024 });
   const httpServer = createServer();
   const resolverDeps = { ...deps, renderer, readFile: cache.file, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir, ipxeDir: config.ipxeDir, serverUrl: '' };
@@ -143,17 +143,17 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const ipxe = createIpxeService({ ...deps, renderer, serverUrl: () => resolverDeps.serverUrl });
   const dashboard = config.dashboard.enabled ? createDashboard({ adminToken: admin.token, now, sessionHours: config.dashboard.sessionHours, logger }) : null;
   const webhooks = createWebhooks({ store, notifier, hooks: config.webhooks, logger, metrics, version: version() });
+  const bootNetwork = requireBootNetwork({ cidrs: config.bootNetworks, trustLoopback: config.trustLoopback });
   const app = createHttpApp({
     adminToken: admin.token,
-    bootNetworks: config.bootNetworks,
     logger,
     metrics,
     version: version(),
-    nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), onHeartbeat: telemetry.osUp, diskRoute: createDiskRoute({ agent, store }) }),
+    nodeRoutes: createNodeRoutes({ discovery, agent, reports: zeroed(metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), 'kind', reportKinds), bootNetwork, onHeartbeat: telemetry.osUp, diskRoute: createDiskRoute({ agent, store }) }),
     adminRoutes: [createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current, advertise: () => advertise, images }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events })],
     sessions: dashboard?.sessions,
     publicRoutes: dashboard ? [dashboard.routes] : [],
-    bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetworks: config.bootNetworks }), createIpxeRoutes({ ipxe, bootNetworks: config.bootNetworks })],
+    bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetwork }), createIpxeRoutes({ ipxe, bootNetwork })],
   });
   httpServer.on('request', app);
   let proxy: ProxyDhcp | null = null;
@@ -168,7 +168,8 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
       const route = createTftpRoute({ resolver, telemetry, logger });
       tftp = createTftpServer({ ...route, listen: config.tftp.listen, blksizeCap: config.tftp.blksizeCap, maxTransfers: config.tftp.maxTransfers, maxPerClient: config.tftp.maxPerClient, logger });
       tftpAddrs = await startTftp(tftp, config);
-      metrics.gauge('bootherd_tftp_transfers', 'TFTP transfers since start by outcome', () => Object.entries(tftp!.stats()).map(([outcome, value]) => ({ labels: { outcome }, value })));
+      metrics.counterFrom('bootherd_tftp_transfers_total', 'TFTP transfers since start by outcome', () => Object.entries(tftp!.stats()).filter(([k]) => k !== 'active').map(([outcome, value]) => ({ labels: { outcome }, value })));
+      metrics.gauge('bootherd_tftp_transfers_active', 'TFTP transfers in progress', () => [{ labels: {}, value: tftp!.stats().active }]);
     }
     proxy = config.dhcp.proxy.enabled ? createProxyDhcpFor(config, deps, metrics, () => `${resolverDeps.serverUrl}/boot.ipxe`) : null;
     dhcp = (await proxy?.start()) ?? null;
@@ -183,16 +184,19 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const stopWatchdog = createWatchdog(deps).start();
   roots.start();
   await webhooks.start();
+  const stopGate = enrollGate.start();
   return {
     http: { host: addr.address, port: addr.port },
     tftp: tftpAddrs,
     dhcp,
     advertise,
+    advertiseWarning: advertiseWarning(advertised),
     adminToken: admin.token,
     adminTokenFile: admin.file,
     async stop() {
       stopWatchdog();
       roots.stop();
+      stopGate();
       await webhooks.stop();
       clearInterval(flushTimer);
       await proxy?.stop();
@@ -201,6 +205,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await store.close();
+      lock.release();
     },
   };
 }

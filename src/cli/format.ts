@@ -85,3 +85,11 @@ export function byName(a: string | null, b: string | null): number {
   if (b === null) return -1;
   return natural.compare(a, b);
 }
+
+/** An API answer that may carry lifecycle effects (a power cycle) and whether anyone carried them out. */
+export type WithEffects = { effects?: Array<{ done: boolean; notice?: string }> };
+
+/** What the operator must do by hand because nobody carried out an effect (no power driver, or it failed). */
+export function effectNotices(r: WithEffects): string {
+  return (r.effects ?? []).filter((e) => !e.done && e.notice).map((e) => `\nwarning: ${e.notice}`).join('');
+}

@@ -13,8 +13,10 @@ import imagesRm from './commands/images-rm.js';
 import imagesShow from './commands/images-show.js';
 import installService from './commands/install-service.js';
 import nodesAction from './commands/nodes-action.js';
+import nodesDelete from './commands/nodes-delete.js';
 import nodesEvents from './commands/nodes-events.js';
 import nodesList from './commands/nodes-list.js';
+import nodesReleaseIdentity from './commands/nodes-release-identity.js';
 import nodesSet from './commands/nodes-set.js';
 import nodesSetTarget from './commands/nodes-set-target.js';
 import nodesShow from './commands/nodes-show.js';
@@ -38,6 +40,8 @@ export const commands: readonly Command[] = [
   nodesAction,
   nodesEvents,
   nodesWatch,
+  nodesDelete,
+  nodesReleaseIdentity,
   render,
   rulesList,
   rulesShow,

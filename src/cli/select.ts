@@ -63,17 +63,23 @@ export interface NodeResult {
   id: string;
   ok: boolean;
   detail: string;
+  /** The API's answer for this node, for -o json|yaml. */
+  answer?: unknown;
 }
 
+/** What a per-node step returns: a line, or a line with the API's answer. */
+export type NodeOutcome = string | { detail: string; answer: unknown };
+
 /** Runs `fn` for each node, a few at a time, keeping the order; a failure is that node's result, not the end. */
-export async function forEachNode(nodes: ApiNode[], fn: (n: ApiNode) => Promise<string>, concurrency = 8): Promise<NodeResult[]> {
+export async function forEachNode(nodes: ApiNode[], fn: (n: ApiNode) => Promise<NodeOutcome>, concurrency = 8): Promise<NodeResult[]> {
   const results: NodeResult[] = new Array(nodes.length);
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < nodes.length; i = next++) {
       const n = nodes[i]!;
       try {
-        results[i] = { node: nodeName(n), id: n.id, ok: true, detail: await fn(n) };
+        const outcome = await fn(n);
+        results[i] = typeof outcome === 'string' ? { node: nodeName(n), id: n.id, ok: true, detail: outcome } : { node: nodeName(n), id: n.id, ok: true, ...outcome };
       } catch (err) {
         // An API that cannot be reached fails every node alike: stop at once.
         if (!(err instanceof AppError || (err instanceof ApiError && err.status !== 0))) throw err;

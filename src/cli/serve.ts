@@ -23,6 +23,7 @@ export async function runServe(flags: Flags, out: (s: string) => void): Promise<
   out(running.adminTokenFile ? `admin token: in ${running.adminTokenFile}` : 'admin token: from configuration');
   if (config.dashboard.enabled) out(`dashboard: ${httpUrl}/ui/ (log in with the admin token${running.adminTokenFile ? `: cat ${running.adminTokenFile}` : ''})`);
   out(`point DHCP at: TFTP server (next-server / option 66) ${running.advertise}; Raspberry Pi clients need option 43 "Raspberry Pi Boot"; iPXE clients chain ${httpUrl}/boot.ipxe`);
+  if (running.advertiseWarning) out(running.advertiseWarning);
   for (const line of missingAssets(config)) out(line);
   await stopped;
   await running.stop();

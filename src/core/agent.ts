@@ -4,7 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import type { Node } from '../domain/node.js';
-import { partuuidSchema } from '../domain/values.js';
+import { installedRootPartuuid } from '../domain/targets.js';
 import { bump, hashToken, mutateNode, newToken } from './deps.js';
 import { applyLifecycle, type LifecycleDeps } from './lifecycle-ops.js';
 
@@ -117,9 +117,10 @@ export function createAgentService(deps: LifecycleDeps) {
           return { node: bump(n, { install: { ...n.install, bytes: r.bytes, updatedAt: at, totalBytes: total, percent }, lastSeenAt: at }, at), events: [] };
         });
       case 'install-succeeded': {
-        const roots = r.partitions.filter((p) => p.fstype === 'ext4' && p.partuuid && partuuidSchema.safeParse(p.partuuid).success);
-        const root = roots.find((p) => p.label === 'rootfs') ?? roots[roots.length - 1];
-        return applyLifecycle(deps, node.id, { type: 'install-succeeded', ...(root?.partuuid ? { partuuid: root.partuuid.toLowerCase() } : {}) }, { events: [{ kind: 'install-report', data: { partitions: r.partitions } }] });
+        const partuuid = installedRootPartuuid(r.partitions);
+        const partitions = r.partitions.map((p) => ({ name: p.name ?? null, partuuid: p.partuuid?.toLowerCase() ?? null, fstype: p.fstype ?? null, label: p.label ?? null }));
+        const installed = (n: Node) => ({ installed: { image: n.target?.kind === 'install' ? n.target.image : null, disk: r.disk ?? (n.target?.kind === 'install' ? n.target.disk : null), partitions, at: deps.now().toISOString() } });
+        return applyLifecycle(deps, node.id, { type: 'install-succeeded', ...(partuuid ? { partuuid } : {}) }, { patch: installed, events: [{ kind: 'install-report', data: { partitions: r.partitions } }] });
       }
       case 'install-failed':
         return applyLifecycle(deps, node.id, { type: 'install-failed', message: r.message });

@@ -6,6 +6,7 @@ import { normalizeMac, normalizeSerial } from '../domain/identity.js';
 import type { Node } from '../domain/node.js';
 import type { Logger } from '../log.js';
 import type { NewEvent, Store } from '../store/store.js';
+import type { EnrollGate } from './enroll-gate.js';
 
 /** Settings the use cases read. */
 export interface CoreSettings {
@@ -22,6 +23,8 @@ export interface CoreDeps {
   now: () => Date;
   logger: Logger;
   settings: CoreSettings;
+  /** Limits on enrollment by boot requests; bootherd always wires one (tests may leave it out). */
+  enrollGate?: EnrollGate;
 }
 
 /** A fresh random token (URL- and cmdline-safe). */
@@ -37,7 +40,7 @@ export function hashToken(token: string): string {
 /** Finds a node by id, serial (8 or 16 hex), MAC or hostname; NotFoundError otherwise. */
 export async function resolveNode(store: Store, ref: string): Promise<Node> {
   const serial = normalizeSerial(ref);
-  const mac = normalizeMac(ref);
+  const mac = normalizeMac(ref.trim());
   const node =
     (await store.getNode(ref)) ??
     (serial ? await store.findNode({ serial }) : null) ??

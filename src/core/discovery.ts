@@ -4,13 +4,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ConflictError, ForbiddenError, ValidationError, VersionMismatchError } from '../errors.js';
 import { claimOf, hardwareFrom, type Inventory } from '../domain/inventory.js';
-import { findIdentityConflict, type ClaimedIdentity } from '../domain/merge.js';
+import { findIdentityConflict, mergeRecords, type ClaimedIdentity } from '../domain/merge.js';
 import type { Node } from '../domain/node.js';
-import { bump, mutateNode } from './deps.js';
 import { newNode } from './enroll.js';
 import { candidatesFor, mergeCandidates, recordIdentityConflict } from './identity-links.js';
-import { applyLifecycle, type LifecycleDeps } from './lifecycle-ops.js';
-import { enrollByRule } from './rules.js';
+import { planLifecycle, runEffects, type LifecycleDeps, type PlannedChange } from './lifecycle-ops.js';
+import { firstInventoryRule } from './rules.js';
 import { isAgentTokenOf, issueAgentToken, type AgentInstruction, type AgentService } from './agent.js';
 
 /** What a discovery report is answered with. */
@@ -18,6 +17,13 @@ export interface DiscoveryResult {
   node: Node;
   token: string;
   next: AgentInstruction;
+}
+
+/** The record a report lands on: a fresh one (not stored yet), or a stored one, with the record merged into it. */
+interface Linked {
+  base: Node;
+  fresh: boolean;
+  absorbed: Node | null;
 }
 
 const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -38,13 +44,50 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
     throw new ConflictError(`identity conflict: ${reason}`, 'identity-conflict');
   }
 
-  async function linkedNode(claim: ClaimedIdentity, candidates: Node[], ip: string | null): Promise<Node> {
-    const at = deps.now().toISOString();
-    if (candidates.length === 0) {
-      const node = newNode(claim, at, ip);
-      return deps.store.createNode(node, [{ kind: 'seen', data: { ...claim, ip, via: 'discovery', enrolled: true } }], at);
+  // The record the report updates, merged in memory with the others it links: the last merge is
+  // stored together with the report, so that a report that fails leaves no record behind.
+  async function linkedNode(claim: ClaimedIdentity, candidates: Node[], ip: string | null, at: string): Promise<Linked> {
+    if (candidates.length === 0) return { base: newNode(claim, at, ip), fresh: true, absorbed: null };
+    const survivor = await mergeCandidates(deps, claim, candidates.length > 1 ? candidates.slice(0, -1) : candidates);
+    const last = candidates.length > 1 ? candidates[candidates.length - 1]! : null;
+    return { base: last ? { ...mergeRecords(survivor, last), version: survivor.version } : survivor, fresh: false, absorbed: last };
+  }
+
+  // The first matching rule applied in memory: hostname and labels, and its target as an `assign`.
+  async function withRule(plan: PlannedChange, at: string): Promise<PlannedChange> {
+    const found = await firstInventoryRule(deps, plan.node);
+    if (!found) return plan;
+    const { rule, planned, error } = found;
+    if (error || !planned) {
+      deps.logger.warn('enrollment rule not applied', { node: plan.node.id, rule: rule.name, err: error });
+      return { ...plan, events: [...plan.events, { kind: 'rule-failed', data: { rule: rule.name, message: error?.message ?? 'not applied' } }] };
     }
-    return mergeCandidates(deps, claim, candidates);
+    const named = { ...plan.node, hostname: planned.hostname, labels: planned.labels, enrolledBy: rule.name };
+    const events = [...plan.events, { kind: 'enrolled-by-rule', data: { rule: rule.name, sequence: planned.sequence, hostname: planned.hostname, via: 'first-inventory' } }];
+    if (!planned.changes.target || !planned.target) return { ...plan, node: named, events };
+    const assigned = planLifecycle(named, { type: 'assign', target: planned.target }, at);
+    return { node: assigned.node, events: [...events, ...assigned.events], effects: [...plan.effects, ...assigned.effects] };
+  }
+
+  // One write: a new record, an update, or the last merge, each with every event of the report.
+  async function store(linked: Linked, plan: PlannedChange, claim: ClaimedIdentity, ip: string | null, at: string): Promise<Node> {
+    const { base, absorbed } = linked;
+    if (linked.fresh) return deps.store.createNode(plan.node, [{ kind: 'seen', data: { ...claim, ip, via: 'discovery', enrolled: true } }, ...plan.events], at);
+    if (!absorbed) return deps.store.updateNode(plan.node, base.version, plan.events, at);
+    const merged = { kind: 'merged', data: { absorbed: absorbed.id, absorbedIdentity: absorbed.identity, claim } };
+    const node = await deps.store.mergeNodes(plan.node, base.version, absorbed.id, absorbed.version, [merged, ...plan.events], at);
+    deps.logger.info('merged node records', { node: node.id, absorbed: absorbed.id });
+    return node;
+  }
+
+  // A rule's nfs-root target gets its root once the report is stored; a root that cannot be made is on record, the report stands.
+  async function withRootOf(node: Node): Promise<Node> {
+    if (!deps.roots) return node;
+    return deps.roots.ensure(node).catch(async (err: unknown) => {
+      deps.logger.warn('root not made for a rule target', { node: node.id, err });
+      await deps.store.appendEvents(node.id, [{ kind: 'root-failed', data: { message: (err as Error).message } }], deps.now().toISOString());
+      return node;
+    });
   }
 
   async function reportOnce(inv: Inventory, claim: ClaimedIdentity, ctx: { ip: string | null; bearer: string | null }): Promise<DiscoveryResult> {
@@ -52,20 +95,23 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
     const conflict = findIdentityConflict(claim, candidates);
     if (conflict) await flagConflict(conflict.node, conflict.reason, claim, ctx.ip);
     authorize(candidates, ctx.bearer);
-    const linked = await linkedNode(claim, candidates, ctx.ip);
-    const firstInventory = linked.state === 'new' && !linked.target;
-    const { token, hash } = issueAgentToken(linked);
-    let node = await applyLifecycle(deps, linked.id, { type: 'inventory' }, {
+    const at = deps.now().toISOString();
+    const linked = await linkedNode(claim, candidates, ctx.ip, at);
+    const { token, hash } = issueAgentToken(linked.base);
+    let plan = planLifecycle(linked.base, { type: 'inventory' }, at, {
       patch: (n) => ({
         identity: { serial: n.identity.serial ?? claim.serial, macs: [...new Set([...n.identity.macs, ...claim.macs])], uuid: n.identity.uuid ?? claim.uuid },
         hardware: hardwareFrom(inv, n.hardware),
         lastIp: ctx.ip ?? n.lastIp,
-        lastSeenAt: deps.now().toISOString(),
+        lastSeenAt: at,
         agentTokenHash: hash,
+        pending: false,
       }),
       events: [{ kind: 'inventory', data: { ip: ctx.ip, macs: claim.macs, disks: inv.disks.length, model: inv.model ?? null } }],
     });
-    if (firstInventory) node = await enrollByRule(deps, node);
+    if (linked.base.state === 'new' && !linked.base.target) plan = await withRule(plan, at);
+    const node = await withRootOf(await store(linked, plan, claim, ctx.ip, at));
+    await runEffects(deps, node, plan.effects);
     return { node, token, next: await deps.agent.instructionFor(node) };
   }
 
@@ -77,7 +123,9 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
       try {
         return await reportOnce(inv, claim, ctx);
       } catch (err) {
-        if (!(err instanceof VersionMismatchError) || attempt >= 3) throw err;
+        // Another writer won (a CAS lost, or a boot request enrolled the same board meanwhile): read again.
+        const raced = err instanceof VersionMismatchError || (err instanceof ConflictError && err.code === 'duplicate');
+        if (!raced || attempt >= 3) throw err;
       }
     }
   }

@@ -37,12 +37,17 @@ export function newNode(ids: { serial?: string | null; macs?: string[]; uuid?: s
   };
 }
 
-/** Finds the node a boot request names, enrolling a `new` one if unknown; records a `seen` event with the client IP when enrolling. */
+/**
+ * Finds the node a boot request names, enrolling a `new` one if unknown (pending until it reports or an operator
+ * touches it); records a `seen` event with the client IP when enrolling. The enrollment gate may refuse to
+ * create one: TooManyRequestsError, which TFTP answers as file-not-found and HTTP as 429.
+ */
 export async function findOrEnroll(deps: CoreDeps, id: SeenIdentity, ctx: { ip: string | null; via: string }): Promise<{ node: Node; created: boolean }> {
   const found = await deps.store.findNode(id);
   if (found) return { node: found, created: false };
+  await deps.enrollGate?.admit(ctx.ip);
   const at = deps.now().toISOString();
-  const node = newNode('serial' in id ? { serial: id.serial } : 'mac' in id ? { macs: [id.mac] } : { uuid: id.uuid }, at, ctx.ip);
+  const node: Node = { ...newNode('serial' in id ? { serial: id.serial } : 'mac' in id ? { macs: [id.mac] } : { uuid: id.uuid }, at, ctx.ip), pending: true };
   try {
     await deps.store.createNode(node, [{ kind: 'seen', data: { ...id, ip: ctx.ip, via: ctx.via, enrolled: true } }], at);
     deps.logger.info('enrolled new node', { node: node.id, ...id, ip: ctx.ip, via: ctx.via });

@@ -78,6 +78,11 @@ export function createExportsSync(deps: CoreDeps & { writer: ExportsWriter }) {
         if (needsSync(stored)) schedule();
         return stored;
       },
+      async deleteNode(id, expected, events, at) {
+        const before = await store.getNode(id);
+        await store.deleteNode(id, expected, events, at);
+        if (before?.root) schedule();
+      },
       async mergeNodes(survivor, se, absorbedId, ae, events, at) {
         const stored = await store.mergeNodes(survivor, se, absorbedId, ae, events, at);
         if (stored.root) schedule();

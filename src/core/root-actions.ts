@@ -14,6 +14,8 @@ export interface RootsHooks {
   prepare(nodeId: string, target: Target): Promise<PreparedRoot | null>;
   /** A node change was stored: bring the exports up to date if it matters to them. */
   changed(node: Node): Promise<void>;
+  /** Makes the root a stored target calls for, if the node has none yet (a rule's target on a first inventory). */
+  ensure(node: Node): Promise<Node>;
 }
 
 /** True while the node runs from its root: deployed, and booted since the root was made. */
@@ -54,6 +56,18 @@ export function createRootActions(deps: RootsDeps & { roots: RootsService; expor
     prepare: (nodeId, target) => roots.prepare(nodeId, target),
     async changed(node) {
       if (node.root) await exports.sync();
+    },
+    async ensure(node) {
+      if (!node.target) return node;
+      const prepared = await roots.prepare(node.id, node.target, { stored: true });
+      if (!prepared || prepared.root === node.root) return node;
+      const root = prepared.root;
+      await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, { root }, at), events: [{ kind: 'root', data: { provider: root.provider, path: root.path, image: root.image } }] })).catch(async (err: unknown) => {
+        await prepared.undo();
+        throw err;
+      });
+      await exports.sync();
+      return (await deps.store.getNode(node.id)) ?? node;
     },
   };
 

@@ -123,15 +123,16 @@ export function createRootsService(deps: RootsDeps) {
 
   const events = (nodeId: string) => (data: Record<string, unknown>) => void deps.store.appendEvents(nodeId, [{ kind: 'root-progress', data }], deps.now().toISOString()).catch(() => undefined);
 
-  /** Makes the node's root for an assignment of `target` (already completed), or null when the target needs none. */
-  async function prepare(nodeId: string, target: Target): Promise<PreparedRoot | null> {
+  /** Makes the node's root for an assignment of `target` (already completed, or `stored` on the node), or null when the target needs none. */
+  async function prepare(nodeId: string, target: Target, opts: { stored?: boolean } = {}): Promise<PreparedRoot | null> {
     const t = target.kind === 'install' ? target.then : target;
     if (t.kind !== 'nfs-root') return null;
     const image = await goldenOf(t.image);
     if (!image) return null;
     return serial(nodeId, async () => {
       const node = (await deps.store.getNode(nodeId))!;
-      transition(node, { type: 'assign', target }, deps.now().toISOString());
+      // Refused assignments make nothing (a target already stored needs no check).
+      if (!opts.stored) transition(node, { type: 'assign', target }, deps.now().toISOString());
       const have = node.root;
       if (have && have.path === t.path && existsSync(t.path!)) {
         if (have.image !== image.name) throw new ConflictError(`root: ${t.path} was made from image '${have.image}'; POST .../actions/reprovision-root to make it from '${image.name}'`, 'root-exists');

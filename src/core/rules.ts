@@ -38,7 +38,8 @@ export interface RuleApplyResult {
   results: RuleApplyItem[];
 }
 
-interface Plan {
+/** A rule's changes to one node, worked out before anything is written. */
+export interface Plan {
   hostname: string | null;
   labels: Record<string, string>;
   target: Target | null;
@@ -135,18 +136,16 @@ async function enrollOne(deps: LifecycleDeps, rule: Rule, node: Node, ctx: PlanC
   }
 }
 
-/** Enrolls a node on its first inventory by the first matching rule; a rule that cannot apply is recorded as `rule-failed`. */
-export async function enrollByRule(deps: LifecycleDeps, node: Node): Promise<Node> {
+/** What the first matching rule would make of a node on its first inventory (sequence numbers taken, nothing written), or why it cannot apply. */
+export async function firstInventoryRule(deps: LifecycleDeps, node: Node): Promise<{ rule: Rule; planned?: Plan; error?: AppError } | null> {
   const rule = pickRule(await deps.store.listRules(), node);
-  if (!rule) return node;
+  if (!rule) return null;
   const ctx: PlanContext = { force: false, nextSeq: () => deps.store.takeRuleSequence(rule.id), reserved: new Map() };
   try {
-    return (await enrollOne(deps, rule, node, ctx, 'first-inventory')).node;
+    return { rule, planned: await planFor(deps, rule, node, ctx) };
   } catch (err) {
     if (!(err instanceof ConflictError || err instanceof ValidationError)) throw err;
-    await deps.store.appendEvents(node.id, [{ kind: 'rule-failed', data: { rule: rule.name, message: err.message } }], deps.now().toISOString());
-    deps.logger.warn('enrollment rule not applied', { node: node.id, rule: rule.name, err });
-    return node;
+    return { rule, error: err };
   }
 }
 

@@ -64,6 +64,16 @@ export const table: Record<NodeState, Partial<Record<EventType, Rule>>> = {
   retired: { reset: toNew },
 };
 
+// What an operator can do instead of a refused event, where that is not obvious.
+const hints: Partial<Record<NodeState, Partial<Record<EventType, string>>>> = {
+  installing: {
+    assign: "the node is installing; wait for the install to succeed or fail, or give up on it with the action 'reset' (the node goes back to 'new' and boots discovery), then assign again",
+    retire: "the node is installing; 'reset' it first, then retire it",
+  },
+  rescue: { assign: "end the rescue first (action 'end-rescue'), or 'reset' the node", retire: "end the rescue first (action 'end-rescue')" },
+  retired: { assign: "a retired node must be 'reset' (back to 'new') before it gets a target" },
+};
+
 /** States in which the node runs bootherd's agent (discovery image) and polls for work. */
 export const agentStates: ReadonlySet<NodeState> = new Set(['new', 'ready', 'installing', 'rescue', 'failed']);
 
@@ -79,7 +89,7 @@ function effectsOf(before: Node, after: Node, event: LifecycleEvent): Effect[] {
 /** Applies `event` to `node` at time `now`; throws InvalidTransitionError if the state does not accept it. */
 export function transition(node: Node, event: LifecycleEvent, now: string): { node: Node; effects: Effect[] } {
   const rule = table[node.state][event.type];
-  if (!rule) throw new InvalidTransitionError(node.state, event.type);
+  if (!rule) throw new InvalidTransitionError(node.state, event.type, hints[node.state]?.[event.type]);
   const next: Node = { ...node, ...rule(node, event), version: node.version + 1, updatedAt: now };
   return { node: next, effects: effectsOf(node, next, event) };
 }

@@ -15,7 +15,10 @@ export interface Hardware {
   soc: string | null;
   arch: string | null;
   cpus: number | null;
+  /** RAM as the OS sees it (less than the board's: the GPU and the kernel keep some). */
   memoryBytes: number | null;
+  /** The board's nominal RAM, from its revision code (a "4 GB" Pi 4: 4294967296); null when unknown. */
+  boardMemoryBytes?: number | null;
   serialFull: string | null;
   /** The system (DMI) serial number of a non-Pi machine. */
   systemSerial?: string | null;
@@ -39,6 +42,22 @@ export interface LastBoot {
   bytes: number;
   stage: 'firmware' | 'kernel' | 'initramfs' | 'os-up';
   updatedAt: string;
+}
+
+/** One partition as an installer reported it. */
+export interface InstalledPartition {
+  name: string | null;
+  partuuid: string | null;
+  fstype: string | null;
+  label: string | null;
+}
+
+/** What the latest successful install wrote, as its installer reported it (it wins over older inventory). */
+export interface Installed {
+  image: string | null;
+  disk: string | null;
+  partitions: InstalledPartition[];
+  at: string;
 }
 
 /** An action waiting for the node's agent. */
@@ -76,8 +95,12 @@ export interface Node {
   lastBoot: LastBoot | null;
   /** The running install: handed out once per assignment (`startedAt`), progress as the agent reports it. */
   install: { bytes: number; updatedAt: string; startedAt?: string; totalBytes?: number | null; percent?: number | null } | null;
+  /** The latest successful install; absent on nodes never installed. */
+  installed?: Installed | null;
   pendingAction: PendingAction;
   enrolledBy: string | null;
+  /** Enrolled by a boot request and since then neither reported nor touched by an operator (may expire). */
+  pending?: boolean;
   /** The NFS root bootherd made for this node; absent in records from before roots existed. */
   root?: NodeRoot | null;
   bootToken: string;
@@ -89,7 +112,7 @@ export interface Node {
 
 /** An empty hardware record. */
 export function emptyHardware(): Hardware {
-  return { model: null, revision: null, family: null, soc: null, arch: null, cpus: null, memoryBytes: null, serialFull: null, kernel: null, bootMode: null, nics: [], disks: [] };
+  return { model: null, revision: null, family: null, soc: null, arch: null, cpus: null, memoryBytes: null, boardMemoryBytes: null, serialFull: null, kernel: null, bootMode: null, nics: [], disks: [] };
 }
 
 /** A node as the API shows it: secrets left out. */

@@ -30,7 +30,12 @@ export const ruleMatchSchema = z.strictObject({
   labels: labelsSchema.optional(),
 });
 
-/** A rule as the API takes it. */
+/** True if a match constrains nothing, so that the rule would take every new board. */
+export function matchesEverything(m: z.infer<typeof ruleMatchSchema>): boolean {
+  return !m.model && !m.revisions && !m.serials && !m.macPrefixes && !m.minMemoryBytes && !m.arch && Object.keys(m.labels ?? {}).length === 0;
+}
+
+/** A rule as the API takes it. An install rule must match something: it writes disks. */
 export const ruleInputSchema = z.strictObject({
   name: nameSchema,
   priority: z.number().int().min(0).max(1_000_000).default(100),
@@ -41,6 +46,10 @@ export const ruleInputSchema = z.strictObject({
     target: targetTemplateSchema.optional(),
     sequenceStart: z.number().int().nonnegative().default(1),
   }),
+}).superRefine((r, ctx) => {
+  if (r.apply.target?.kind === 'install' && matchesEverything(r.match)) {
+    ctx.addIssue({ code: 'custom', path: ['match'], message: 'a rule with an install target must match something (model, revisions, serials, macPrefixes, minMemoryBytes, arch or labels): an empty match would overwrite the disk of every new board' });
+  }
 });
 
 /** A validated rule input. */
@@ -65,7 +74,8 @@ export function ruleMatches(rule: RuleInput, node: Node): boolean {
   if (m.revisions && !m.revisions.includes(hw.revision ?? '')) return false;
   if (m.serials && !m.serials.includes(node.identity.serial ?? '')) return false;
   if (m.macPrefixes && !node.identity.macs.some((mac) => m.macPrefixes!.some((p) => mac.startsWith(p)))) return false;
-  if (m.minMemoryBytes !== undefined && (hw.memoryBytes ?? 0) < m.minMemoryBytes) return false;
+  // The board's nominal RAM when its revision code says it: the OS sees less (4,124,000,000 on a 4 GB Pi 4).
+  if (m.minMemoryBytes !== undefined && (hw.boardMemoryBytes ?? hw.memoryBytes ?? 0) < m.minMemoryBytes) return false;
   if (m.arch && hw.arch !== m.arch) return false;
   if (m.labels && !Object.entries(m.labels).every(([k, v]) => node.labels[k] === v)) return false;
   return true;

@@ -16,7 +16,7 @@ import { NotFoundError } from '../errors.js';
 import { sendBootFile } from './boot-routes.js';
 import { parseWith } from './errors.js';
 import { nextBoot } from '../domain/next-boot.js';
-import { actionBody, actionParam, eventsQuery, nodeListQuery, nodePatchSchema, parseIfMatch, ruleApplySchema } from './schemas.js';
+import { actionBody, actionParam, deleteQuery, eventsQuery, nodeListQuery, nodePatchSchema, parseIfMatch, releaseIdentitySchema, ruleApplySchema } from './schemas.js';
 
 /** What the admin routes need. */
 export interface AdminRouteDeps {
@@ -54,7 +54,7 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
       state: q.state,
       label: q.label ? { key: key!, value: rest.join('=') } : undefined,
       serial: q.serial ? (normalizeSerial(q.serial) ?? q.serial) : undefined,
-      mac: q.mac ? (normalizeMac(q.mac) ?? q.mac) : undefined,
+      mac: q.mac ? (normalizeMac(q.mac.trim()) ?? q.mac) : undefined,
       limit: q.limit,
       offset: q.offset,
     });
@@ -67,17 +67,27 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
   });
   r.put('/nodes/:id/target', async (req, res) => {
     const target = parseWith(targetSchema, req.body, 'target');
-    sendNode(res, await deps.nodes.setTarget(id(req), target, ifMatch(req)));
+    const { node, effects } = await deps.nodes.setTarget(id(req), target, ifMatch(req));
+    res.set('ETag', `"${node.version}"`).json({ ...show(node), effects });
+  });
+  r.delete('/nodes/:id', async (req, res) => {
+    const q = parseWith(deleteQuery, req.query, 'query');
+    await deps.nodes.remove(id(req), { force: q.force, ifMatch: ifMatch(req) });
+    res.status(204).end();
+  });
+  r.post('/nodes/:id/actions/release-identity', async (req, res) => {
+    const release = parseWith(releaseIdentitySchema, req.body ?? {}, 'release-identity');
+    sendNode(res, await deps.nodes.releaseIdentity(id(req), release, ifMatch(req)));
   });
   r.post('/nodes/:id/actions/:action', async (req, res) => {
     const action = parseWith(actionParam, req.params.action, 'action');
     const opts = parseWith(actionBody, req.body ?? {}, 'action options');
     const result = await deps.nodes.action(id(req), action, ifMatch(req), opts);
-    res.status(202).set('ETag', `"${result.node.version}"`).json({ action, delivery: result.delivery, detail: result.detail, node: show(result.node) });
+    res.status(202).set('ETag', `"${result.node.version}"`).json({ action, delivery: result.delivery, detail: result.detail, effects: result.effects, node: show(result.node) });
   });
   r.get('/nodes/:id/events', async (req, res) => {
     const q = parseWith(eventsQuery, req.query, 'query');
-    res.json({ events: await deps.nodes.events(id(req), { limit: q.limit, afterId: q.after }) });
+    res.json({ events: await deps.nodes.events(id(req), { limit: q.limit, afterId: q.after, beforeId: q.before, order: q.order, kinds: q.kind?.split(',') }) });
   });
 
   r.get('/nodes/:id/boot-files/*file', async (req, res) => {

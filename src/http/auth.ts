@@ -40,9 +40,9 @@ function ipv4ToInt(ip: string): number | null {
   return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
 }
 
-/** True if `ip` lies in one of `cidrs` (empty list: everything allowed; loopback always allowed). */
-export function inNetworks(ip: string | null, cidrs: string[]): boolean {
-  if (cidrs.length === 0 || ip === '::1' || ip?.startsWith('127.')) return true;
+/** True if `ip` lies in one of `cidrs` (empty list: everything allowed; loopback allowed unless `trustLoopback` is false). */
+export function inNetworks(ip: string | null, cidrs: string[], trustLoopback = true): boolean {
+  if (cidrs.length === 0 || (trustLoopback && (ip === '::1' || ip?.startsWith('127.')))) return true;
   const n = ip ? ipv4ToInt(ip) : null;
   if (n === null) return false;
   return cidrs.some((c) => {
@@ -52,10 +52,20 @@ export function inNetworks(ip: string | null, cidrs: string[]): boolean {
   });
 }
 
-/** Refuses node-facing requests from outside the configured boot networks. */
-export function requireBootNetwork(cidrs: string[]): RequestHandler {
+/** Who may use the node-facing routes: the boot networks, and loopback unless it is distrusted. */
+export interface BootNetworkPolicy {
+  cidrs: string[];
+  trustLoopback: boolean;
+}
+
+/**
+ * Refuses node-facing requests from outside the configured boot networks. Attach it to each
+ * node-facing route itself (never by comparing paths), so that every spelling express routes
+ * to a handler (any case, a trailing slash) passes through it.
+ */
+export function requireBootNetwork(policy: BootNetworkPolicy): RequestHandler {
   return (req, _res, next) => {
-    if (!inNetworks(clientIp(req), cidrs)) throw new ForbiddenError('forbidden: this address is outside the configured boot networks');
+    if (!inNetworks(clientIp(req), policy.cidrs, policy.trustLoopback)) throw new ForbiddenError('forbidden: this address is outside the configured boot networks');
     next();
   };
 }

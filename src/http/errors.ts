@@ -2,7 +2,7 @@
 // `{ error, message, issues? }`; stack traces stay in the log.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, UnavailableError, ValidationError, VersionMismatchError, type Issue } from '../errors.js';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError, UnavailableError, ValidationError, VersionMismatchError, type Issue } from '../errors.js';
 import type { Logger } from '../log.js';
 
 /** Parses `value` with `schema`; ValidationError with every zod issue otherwise. */
@@ -21,6 +21,7 @@ function statusOf(err: AppError): number {
   if (err instanceof VersionMismatchError) return 412;
   if (err instanceof ConflictError) return 409;
   if (err instanceof UnavailableError) return 503;
+  if (err instanceof TooManyRequestsError) return 429;
   return 500;
 }
 
@@ -53,6 +54,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (status >= 500) logger.error('request failed', { method: req.method, path: req.path, err: (err as Error)?.stack ?? String(err) });
     else logger.debug('request refused', { method: req.method, path: req.path, status, message: body.message });
     if (res.headersSent) return void res.end();
+    if (err instanceof TooManyRequestsError) res.set('Retry-After', String(err.retryAfterSeconds));
     res.status(status).json(body);
   };
 }

@@ -5,7 +5,7 @@ import { inventorySchema } from '../domain/inventory.js';
 import { ruleInputSchema } from '../domain/rules.js';
 import { targetSchema } from '../domain/targets.js';
 import { agentReportSchema } from '../core/agent.js';
-import { actionBody, nodePatchSchema, ruleApplySchema } from './schemas.js';
+import { actionBody, nodePatchSchema, releaseIdentitySchema, ruleApplySchema } from './schemas.js';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const body = (ref: string) => ({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
@@ -23,7 +23,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
         Inventory: schema(inventorySchema), Target: schema(targetSchema), NodePatch: schema(nodePatchSchema),
-        Rule: schema(ruleInputSchema), RuleApply: schema(ruleApplySchema), Image: schema(imageInputSchema), AgentReport: schema(agentReportSchema), ActionOptions: schema(actionBody),
+        Rule: schema(ruleInputSchema), RuleApply: schema(ruleApplySchema), Image: schema(imageInputSchema), AgentReport: schema(agentReportSchema), ReleaseIdentity: schema(releaseIdentitySchema), ActionOptions: schema(actionBody),
       },
     },
     paths: {
@@ -36,10 +36,12 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       '/api/v1/nodes/{id}': {
         get: { summary: 'one node (ETag = version)', security: admin, parameters: idParam, responses: { '200': ok('node'), ...errors } },
         patch: { summary: 'hostname and labels (If-Match)', security: admin, parameters: idParam, requestBody: body('NodePatch'), responses: { '200': ok('node'), '412': ok('stale If-Match'), ...errors } },
+        delete: { summary: 'delete a retired node (any node with ?force=true); its events stay, ending with deleted (If-Match)', security: admin, parameters: [...idParam, { name: 'force', in: 'query', required: false, schema: { type: 'boolean' } }], responses: { '204': ok('deleted'), '409': ok('not retired'), '412': ok('stale If-Match'), ...errors } },
       },
-      '/api/v1/nodes/{id}/target': { put: { summary: 'assign a boot target (If-Match)', security: admin, parameters: idParam, requestBody: body('Target'), responses: { '200': ok('node'), '409': ok('invalid transition'), '412': ok('stale If-Match'), ...errors } } },
-      '/api/v1/nodes/{id}/actions/{action}': { post: { summary: 'rescue, end-rescue, reboot, power-on, power-off, retire, reset, reprovision-root; body { force?, wipe? }', security: admin, parameters: [...idParam, { name: 'action', in: 'path', required: true, schema: { type: 'string' } }], requestBody: { required: false, content: { 'application/json': { schema: { $ref: '#/components/schemas/ActionOptions' } } } }, responses: { '202': ok('accepted'), '409': ok('invalid transition, no power driver, root in use'), ...errors } } },
-      '/api/v1/nodes/{id}/events': { get: { summary: 'the node event log', security: admin, parameters: idParam, responses: { '200': ok('{ events }'), ...errors } } },
+      '/api/v1/nodes/{id}/actions/release-identity': { post: { summary: 'drop a stale MAC, serial or UUID from a node, clearing an identity conflict', security: admin, parameters: idParam, requestBody: body('ReleaseIdentity'), responses: { '200': ok('node'), ...errors } } },
+      '/api/v1/nodes/{id}/target': { put: { summary: 'assign a boot target (If-Match)', security: admin, parameters: idParam, requestBody: body('Target'), responses: { '200': ok('node, with effects: power effects and whether anyone carried them out'), '409': ok('invalid transition'), '412': ok('stale If-Match'), ...errors } } },
+      '/api/v1/nodes/{id}/actions/{action}': { post: { summary: 'rescue, end-rescue, reboot, power-on, power-off, retire, reset, reprovision-root; body { force?, wipe? }', security: admin, parameters: [...idParam, { name: 'action', in: 'path', required: true, schema: { type: 'string' } }], requestBody: { required: false, content: { 'application/json': { schema: { $ref: '#/components/schemas/ActionOptions' } } } }, responses: { '202': ok('{ action, delivery, detail, effects, node }'), '409': ok('invalid transition, no power driver, root in use'), ...errors } } },
+      '/api/v1/nodes/{id}/events': { get: { summary: 'the node event log: oldest first; limit, order=asc|desc, kind=a,b, after=id, before=id', security: admin, parameters: idParam, responses: { '200': ok('{ events }'), ...errors } } },
       '/api/v1/events': { get: { summary: 'events of all nodes (query: after, limit, node, kind=a,b, label=k=v); follow=1: Server-Sent Events resumed by Last-Event-ID', security: admin, responses: { '200': ok('{ events, next } or text/event-stream'), '503': ok('too many stream clients'), ...errors } } },
       '/api/v1/session': {
         post: { summary: 'dashboard login: { token } -> HttpOnly cookie bootherd_session and { csrfToken }', responses: { '200': ok('{ csrfToken, expiresAt }'), ...errors } },

@@ -29,4 +29,9 @@ export const migrations: Array<{ version: number; sql: string }> = [
     version: 2,
     sql: `CREATE INDEX events_kind ON events(kind, id);`,
   },
+  {
+    // Pending nodes (enrolled by a boot request, never reported) are counted before every enrollment.
+    version: 3,
+    sql: `CREATE INDEX nodes_pending ON nodes(state, json_extract(doc, '$.pending'));`,
+  },
 ];

@@ -43,6 +43,14 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
     throw new VersionMismatchError(cur.version, expected);
   };
 
+  // Deletes a node with compare-and-set; node_macs rows go with it (ON DELETE CASCADE).
+  const remove = (id: string, expected: number) => {
+    if (q.deleteNode.run(id, expected).changes === 1) return;
+    const cur = q.versionOf.get(id) as { version: number } | undefined;
+    if (!cur) throw new NotFoundError(`node ${id}: not found`);
+    throw new VersionMismatchError(cur.version, expected);
+  };
+
   const store: Store = {
     async getNode(id) {
       return guard('get node', () => parse(q.getNode.get(id) as Row | undefined));
@@ -62,6 +70,12 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
     async countNodesByState() {
       return guard('count nodes', () => Object.fromEntries((q.countByState.all() as Array<{ state: string; n: number }>).map((r) => [r.state, r.n])));
     },
+    async countNodes(f: NodeFilter = {}) {
+      return guard('count nodes', () => {
+        const w = whereOf(f);
+        return (db.prepare(`SELECT count(*) AS n FROM nodes ${w.sql}`).get(...w.args) as { n: number }).n;
+      });
+    },
     async createNode(node, events, at) {
       return announce(events, guard('create node', () => db.transaction(() => {
         q.insertNode.run(node.id, node.createdAt, ...cols(node));
@@ -80,12 +94,7 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
     },
     async mergeNodes(survivor, survivorExpected, absorbedId, absorbedExpected, events, at) {
       return announce(events, guard('merge nodes', () => db.transaction(() => {
-        const gone = q.deleteNode.run(absorbedId, absorbedExpected);
-        if (gone.changes !== 1) {
-          const cur = q.versionOf.get(absorbedId) as { version: number } | undefined;
-          if (!cur) throw new NotFoundError(`node ${absorbedId}: not found`);
-          throw new VersionMismatchError(cur.version, absorbedExpected);
-        }
+        remove(absorbedId, absorbedExpected);
         q.moveEvents.run(survivor.id, absorbedId);
         cas(survivor, survivorExpected);
         writeMacs(survivor);
@@ -93,13 +102,22 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
         return survivor;
       })()));
     },
+    async deleteNode(id, expected, events = [], at = new Date().toISOString()) {
+      announce(events, guard('delete node', () => db.transaction(() => {
+        remove(id, expected);
+        insertEvents(id, events, at);
+      })()));
+    },
     async appendEvents(nodeId, events, at) {
       announce(events, guard('append events', () => db.transaction(() => insertEvents(nodeId, events, at))()));
     },
     async listEvents(nodeId, opts = {}) {
-      return guard('list events', () =>
-        (q.listEvents.all(nodeId, opts.afterId ?? 0, Math.min(opts.limit ?? 500, 5000)) as EventRow[]).map(parseEvent),
-      );
+      return guard('list events', () => {
+        const kinds = opts.kinds ?? [];
+        const sql = `SELECT id, node_id AS nodeId, at, kind, data FROM events WHERE node_id = ? AND id > ? AND id < ?${kinds.length ? ` AND kind IN (${kinds.map(() => '?').join(',')})` : ''} ORDER BY id ${opts.order === 'desc' ? 'DESC' : 'ASC'} LIMIT ?`;
+        const rows = prepared(sql).all(nodeId, opts.afterId ?? 0, opts.beforeId ?? Number.MAX_SAFE_INTEGER, ...kinds, Math.min(opts.limit ?? 500, 5000)) as EventRow[];
+        return rows.map(parseEvent);
+      });
     },
     async listAllEvents(query) {
       return guard('list all events', () => listAllEvents(prepared, query).map(parseEvent));
@@ -140,15 +158,21 @@ function listAllEvents(prepare: ReturnType<typeof statementCache>, q: EventQuery
   return q.newest ? rows.reverse() : rows;
 }
 
-function listNodes(db: Db, f: NodeFilter): Row[] {
+function whereOf(f: NodeFilter): { sql: string; args: unknown[] } {
   const where: string[] = [];
   const args: unknown[] = [];
   if (f.state) (where.push('state = ?'), args.push(f.state));
   if (f.serial) (where.push('serial = ?'), args.push(f.serial));
   if (f.mac) (where.push('id IN (SELECT node_id FROM node_macs WHERE mac = ?)'), args.push(f.mac));
   if (f.label) (where.push("json_extract(doc, '$.labels.' || json_quote(?)) = ?"), args.push(f.label.key, f.label.value));
-  const sql = `SELECT doc FROM nodes ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at, id LIMIT ? OFFSET ?`;
-  return db.prepare(sql).all(...args, f.limit ?? -1, f.offset ?? 0) as Row[];
+  // `pending = 1` as the nodes_pending index has it; absent (older docs) counts as not pending.
+  if (f.pending !== undefined) where.push(f.pending ? "json_extract(doc, '$.pending') = 1" : "coalesce(json_extract(doc, '$.pending'), 0) = 0");
+  return { sql: where.length ? 'WHERE ' + where.join(' AND ') : '', args };
+}
+
+function listNodes(db: Db, f: NodeFilter): Row[] {
+  const w = whereOf(f);
+  return db.prepare(`SELECT doc FROM nodes ${w.sql} ORDER BY created_at, id LIMIT ? OFFSET ?`).all(...w.args, f.limit ?? -1, f.offset ?? 0) as Row[];
 }
 
 function prepare(db: Db) {
@@ -169,7 +193,6 @@ function prepare(db: Db) {
     insertMac: s('INSERT INTO node_macs (mac, node_id) VALUES (?, ?)'),
     insertEvent: s('INSERT INTO events (node_id, at, kind, data) VALUES (?, ?, ?, ?)'),
     moveEvents: s('UPDATE events SET node_id = ? WHERE node_id = ?'),
-    listEvents: s('SELECT id, node_id AS nodeId, at, kind, data FROM events WHERE node_id = ? AND id > ? ORDER BY id LIMIT ?'),
   };
 }
 

@@ -20,6 +20,15 @@ export interface StoredEvent {
   data: Record<string, unknown>;
 }
 
+/** Which of a node's events to list: ids after/before a cursor, of some kinds, oldest (default) or newest first. */
+export interface NodeEventQuery {
+  limit?: number;
+  afterId?: number;
+  beforeId?: number;
+  kinds?: string[];
+  order?: 'asc' | 'desc';
+}
+
 /** One identity to look a node up by. */
 export type NodeKey = { serial: string } | { mac: string } | { uuid: string } | { ip: string } | { hostname: string };
 
@@ -29,6 +38,8 @@ export interface NodeFilter {
   label?: { key: string; value: string };
   serial?: string;
   mac?: string;
+  /** Enrolled by a boot request and neither reported nor touched by an operator since. */
+  pending?: boolean;
   limit?: number;
   offset?: number;
 }
@@ -53,14 +64,21 @@ export interface Store {
   findNode(key: NodeKey): Promise<Node | null>;
   listNodes(filter?: NodeFilter): Promise<Node[]>;
   countNodesByState(): Promise<Record<string, number>>;
+  /** How many nodes match `filter` (limit and offset ignored). */
+  countNodes(filter?: NodeFilter): Promise<number>;
   /** Inserts a node and its first events in one transaction. */
   createNode(node: Node, events: NewEvent[], at: string): Promise<Node>;
   /** Replaces a node if its stored version is `expectedVersion` (else VersionMismatchError), appending events atomically. */
   updateNode(node: Node, expectedVersion: number, events: NewEvent[], at: string): Promise<Node>;
   /** Stores `survivor` (CAS) and deletes `absorbedId` (CAS), moving its events over, in one transaction. */
   mergeNodes(survivor: Node, survivorExpected: number, absorbedId: string, absorbedExpected: number, events: NewEvent[], at: string): Promise<Node>;
+  /**
+   * Deletes a node if its stored version is `expectedVersion` (NotFoundError, VersionMismatchError otherwise),
+   * with its MAC claims; its events stay, and `events` are appended to them, in one transaction.
+   */
+  deleteNode(id: string, expectedVersion: number, events?: NewEvent[], at?: string): Promise<void>;
   appendEvents(nodeId: string, events: NewEvent[], at: string): Promise<void>;
-  listEvents(nodeId: string, opts?: { limit?: number; afterId?: number }): Promise<StoredEvent[]>;
+  listEvents(nodeId: string, opts?: NodeEventQuery): Promise<StoredEvent[]>;
   /**
    * Events of every node in id order. Ids become visible in increasing order
    * (a smaller id never appears after a larger one was returned), so a reader

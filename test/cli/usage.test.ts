@@ -26,7 +26,7 @@ test('an unknown flag or command says what was meant in one line', async () => {
     [['nodes', 'list', '--zzzz'], "bootherd: unknown flag --zzzz for 'nodes list'; see 'bootherd nodes list --help'"],
     [['nodes', 'lst'], "bootherd: unknown command 'nodes lst'; did you mean 'nodes list'?"],
     [['nodse', 'list'], "bootherd: unknown command 'nodse'; did you mean 'nodes'?"],
-    [['nodes'], "bootherd: 'nodes' needs a command: list, show, set, set-target, action, events, watch (bootherd nodes --help)"],
+    [['nodes'], `bootherd: 'nodes' needs a command: ${commands.filter((c) => c.name.startsWith('nodes ')).map((c) => c.name.slice(6)).join(', ')} (bootherd nodes --help)`],
     [['serve', '--http'], 'bootherd: --http needs a value: HOST:PORT'],
     [['nodes', 'list', '--all=yes'], 'bootherd: --all takes no value'],
     [['--verison'], 'bootherd: unknown flag --verison; did you mean --version?'],

@@ -62,7 +62,7 @@ it('QEMU\'s iPXE ROM: lease from dnsmasq, iPXE over bootherd\'s TFTP, /boot.ipxe
     // The ROM is offered the binary, the iPXE it loads the chain URL (iPXE skips
     // port 4011 when the offer names a server and a file).
     assert.ok(count(/bootherd_dhcp_requests_total\{kind="ipxe",outcome="offered"\} (\d+)/) >= 2, metrics);
-    const tftp = count(/bootherd_tftp_transfers\{outcome="completed"\} (\d+)/);
+    const tftp = count(/bootherd_tftp_transfers_total\{outcome="completed"\} (\d+)/);
     assert.ok(tftp >= 1, `undionly.kpxe came over bootherd's TFTP\n${metrics}`);
     assert.ok(tftp <= 2, `no chain-loading loop: ${tftp} TFTP transfers\n${metrics}`);
     const kinds = (bh.api('GET', `/api/v1/nodes/${ready.id}/events`).body.events as Array<{ kind: string; data: Record<string, unknown> }>);

@@ -1,4 +1,5 @@
 // `bootherd dhcp-config --dnsmasq`: a dnsmasq configuration pointing Pis, PXE ROMs and iPXE at bootherd.
+import { advertiseWarning, resolveAdvertise } from '../../advertise.js';
 import { loadConfig } from '../../config.js';
 import { defineCommand } from '../command.js';
 import { interfaceSchema, renderDnsmasqConfig } from '../dhcp-config.js';
@@ -22,7 +23,10 @@ export default defineCommand({
     if (!flags.dnsmasq) throw new UsageError('dhcp-config: choose a format: --dnsmasq');
     if (!flags.range) throw new UsageError('dhcp-config: --range is required: the subnet (e.g. 10.0.0.0) with --proxy, else FIRST,LAST[,NETMASK][,LEASE]');
     const config = loadConfig(raw);
-    const { advertiseHost } = await import('../../main.js');
-    io.out(renderDnsmasqConfig({ advertise: advertiseHost(config), httpPort: config.http.port, proxy: flags.proxy, range: flags.range, iface: flags.interface }));
+    const advertise = resolveAdvertise(config);
+    const text = renderDnsmasqConfig({ advertise: advertise.host, httpPort: config.http.port, proxy: flags.proxy, range: flags.range, iface: flags.interface });
+    const warning = advertiseWarning(advertise);
+    if (warning) io.err(warning);
+    io.out(text);
   },
 });

@@ -1,5 +1,6 @@
 // `bootherd eeprom-config`: a Pi 4/5 bootconf.txt that network-boots from this bootherd.
 import { z } from 'zod';
+import { resolveAdvertise } from '../../advertise.js';
 import { loadConfig } from '../../config.js';
 import { defineCommand } from '../command.js';
 import { renderBootconf } from '../eeprom-config.js';
@@ -19,8 +20,7 @@ export default defineCommand({
   examples: ['bootherd eeprom-config --advertise 10.0.0.1 > bootconf.txt', 'bootherd eeprom-config --pi 5 --prefix mac --advertise 10.0.0.1'],
   async run({ flags, raw, io }) {
     const config = loadConfig(raw);
-    const { advertiseHost } = await import('../../main.js');
-    const tftpIp = advertiseHost(config);
+    const tftpIp = resolveAdvertise(config).host;
     if (!z.ipv4().safeParse(tftpIp).success) throw new UsageError(`eeprom-config: TFTP_IP must be an IPv4 address and the advertise address is ${JSON.stringify(tftpIp)}; give --advertise with bootherd's IPv4 address`);
     io.write(renderBootconf({ pi: (flags.pi ?? '4') as '4' | '5', prefix: (flags.prefix ?? 'serial') as 'serial' | 'mac', tftpIp }));
   },

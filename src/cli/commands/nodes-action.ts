@@ -6,7 +6,7 @@ import { nodeActions } from '../../core/nodes.js';
 import { callApi } from '../client.js';
 import { defineCommand } from '../command.js';
 import { clientFlags, dryRunFlag, outputFlag } from '../flags.js';
-import type { ApiNode } from '../format.js';
+import { effectNotices, type ApiNode, type WithEffects } from '../format.js';
 import { forEachNode, nodeArg, reportPerNode, selectNodes, selectorFlags } from '../select.js';
 
 const lifecycle: Record<string, LifecycleEvent['type']> = { rescue: 'rescue', 'end-rescue': 'end-rescue', retire: 'retire', reset: 'reset' };
@@ -40,8 +40,8 @@ export default defineCommand({
     const results = await forEachNode(nodes, async (n) => {
       if (flags['dry-run']) return predict(n, action);
       const body = flags.force || flags.wipe ? { ...(flags.force ? { force: true } : {}), ...(flags.wipe ? { wipe: true } : {}) } : undefined;
-      const r = (await callApi(cfg, 'POST', `/api/v1/nodes/${encodeURIComponent(n.id)}/actions/${action}`, body)) as { detail: string };
-      return r.detail;
+      const r = (await callApi(cfg, 'POST', `/api/v1/nodes/${encodeURIComponent(n.id)}/actions/${action}`, body)) as { detail: string } & WithEffects;
+      return { detail: r.detail + effectNotices(r), answer: r };
     });
     return reportPerNode(io, results, flags.output);
   },

@@ -6,7 +6,7 @@ import type { Target } from '../../domain/targets.js';
 import { callApi } from '../client.js';
 import { defineCommand } from '../command.js';
 import { clientFlags, dryRunFlag, outputFlag } from '../flags.js';
-import { targetSummary, type ApiNode } from '../format.js';
+import { effectNotices, targetSummary, type ApiNode, type WithEffects } from '../format.js';
 import { parseTargetArgs } from '../nodes.js';
 import { forEachNode, nodeArg, reportPerNode, selectNodes, selectorFlags } from '../select.js';
 
@@ -37,8 +37,8 @@ export default defineCommand({
     const nodes = await selectNodes(cfg, args.NODE, flags);
     const results = await forEachNode(nodes, async (n) => {
       if (flags['dry-run']) return predict(n, target);
-      const after = (await callApi(cfg, 'PUT', `/api/v1/nodes/${encodeURIComponent(n.id)}/target`, target)) as ApiNode;
-      return `${n.state} -> ${after.state}, target ${targetSummary(after.target)}`;
+      const after = (await callApi(cfg, 'PUT', `/api/v1/nodes/${encodeURIComponent(n.id)}/target`, target)) as ApiNode & WithEffects;
+      return { detail: `${n.state} -> ${after.state}, target ${targetSummary(after.target)}` + effectNotices(after), answer: after };
     });
     return reportPerNode(io, results, flags.output);
   },
