@@ -23,6 +23,8 @@ export interface RootsDeps extends CoreDeps {
   /** The per-node files for a root, rendered from boot-templates/rootfs/. */
   renderFiles: (context: Record<string, unknown>) => Promise<RootFile[]>;
   serverUrl: () => string;
+  /** How often the node's heartbeat posts (templates' `heartbeat.everySeconds`; default 60). */
+  heartbeatEverySeconds?: number;
 }
 
 /** A root made for an assignment, not yet stored on the node. */
@@ -76,8 +78,9 @@ export function createRootsService(deps: RootsDeps) {
   function context(node: Node, t: NfsRootTarget, token: string): Record<string, unknown> {
     const hostname = node.hostname ?? `node-${node.id.slice(0, 8)}`;
     return {
-      node: { id: node.id, hostname, serial: node.identity.serial ?? '', mac: node.identity.macs[0] ?? '', labels: node.labels, token },
+      node: { id: node.id, hostname, label: hostname, serial: node.identity.serial ?? '', mac: node.identity.macs[0] ?? '', labels: node.labels, token, bootToken: node.bootToken },
       server: { url: deps.serverUrl(), address: deps.advertise() },
+      heartbeat: { everySeconds: deps.heartbeatEverySeconds ?? 60 },
       root: { server: t.server ?? deps.advertise(), path: t.path ?? '', options: t.options, image: t.image ?? '' },
     };
   }

@@ -33,7 +33,13 @@ export function createRootfsTemplates(dirs: string[]) {
   /** Every per-node file, rendered for `context`. */
   async function render(context: Record<string, unknown>): Promise<RootFile[]> {
     const seen = new Map<string, string>();
-    for (const root of roots) for (const rel of await walk(root)) if (!seen.has(rel.replace(/\.njk$/, ''))) seen.set(rel.replace(/\.njk$/, ''), path.join(root, rel));
+    for (const root of roots) {
+      for (const rel of await walk(root)) {
+        // A README at the top of rootfs/ documents the templates; it is not a file of the node's root.
+        if (/^README(\.md)?$/.test(rel) || seen.has(rel.replace(/\.njk$/, ''))) continue;
+        seen.set(rel.replace(/\.njk$/, ''), path.join(root, rel));
+      }
+    }
     const files: RootFile[] = [];
     for (const [rel, src] of [...seen].sort(([a], [b]) => a.localeCompare(b))) {
       const exec = ((await stat(src)).mode & 0o111) !== 0;

@@ -136,6 +136,8 @@ describe('operator rootfs templates', () => {
     await writeFile(path.join(tpl, 'rootfs/etc/hostname.njk'), '{{ node.hostname }}.rack1.example\n');
     await writeFile(path.join(tpl, 'rootfs/etc/issue'), 'no {{ templating }} here\n');
     await writeFile(path.join(tpl, 'rootfs/etc/motd.njk'), 'node {{ node.id }} on {{ root.server }}\n');
+    await writeFile(path.join(tpl, 'rootfs/etc/beat.env.njk'), 'EVERY={{ heartbeat.everySeconds }} LABEL={{ node.label }} BOOT={{ node.bootToken | length > 0 }}\n');
+    await writeFile(path.join(tpl, 'rootfs/README.md'), 'how these templates work\n');
     const golden = path.join(tmp, 'golden');
     await writeGolden(golden);
     await writeFile(path.join(tmp, 'config.json'), JSON.stringify({ roots: { dir: path.join(tmp, 'roots'), provider: 'copy' } }));
@@ -150,6 +152,8 @@ describe('operator rootfs templates', () => {
       assert.equal(await readFile(path.join(root, 'etc/issue'), 'utf8'), 'no {{ templating }} here\n');
       assert.equal(await readFile(path.join(root, 'etc/motd'), 'utf8'), `node ${d.nodeId} on 10.0.0.1\n`);
       assert.match(await readFile(path.join(root, 'etc/fstab'), 'utf8'), /over NFS/, 'built-in templates still apply');
+      assert.equal(await readFile(path.join(root, 'etc/beat.env'), 'utf8'), 'EVERY=60 LABEL=tpl-pi1 BOOT=true\n');
+      assert.equal(existsSync(path.join(root, 'README.md')), false, "the templates' README is not written into the root");
       await writeFile(path.join(tpl, 'rootfs/etc/motd.njk'), 'broken {{ nope.field }}\n');
       const e = (await s.api('POST', '/api/v1/discovery', piInventory('0000f102', 'dc:a6:32:00:f1:02'), { auth: null })).body;
       await s.api('PATCH', `/api/v1/nodes/${e.nodeId}`, { hostname: 'tpl-pi2' });
