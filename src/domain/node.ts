@@ -153,9 +153,25 @@ export function emptyHardware(): Hardware {
 /** A node record as stored, read in today's shape: before health meant wedge detection it also held 'identity-conflict' and 'failed'. */
 export function normalizeNode(doc: Node): Node {
   const old = doc.health as string;
-  if (old === 'ok' || old === 'booting' || old === 'wedged' || old === 'unreachable') return doc;
+  const current = old === 'ok' || old === 'booting' || old === 'wedged' || old === 'unreachable';
   const conflict = old === 'identity-conflict' ? (doc.conflict ?? 'identity conflict (recorded before conflicts had their own field; see the identity-conflict events)') : (doc.conflict ?? null);
-  return { ...doc, health: 'ok', conflict };
+  // Fields added after a record was written read as their defaults, so every node has the same shape.
+  return {
+    ...doc,
+    health: current ? doc.health : 'ok',
+    healthReason: doc.healthReason ?? null,
+    conflict,
+    power: doc.power ?? null,
+    lastPower: doc.lastPower ?? null,
+    lastHeartbeatAt: doc.lastHeartbeatAt ?? null,
+    heartbeatFrom: doc.heartbeatFrom ?? null,
+    watchdog: doc.watchdog ?? null,
+    escalation: doc.escalation ?? null,
+    rescueAccess: doc.rescueAccess ?? null,
+    installed: doc.installed ?? null,
+    pending: doc.pending ?? false,
+    root: doc.root ?? null,
+  };
 }
 
 /** A node as the API shows it: secrets left out. */
