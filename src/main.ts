@@ -157,7 +157,7 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
     logger,
     metrics,
     version: version(),
-    nodeRoutes: createNodeRoutes({ discovery, agent, reports: zeroed(metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), 'kind', reportKinds), bootNetwork, onHeartbeat: telemetry.osUp, diskRoute: createDiskRoute({ agent, store }) }),
+    nodeRoutes: createNodeRoutes({ discovery, agent, reports: zeroed(metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), 'kind', reportKinds), bootNetwork, onHeartbeat: telemetry.osUp, diskRoute: createDiskRoute({ agent, store, bootNetwork }) }),
     adminRoutes: [createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current, advertise: () => advertise, images }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events }), createPowerRoutes({ controllers, power, nodes })],
     sessions: dashboard?.sessions,
     publicRoutes: dashboard ? [dashboard.routes] : [],

@@ -3,16 +3,16 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { agentDiskPath, type AgentService } from '../core/agent.js';
 import { NotFoundError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { bearerOf } from './auth.js';
 
-/** The disk-image route (mounted with the node-facing routes under /api/v1). */
-export function createDiskRoute(deps: { agent: AgentService; store: Store }): Router {
+/** The disk-image route (mounted with the node-facing routes under /api/v1), behind the boot-network limit. */
+export function createDiskRoute(deps: { agent: AgentService; store: Store; bootNetwork: RequestHandler }): Router {
   const r = Router();
-  r.get(agentDiskPath.replace('/api/v1', ''), async (req, res) => {
+  r.get(agentDiskPath.replace('/api/v1', ''), deps.bootNetwork, async (req, res) => {
     const node = await deps.agent.authenticate(bearerOf(req));
     const t = node.state === 'installing' && node.target?.kind === 'install' ? node.target : null;
     const file = t ? (await deps.store.getImage(t.image))?.disk?.path : undefined;

@@ -55,6 +55,6 @@ export function createNodeRoutes(deps: NodeRouteDeps): Router {
     const keys = deps.agent.rescueKeys(node);
     res.type('text/plain').send(keys.map((k) => k + '\n').join(''));
   });
-  if (deps.diskRoute) r.use(deps.bootNetwork, deps.diskRoute);
+  if (deps.diskRoute) r.use(deps.diskRoute);
   return r;
 }
