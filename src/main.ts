@@ -111,6 +111,7 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const advertise = advertiseHost(config);
   const renderer = createTemplateRenderer([config.templatesDir, builtinTemplatesDir].filter((d): d is string => Boolean(d)));
   const cache = createFileCache({ maxBytes: config.tftp.cacheBytes, maxFileBytes: 64 * 1024 * 1024 });
+  metrics.gauge('bootherd_tftp_cache_bytes', 'Bytes the boot-file cache holds (whole files and cut packets) against tftp.cacheBytes', () => [{ labels: {}, value: cache.stats().bytes }]);
   const httpServer = createServer();
   const resolverDeps = { ...deps, renderer, readFile: cache.file, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir, ipxeDir: config.ipxeDir, serverUrl: '' };
   const resolver = createBootFileResolver(resolverDeps);

@@ -16,4 +16,4 @@ export type { TftpFile, TftpHandler, TftpReader, TftpRequest, TftpServer, TftpSe
 export { createTftpServer } from './server.js';
 export { validateTftpPath } from './path.js';
 export { createFileCache } from './file-cache.js';
-export type { FileCache, FileCacheOptions } from './file-cache.js';
+export type { FileCache, FileCacheOptions, FileCacheStats } from './file-cache.js';

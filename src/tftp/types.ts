@@ -18,11 +18,11 @@ export interface TftpReader {
   read(offset: number, length: number): Promise<Buffer>;
   close(): void | Promise<void>;
   /**
-   * The whole file, when it is an immutable buffer shared by transfers (a
-   * cache entry). The server then cuts it into DATA packets once per blksize
-   * and every transfer of that file sends from the same packets.
+   * The whole file cut into DATA packets at `blksize` (see cutDataPackets),
+   * when a cache keeps them for transfers to share; null (or absent) when the
+   * server should cut per chunk from read(). Held until close().
    */
-  shared?: Buffer;
+  packets?(blksize: number): Buffer | null;
 }
 
 /** A servable file: its size must be known before the first block (tsize). */
