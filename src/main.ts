@@ -27,7 +27,7 @@ import { createNodeRoutes } from './http/node-routes.js';
 import { createPowerService } from './power/power.js';
 import { createSqliteStore } from './store/sqlite.js';
 import { createTemplateRenderer } from './templates/renderer.js';
-import { createFileCache, createTftpServer, type TftpServer } from './tftp/index.js';
+import { createFileCache, createTftpServer, tftpGauges, type TftpServer } from './tftp/index.js';
 
 /** A running bootherd. */
 export interface Running {
@@ -111,7 +111,6 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
   const advertise = advertiseHost(config);
   const renderer = createTemplateRenderer([config.templatesDir, builtinTemplatesDir].filter((d): d is string => Boolean(d)));
   const cache = createFileCache({ maxBytes: config.tftp.cacheBytes, maxFileBytes: 64 * 1024 * 1024 });
-  metrics.gauge('bootherd_tftp_cache_bytes', 'Bytes the boot-file cache holds (whole files and cut packets) against tftp.cacheBytes', () => [{ labels: {}, value: cache.stats().bytes }]);
   const httpServer = createServer();
   const resolverDeps = { ...deps, renderer, readFile: cache.file, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir, ipxeDir: config.ipxeDir, serverUrl: '' };
   const resolver = createBootFileResolver(resolverDeps);
@@ -136,9 +135,10 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     resolverDeps.serverUrl = `http://${advertise}:${addr.port}`;
     if (config.tftp.enabled) {
       const route = createTftpRoute({ resolver, telemetry, logger });
-      tftp = createTftpServer({ ...route, listen: config.tftp.listen, blksizeCap: config.tftp.blksizeCap, maxTransfers: config.tftp.maxTransfers, maxPerClient: config.tftp.maxPerClient, logger });
+      const { enabled: _, cacheBytes: __, ...serverOptions } = config.tftp;
+      tftp = createTftpServer({ ...route, ...serverOptions, logger });
       tftpAddrs = await startTftp(tftp, config);
-      metrics.gauge('bootherd_tftp_transfers', 'TFTP transfers since start by outcome', () => Object.entries(tftp!.stats()).map(([outcome, value]) => ({ labels: { outcome }, value })));
+      for (const g of tftpGauges(tftp, cache)) metrics.gauge(g.name, g.help, g.read);
     }
   } catch (err) {
     httpServer.close();

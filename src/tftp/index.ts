@@ -17,3 +17,5 @@ export { createTftpServer } from './server.js';
 export { validateTftpPath } from './path.js';
 export { createFileCache } from './file-cache.js';
 export type { FileCache, FileCacheOptions, FileCacheStats } from './file-cache.js';
+export { tftpGauges } from './metrics.js';
+export type { TftpGauge } from './metrics.js';

@@ -57,10 +57,16 @@ export interface TftpServerOptions {
   blksizeCap?: number;
   /** Largest windowsize granted (RFC 7440), default 16. */
   windowsizeCap?: number;
-  /** Base retransmit timeout, default 1000 ms; the client's 'timeout' option overrides. */
+  /** Retransmit timeout before a transfer has measured a round trip, default 1000 ms; the client's 'timeout' option overrides. */
   timeoutMs?: number;
-  /** Retransmissions without progress before giving up, default 5. */
+  /** Lowest floor of the retransmit timeout measured per transfer (RFC 6298 RTO), default 20 ms; a client's floor rises while its ACKs show needless resends. */
+  rtoMinMs?: number;
+  /** Cap of that timeout after backoff, default 2000 ms (a client's 'timeout' option lowers it). */
+  rtoMaxMs?: number;
+  /** Retransmissions in a row before giving up on a client that has acknowledged nothing, default 5. */
   maxRetries?: number;
+  /** Time without progress before giving up on a client that has, default 20000 ms. */
+  idleTimeoutMs?: number;
   /** How long the handler may take to answer an RRQ before the client gets ERROR 0, default 10000 ms. */
   handlerTimeoutMs?: number;
   /** Concurrent transfers in total, default 512. */
@@ -83,6 +89,10 @@ export interface TftpStats {
   denied: number;
   /** RRQs refused by the concurrency caps. */
   busy: number;
+  /** DATA (or OACK) sent again after a timeout, counted per retransmission. */
+  retransmits: number;
+  /** Retransmissions the client turned out not to need (a second ACK for what was resent). */
+  spuriousResends: number;
 }
 
 /** A running (or stopped) TFTP server. */
