@@ -30,6 +30,8 @@ export const configSchema = z.strictObject({
     // Retransmission follows each transfer's measured round trip, within these bounds.
     rtoMinMs: z.number().int().min(1).max(60_000).default(20),
     rtoMaxMs: z.number().int().min(1).max(255_000).default(2000),
+    // Loopback clients pass the bootNetworks limit (false: they are held to it like any other).
+    trustLoopback: z.boolean().default(true),
   }).refine((t) => t.rtoMinMs <= t.rtoMaxMs, { message: 'must not exceed tftp.rtoMaxMs', path: ['rtoMinMs'] }).prefault({}),
   advertise: z.string().regex(/^[A-Za-z0-9.:-]+$/, { message: 'expected a host name or IP address' }).optional(),
   adminToken: z.string().min(16, { message: 'must be at least 16 characters' }).regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' }).optional(),

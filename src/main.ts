@@ -24,6 +24,7 @@ import { createIpxeRoutes } from './http/ipxe-routes.js';
 import { createIpxeService } from './core/ipxe.js';
 import { createHttpApp } from './http/app.js';
 import { createNodeRoutes } from './http/node-routes.js';
+import { bootNetworkFilter } from './net/cidr.js';
 import { createPowerService } from './power/power.js';
 import { createSqliteStore } from './store/sqlite.js';
 import { createTemplateRenderer } from './templates/renderer.js';
@@ -135,8 +136,8 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
     resolverDeps.serverUrl = `http://${advertise}:${addr.port}`;
     if (config.tftp.enabled) {
       const route = createTftpRoute({ resolver, telemetry, logger });
-      const { enabled: _, cacheBytes: __, ...serverOptions } = config.tftp;
-      tftp = createTftpServer({ ...route, ...serverOptions, logger });
+      const { enabled: _, cacheBytes: __, trustLoopback, ...serverOptions } = config.tftp;
+      tftp = createTftpServer({ ...route, ...serverOptions, allowClient: bootNetworkFilter(config.bootNetworks, trustLoopback), logger });
       tftpAddrs = await startTftp(tftp, config);
       for (const g of tftpGauges(tftp, cache)) metrics.gauge(g.name, g.help, g.read);
     }

@@ -61,6 +61,11 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
       tracker.count('denied');
       return reply(ErrCode.accessViolation, 'write not supported');
     }
+    if (opts.allowClient && !opts.allowClient(rinfo.address)) {
+      logger.debug('tftp: client refused', { client: rinfo.address, path: pkt.filename });
+      tracker.record(pkt.filename, { address: rinfo.address, port: rinfo.port }, 'denied', 0, Date.now());
+      return reply(ErrCode.accessViolation, 'access violation');
+    }
     admit(l, pkt, rinfo, reply).catch((err: unknown) => logger.error('tftp: request failed', { err, client: rinfo.address }));
   };
 

@@ -73,6 +73,8 @@ export interface TftpServerOptions {
   maxTransfers?: number;
   /** Concurrent transfers per client IP, default 16. */
   maxPerClient?: number;
+  /** Which client addresses are served (e.g. the boot networks); others get ERROR 2 and count as denied. Default: all. */
+  allowClient?: (address: string) => boolean;
   logger?: Logger;
   onTransfer?: (rec: TransferRecord) => void;
 }
@@ -85,7 +87,7 @@ export interface TftpStats {
   /** Timeouts and errors (handler, read, socket). */
   failed: number;
   notFound: number;
-  /** Refused paths, modes and write requests answered ERROR 2/4. */
+  /** Refused clients, paths, modes and write requests answered ERROR 2/4. */
   denied: number;
   /** RRQs refused by the concurrency caps. */
   busy: number;
