@@ -1,7 +1,12 @@
 // Table-driven tests of the pure parts: path confinement, option negotiation,
-// packet parsing.
+// packet parsing, and the tftp config block.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { loadConfig } from '../../src/config.js';
+import type { ConfigError } from '../../src/errors.js';
 import { validateTftpPath } from '../../src/tftp/index.js';
 import { negotiate } from '../../src/tftp/options.js';
 import { dataHeader, errorPacket, oackPacket, parsePacket, requestPacket } from '../../src/tftp/packet.js';
@@ -66,5 +71,19 @@ describe('packets', () => {
   it('builds ERROR and OACK packets', () => {
     assert.deepEqual(parsePacket(errorPacket(1, 'file not found')), { op: 5, code: 1, message: 'file not found' });
     assert.equal(oackPacket([['tsize', '5'], ['blksize', '1024']]).toString('latin1'), '\0\x06tsize\x005\0blksize\x001024\0');
+  });
+});
+
+describe('tftp config', () => {
+  it('defaults the retransmit bounds and refuses a floor above the cap', () => {
+    const c = loadConfig({}, {});
+    assert.deepEqual([c.tftp.rtoMinMs, c.tftp.rtoMaxMs, c.tftp.trustLoopback], [20, 2000, true]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'bootherd-tftp-config-'));
+    try {
+      writeFileSync(path.join(dir, 'c.yaml'), 'tftp:\n  rtoMinMs: 500\n  rtoMaxMs: 100\n');
+      assert.throws(() => loadConfig({ config: path.join(dir, 'c.yaml') }, {}), (err: ConfigError) => err.issues.some((i) => i.path === 'tftp.rtoMinMs'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
