@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { Negotiated } from './options.js';
 import { createBlockSource } from './blocks.js';
 import { ErrCode, Op, errorPacket, oackPacket } from './packet.js';
+import { createRetransmitTimer } from './retransmit-timer.js';
 import { createRttEstimator } from './rtt.js';
 import type { TftpFile, TransferOutcome } from './types.js';
 
@@ -66,16 +67,14 @@ export function startTransfer(p: TransferParams): Transfer {
   let timedAt = 0;
   // What the last retransmission resent (OACK = 0): a second ACK for it means the client had it.
   let resent: { from: number; to: number } | null = null;
-  let deadline = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let timerAt = 0;
+  const timer = createRetransmitTimer(() => retransmit());
   const blocks = createBlockSource(file, blksize, neg.windowsize);
   let loading = false;
 
   const finish = (outcome: TransferOutcome, reply?: Buffer): void => {
     if (phase === 'done') return;
     phase = 'done';
-    clearTimeout(timer);
+    timer.stop();
     socket.removeAllListeners('message');
     // Close once the last reply has left; errors past this point are moot.
     if (!reply || !sendRaw(reply, closeSocket)) closeSocket();
@@ -148,39 +147,6 @@ export function startTransfer(p: TransferParams): Transfer {
     );
   };
 
-  // Restarts the retransmission timer (RFC 6298 §5.3). The one Node timer is
-  // moved only when the deadline comes well before it; otherwise it wakes,
-  // finds the deadline later, and sleeps again: no timer churn per block.
-  const restartTimer = (now: number): void => {
-    const rto = rtt.rto();
-    deadline = now + rto;
-    if (timer) {
-      if (timerAt <= deadline + Math.max(1, rto / 8)) return;
-      clearTimeout(timer);
-    }
-    schedule(rto);
-  };
-
-  const schedule = (ms: number): void => {
-    timerAt = performance.now() + ms;
-    timer = setTimeout(onTimer, Math.max(1, Math.ceil(ms)));
-  };
-
-  // Node runs timers before the poll phase that reads sockets, so an ACK may
-  // already wait unread when the deadline passes: look again two loop turns
-  // later (one for a remote client's ACK, one more for a client in this very
-  // process, as in `bootherd demo`), and resend only if nothing came.
-  const onTimer = (): void => {
-    timer = undefined;
-    if (phase === 'done') return;
-    const left = deadline - performance.now();
-    if (left >= 1) return schedule(left);
-    const due = deadline;
-    setImmediate(() => setImmediate(() => {
-      if (phase !== 'done' && deadline === due) retransmit();
-    }));
-  };
-
   const retransmit = (): void => {
     const now = performance.now();
     retries++;
@@ -196,7 +162,7 @@ export function startTransfer(p: TransferParams): Transfer {
       sent = acked;
       pump();
     }
-    restartTimer(now);
+    timer.restart(now, rtt.rto());
   };
 
   const progress = (now: number): void => {
@@ -207,7 +173,7 @@ export function startTransfer(p: TransferParams): Transfer {
       p.pacing.settled(false);
       resent = null;
     }
-    restartTimer(now);
+    timer.restart(now, rtt.rto());
   };
 
   const onAck = (wire: number): void => {
@@ -263,6 +229,6 @@ export function startTransfer(p: TransferParams): Transfer {
     timed = 0;
     timedAt = performance.now();
   } else pump();
-  restartTimer(performance.now());
+  timer.restart(performance.now(), rtt.rto());
   return { abort: (reason) => finish('error', errorPacket(ErrCode.notDefined, reason)) };
 }

@@ -1,8 +1,11 @@
 // The retransmission timeout (RFC 6298 estimator with Karn's rule left to the
-// caller) and the per-client floors that learn from needless resends.
+// caller), the per-client floors that learn from needless resends, and the
+// timer that fires once a deadline passes.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRetransmitTimer } from '../../src/tftp/retransmit-timer.js';
 import { createRtoFloors, createRttEstimator } from '../../src/tftp/rtt.js';
+import { until } from './support.js';
 
 describe('createRttEstimator', () => {
   const limits = { initialMs: 1000, minMs: () => 20, maxMs: 2000 };
@@ -62,5 +65,37 @@ describe('createRtoFloors', () => {
     const floors = createRtoFloors({ minMs: 20, maxMs: 2000, maxClients: 2 });
     for (const c of ['a', 'b', 'c']) floors.settle(c, true);
     assert.deepEqual(['a', 'b', 'c'].map((c) => floors.floor(c)), [20, 40, 40]);
+  });
+});
+
+describe('createRetransmitTimer', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('expires once the deadline passes, not while restarts keep moving it', async () => {
+    let expired = 0;
+    const timer = createRetransmitTimer(() => expired++);
+    timer.restart(performance.now(), 300);
+    for (let i = 0; i < 5; i++) {
+      await sleep(20);
+      timer.restart(performance.now(), 300);
+    }
+    assert.equal(expired, 0);
+    await until(() => expired === 1, 'expiry');
+    await sleep(50);
+    assert.equal(expired, 1, 'once per deadline');
+    timer.stop();
+  });
+
+  it('moves an earlier deadline forward and never expires once stopped', async () => {
+    let expired = 0;
+    const timer = createRetransmitTimer(() => expired++);
+    timer.restart(performance.now(), 60_000);
+    timer.restart(performance.now(), 5); // far earlier: the Node timer is moved
+    await until(() => expired === 1, 'expiry of the earlier deadline');
+    timer.restart(performance.now(), 5);
+    timer.stop();
+    timer.restart(performance.now(), 5);
+    await sleep(50);
+    assert.equal(expired, 1);
   });
 });
