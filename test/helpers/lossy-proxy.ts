@@ -97,6 +97,10 @@ interface Session {
   up: Socket;
   /** Downstream sockets by server port (the listen port's replies go out of the listen socket). */
   downs: Map<number, Promise<Socket>>;
+  /** The same once bound, with their senders: the path every datagram after the first takes. */
+  ready: Map<number, Send>;
+  /** Sends to the server's listen port. */
+  toListen: Send;
   toServer: Lane;
   toClient: Lane;
   lastSeen: number;
@@ -118,28 +122,33 @@ export async function startLossyProxy(opts: LossyProxyOptions): Promise<LossyPro
     opened.set(client.address, n + 1);
     const up = await bound(client.address);
     const s: Session = {
-      client, up, downs: new Map(), lastSeen: Date.now(),
+      client, up, downs: new Map(), ready: new Map(), lastSeen: Date.now(),
+      toListen: (m) => send(up, m, opts.target.port, opts.target.host),
       toServer: createLane(hash(`${seed}|${client.address}|${n}|up`), opts.toServer ?? {}, counts.toServer, reorderMs, opts.trace && ((m, a) => opts.trace?.('toServer', m, a))),
       toClient: createLane(hash(`${seed}|${client.address}|${n}|down`), opts.toClient ?? {}, counts.toClient, reorderMs, opts.trace && ((m, a) => opts.trace?.('toClient', m, a))),
     };
+    s.ready.set(opts.target.port, (m) => send(listen, m, client.port, client.address));
     up.on('message', (msg, from) => {
       s.lastSeen = Date.now();
-      void downFor(s, from.port).then((down) => s.toClient.pass(msg, (m) => send(down, m, client.port, client.address)));
+      const ready = s.ready.get(from.port);
+      if (ready) return s.toClient.pass(msg, ready);
+      void downFor(s, from.port).then(() => s.toClient.pass(msg, s.ready.get(from.port)!));
     });
     return s;
   };
 
   // The socket the client sees as the server's TID `port`.
   const downFor = (s: Session, port: number): Promise<Socket> => {
-    if (port === opts.target.port) return Promise.resolve(listen);
     let down = s.downs.get(port);
     if (!down) {
       down = bound(listenAddress).then((sock) => {
+        const toServer: Send = (m) => send(s.up, m, port, opts.target.host);
         sock.on('message', (msg, from) => {
           if (from.port !== s.client.port || from.address !== s.client.address) return;
           s.lastSeen = Date.now();
-          s.toServer.pass(msg, (m) => send(s.up, m, port, opts.target.host));
+          s.toServer.pass(msg, toServer);
         });
+        s.ready.set(port, (m) => send(sock, m, s.client.port, s.client.address));
         return sock;
       });
       s.downs.set(port, down);
@@ -150,6 +159,11 @@ export async function startLossyProxy(opts: LossyProxyOptions): Promise<LossyPro
   const pending = new Map<string, Promise<Session>>();
   listen.on('message', (msg, client) => {
     const key = `${client.address}:${client.port}`;
+    const live = sessions.get(key);
+    if (live) {
+      live.lastSeen = Date.now();
+      return live.toServer.pass(msg, live.toListen);
+    }
     let s = pending.get(key);
     if (!s) {
       s = openSession(client);
@@ -158,7 +172,7 @@ export async function startLossyProxy(opts: LossyProxyOptions): Promise<LossyPro
     }
     void s.then((session) => {
       session.lastSeen = Date.now();
-      session.toServer.pass(msg, (m) => send(session.up, m, opts.target.port, opts.target.host));
+      session.toServer.pass(msg, session.toListen);
     });
   });
 
