@@ -28,7 +28,7 @@ export const configSchema = z.strictObject({
     maxPerClient: z.number().int().min(1).default(16),
     cacheBytes: z.number().int().min(0).default(128 * 1024 * 1024),
     // Retransmission follows each transfer's measured round trip, within these bounds.
-    rtoMinMs: z.number().int().min(1).max(60_000).default(20),
+    rtoMinMs: z.number().int().min(1).max(60_000).default(10),
     rtoMaxMs: z.number().int().min(1).max(255_000).default(2000),
     // Loopback clients pass the bootNetworks limit (false: they are held to it like any other).
     trustLoopback: z.boolean().default(true),

@@ -65,10 +65,12 @@ export interface RtoFloors {
 
 /**
  * A needed retransmission lowers the floor by this factor, a needless one
- * doubles it: the floor settles where about 5% of retransmissions are
- * needless (0.05 * ln 2 = 0.95 * ln(1 / 0.964)).
+ * doubles it: where late answers rather than losses set the pace, the floor
+ * settles with about 13% of retransmissions needless (0.13 * ln 2 = 0.87 *
+ * ln(1 / 0.9)), and after a burst of late answers it comes down again within
+ * a few dozen repaired losses.
  */
-const settleDown = 0.964;
+const settleDown = 0.9;
 
 /** Creates the floors, between minMs and maxMs, remembered for at most maxClients clients. */
 export function createRtoFloors(opts: { minMs: number; maxMs: number; maxClients?: number }): RtoFloors {

@@ -28,7 +28,7 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
     timeoutMs: Math.max(1, opts.timeoutMs ?? 1000),
   };
   const rtoMaxMs = Math.max(1, opts.rtoMaxMs ?? 2000);
-  const floors = createRtoFloors({ minMs: Math.min(rtoMaxMs, Math.max(1, opts.rtoMinMs ?? 20)), maxMs: rtoMaxMs });
+  const floors = createRtoFloors({ minMs: Math.min(rtoMaxMs, Math.max(1, opts.rtoMinMs ?? 10)), maxMs: rtoMaxMs });
   const retry: RetryPolicy = {
     rtoMaxMs,
     maxRetries: Math.max(0, opts.maxRetries ?? 5),

@@ -57,9 +57,9 @@ export interface TftpServerOptions {
   blksizeCap?: number;
   /** Largest windowsize granted (RFC 7440), default 16. */
   windowsizeCap?: number;
-  /** Retransmit timeout before a transfer has measured a round trip, default 1000 ms; the client's 'timeout' option overrides. */
+  /** Retransmit timeout before a transfer has measured a round trip, default 1000 ms; a client's 'timeout' option replaces it and caps the measured one. */
   timeoutMs?: number;
-  /** Lowest floor of the retransmit timeout measured per transfer (RFC 6298 RTO), default 20 ms; a client's floor rises while its ACKs show needless resends. */
+  /** Lowest floor of the retransmit timeout measured per transfer (RFC 6298 RTO), default 10 ms; a client's floor rises while its ACKs show needless resends. */
   rtoMinMs?: number;
   /** Cap of that timeout after backoff, default 2000 ms (a client's 'timeout' option lowers it). */
   rtoMaxMs?: number;

@@ -77,7 +77,7 @@ describe('packets', () => {
 describe('tftp config', () => {
   it('defaults the retransmit bounds and refuses a floor above the cap', () => {
     const c = loadConfig({}, {});
-    assert.deepEqual([c.tftp.rtoMinMs, c.tftp.rtoMaxMs, c.tftp.trustLoopback], [20, 2000, true]);
+    assert.deepEqual([c.tftp.rtoMinMs, c.tftp.rtoMaxMs, c.tftp.trustLoopback], [10, 2000, true]);
     const dir = mkdtempSync(path.join(tmpdir(), 'bootherd-tftp-config-'));
     try {
       writeFileSync(path.join(dir, 'c.yaml'), 'tftp:\n  rtoMinMs: 500\n  rtoMaxMs: 100\n');
