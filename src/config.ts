@@ -56,7 +56,10 @@ export const configSchema = z.strictObject({
     maxTransfers: z.number().int().min(1).default(512),
     maxPerClient: z.number().int().min(1).default(16),
     cacheBytes: z.number().int().min(0).default(128 * 1024 * 1024),
-  }).default({ enabled: true, listen: [{ host: '0.0.0.0', port: 69 }], blksizeCap: 1468, maxTransfers: 512, maxPerClient: 16, cacheBytes: 128 * 1024 * 1024 }),
+    // Retransmission follows each transfer's measured round trip, within these bounds.
+    rtoMinMs: z.number().int().min(1).max(60_000).default(10),
+    rtoMaxMs: z.number().int().min(1).max(255_000).default(2000),
+  }).refine((t) => t.rtoMinMs <= t.rtoMaxMs, { message: 'must not exceed tftp.rtoMaxMs', path: ['rtoMinMs'] }).prefault({}),
   advertise: z.string().regex(/^[A-Za-z0-9.:-]+$/, { message: 'expected a host name or IP address' }).optional(),
   adminToken: z.string().min(16, { message: 'must be at least 16 characters' }).regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' }).optional(),
   firmwareDir: z.string().min(1).optional(),
@@ -65,7 +68,7 @@ export const configSchema = z.strictObject({
   templatesDir: z.string().min(1).optional(),
   ipxeDir: z.string().min(1).default('/usr/lib/ipxe'),
   bootNetworks: z.array(cidr).default([]),
-  /** Loopback clients (127.0.0.0/8, ::1) may use node-facing routes whatever bootNetworks says. */
+  /** Loopback clients (127.0.0.0/8, ::1) may use node-facing routes and TFTP whatever bootNetworks says. */
   trustLoopback: z.boolean().default(true),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   enroll: z.strictObject({

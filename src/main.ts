@@ -42,9 +42,10 @@ import { createIpxeService } from './core/ipxe.js';
 import { createHttpApp } from './http/app.js';
 import { requireBootNetwork } from './http/auth.js';
 import { createNodeRoutes, reportKinds } from './http/node-routes.js';
+import { bootNetworkFilter } from './net/cidr.js';
 import { createSqliteStore } from './store/sqlite.js';
 import { createTemplateRenderer } from './templates/renderer.js';
-import { createFileCache, createTftpServer, type TftpServer } from './tftp/index.js';
+import { createFileCache, createTftpServer, tftpMetrics, type TftpServer } from './tftp/index.js';
 
 /** A running bootherd. */
 export interface Running {
@@ -174,10 +175,10 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
     resolverDeps.serverUrl = serverUrl.value = `http://${advertise}:${addr.port}`;
     if (config.tftp.enabled) {
       const route = createTftpRoute({ resolver, telemetry, logger });
-      tftp = createTftpServer({ ...route, listen: config.tftp.listen, blksizeCap: config.tftp.blksizeCap, maxTransfers: config.tftp.maxTransfers, maxPerClient: config.tftp.maxPerClient, logger });
+      const { enabled: _, cacheBytes: __, ...serverOptions } = config.tftp;
+      tftp = createTftpServer({ ...route, ...serverOptions, allowClient: bootNetworkFilter(config.bootNetworks, config.trustLoopback), logger });
       tftpAddrs = await startTftp(tftp, config);
-      metrics.counterFrom('bootherd_tftp_transfers_total', 'TFTP transfers since start by outcome', () => Object.entries(tftp!.stats()).filter(([k]) => k !== 'active').map(([outcome, value]) => ({ labels: { outcome }, value })));
-      metrics.gauge('bootherd_tftp_transfers_active', 'TFTP transfers in progress', () => [{ labels: {}, value: tftp!.stats().active }]);
+      for (const m of tftpMetrics(tftp, cache)) (m.kind === 'counter' ? metrics.counterFrom : metrics.gauge).call(metrics, m.name, m.help, m.read);
     }
     proxy = config.dhcp.proxy.enabled ? createProxyDhcpFor(config, deps, metrics, () => `${resolverDeps.serverUrl}/boot.ipxe`) : null;
     dhcp = (await proxy?.start()) ?? null;
