@@ -37,6 +37,10 @@ export const serverFlags = {
   'assets-dir': { type: 'string', value: 'DIR', help: 'discovery image builds (default <data-dir>/assets)', complete: 'dir' },
   'templates-dir': { type: 'string', value: 'DIR', help: 'operator templates layered over the built-in ones', complete: 'dir' },
   'ipxe-dir': { type: 'string', value: 'DIR', help: "iPXE binaries (default /usr/lib/ipxe, Debian's ipxe package)", complete: 'dir' },
+  'images-dir': { type: 'string', value: 'DIR', help: 'where images import unpacks images (default <data-dir>/images)', complete: 'dir' },
+  'roots-dir': { type: 'string', value: 'DIR', help: 'per-node NFS roots (default <data-dir>/roots)', complete: 'dir' },
+  'exports-kind': { type: 'string', value: 'KIND', help: 'export the roots over NFS: kernel, ganesha or none (default none)', choices: shape.exports.unwrap().shape.kind.unwrap().options },
+  'exports-file': { type: 'string', value: 'FILE', help: 'the exports file bootherd writes (kernel: /etc/exports.d/bootherd.exports; ganesha: /etc/ganesha/bootherd-exports.conf)', complete: 'file' },
   'boot-network': { type: 'string', value: 'CIDR', multiple: true, help: 'only these networks may use the node-facing routes (default: all)', schema: shape.bootNetworks.unwrap().element },
   'log-level': { type: 'string', value: 'LEVEL', help: 'debug, info, warn, error or silent (default info)', choices: shape.logLevel.unwrap().options },
 } as const satisfies Record<string, FlagSpec>;
