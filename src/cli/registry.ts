@@ -2,6 +2,7 @@
 // file under commands/ (a defineCommand spec) and one line here.
 import type { Command } from './command.js';
 import completion from './commands/completion.js';
+import demo from './commands/demo.js';
 import dhcpConfig from './commands/dhcp-config.js';
 import eepromConfig from './commands/eeprom-config.js';
 import firmwareImport from './commands/firmware-import.js';
@@ -61,5 +62,6 @@ export const commands: readonly Command[] = [
   dhcpConfig,
   eepromConfig,
   installService,
+  demo,
   completion,
 ];
