@@ -2,7 +2,7 @@
 // `{ error, message, issues? }`; stack traces stay in the log.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError, VersionMismatchError, type Issue } from '../errors.js';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, StoreUnavailableError, UnauthorizedError, ValidationError, VersionMismatchError, type Issue } from '../errors.js';
 import type { Logger } from '../log.js';
 
 /** Parses `value` with `schema`; ValidationError with every zod issue otherwise. */
@@ -20,6 +20,7 @@ function statusOf(err: AppError): number {
   if (err instanceof NotFoundError) return 404;
   if (err instanceof VersionMismatchError) return 412;
   if (err instanceof ConflictError) return 409;
+  if (err instanceof StoreUnavailableError) return 503;
   return 500;
 }
 
@@ -37,6 +38,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof AppError) {
       status = statusOf(err);
       body = { error: err.code, message: err.message, ...(err instanceof ValidationError && err.issues.length ? { issues: err.issues } : {}) };
+      if (err instanceof StoreUnavailableError) res.set('Retry-After', '2');
     } else if (e.type === 'entity.too.large') {
       status = 413;
       body = { error: 'too-large', message: 'request body too large: the limit is 1 MiB' };
@@ -49,7 +51,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else {
       body = { error: 'internal', message: 'internal error' };
     }
-    if (status >= 500) logger.error('request failed', { method: req.method, path: req.path, err: (err as Error)?.stack ?? String(err) });
+    if (status === 503) logger.warn('request refused: store unavailable', { method: req.method, path: req.path, message: body.message });
+    else if (status >= 500) logger.error('request failed', { method: req.method, path: req.path, err: (err as Error)?.stack ?? String(err) });
     else logger.debug('request refused', { method: req.method, path: req.path, status, message: body.message });
     if (res.headersSent) return void res.end();
     res.status(status).json(body);
