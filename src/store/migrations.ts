@@ -1,4 +1,6 @@
-// Numbered schema migrations; PRAGMA user_version records the last applied.
+// Numbered schema migrations of the SQLite store; the schema_version table
+// records each one applied (so numbers may land out of order), PRAGMA
+// user_version the highest.
 
 /** Migrations in order; never edit one that has shipped, add a new one. */
 export const migrations: Array<{ version: number; sql: string }> = [
@@ -24,4 +26,5 @@ export const migrations: Array<{ version: number; sql: string }> = [
       CREATE TABLE images (name TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL);
     `,
   },
+  { version: 6, sql: 'ALTER TABLE events ADD COLUMN instance TEXT;' },
 ];

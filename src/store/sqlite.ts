@@ -3,25 +3,28 @@ import { NotFoundError, VersionMismatchError } from '../errors.js';
 import type { Image, ImageInput } from '../domain/images.js';
 import type { Node } from '../domain/node.js';
 import type { Rule, RuleInput } from '../domain/rules.js';
-import { guard, openDatabase, type Db } from './sqlite-db.js';
-import type { NewEvent, NodeFilter, NodeKey, Store, StoredEvent } from './store.js';
+import type { ArchivableStore } from './archive.js';
+import { createSqliteArchive } from './sqlite-archive.js';
+import { guard, nodeColumns, openDatabase, type Db } from './sqlite-db.js';
+import type { NewEvent, NodeFilter, NodeKey, Store, StoreOptions, StoredEvent } from './store.js';
 
 type Row = { doc: string };
 
 /** Opens the SQLite store at `file` (`:memory:` for tests). */
-export function createSqliteStore(file: string): Store {
-  const db = openDatabase(file);
+export function createSqliteStore(file: string, opts: StoreOptions = {}): ArchivableStore {
+  const db = openDatabase(file, { migrate: opts.migrate });
   const q = prepare(db);
+  const instance = opts.instance ?? null;
   const parse = (r: Row | undefined): Node | null => (r ? (JSON.parse(r.doc) as Node) : null);
 
   const insertEvents = (nodeId: string, events: NewEvent[], at: string) => {
-    for (const e of events) q.insertEvent.run(nodeId, at, e.kind, JSON.stringify(e.data ?? {}));
+    for (const e of events) q.insertEvent.run(nodeId, at, e.kind, JSON.stringify(e.data ?? {}), instance);
   };
   const writeMacs = (node: Node) => {
     q.deleteMacs.run(node.id);
     for (const mac of node.identity.macs) q.insertMac.run(mac, node.id);
   };
-  const cols = (n: Node) => [n.hostname, n.state, n.identity.serial, n.identity.uuid, n.lastIp, n.version, n.updatedAt, JSON.stringify(n)] as const;
+  const cols = nodeColumns;
   const cas = (node: Node, expected: number) => {
     const res = q.updateNode.run(...cols(node), node.id, expected);
     if (res.changes === 1) return;
@@ -30,7 +33,7 @@ export function createSqliteStore(file: string): Store {
     throw new VersionMismatchError(cur.version, expected);
   };
 
-  const store: Store = {
+  const store: ArchivableStore = {
     async getNode(id) {
       return guard('get node', () => parse(q.getNode.get(id) as Row | undefined));
     },
@@ -89,6 +92,7 @@ export function createSqliteStore(file: string): Store {
       );
     },
     ...ruleAndImageMethods(db),
+    archive: createSqliteArchive(db),
     async close() {
       db.close();
     },
@@ -123,9 +127,9 @@ function prepare(db: Db) {
     deleteNode: s('DELETE FROM nodes WHERE id = ? AND version = ?'),
     deleteMacs: s('DELETE FROM node_macs WHERE node_id = ?'),
     insertMac: s('INSERT INTO node_macs (mac, node_id) VALUES (?, ?)'),
-    insertEvent: s('INSERT INTO events (node_id, at, kind, data) VALUES (?, ?, ?, ?)'),
+    insertEvent: s('INSERT INTO events (node_id, at, kind, data, instance) VALUES (?, ?, ?, ?, ?)'),
     moveEvents: s('UPDATE events SET node_id = ? WHERE node_id = ?'),
-    listEvents: s('SELECT id, node_id AS nodeId, at, kind, data FROM events WHERE node_id = ? AND id > ? ORDER BY id LIMIT ?'),
+    listEvents: s('SELECT id, node_id AS nodeId, at, kind, data, instance FROM events WHERE node_id = ? AND id > ? ORDER BY id LIMIT ?'),
   };
 }
 

@@ -18,6 +18,16 @@ export interface StoredEvent {
   at: string;
   kind: string;
   data: Record<string, unknown>;
+  /** The bootherd instance (`instance.name`) that wrote it; null for events from before instances were recorded. */
+  instance: string | null;
+}
+
+/** How a store is opened: who writes through it, and whether it may migrate the schema. */
+export interface StoreOptions {
+  /** Recorded on every event this store writes. */
+  instance?: string | null;
+  /** Apply pending migrations on open (default true); false refuses a schema that is behind. */
+  migrate?: boolean;
 }
 
 /** One identity to look a node up by. */
