@@ -25,7 +25,7 @@ import { createIpxeService } from './core/ipxe.js';
 import { createHttpApp } from './http/app.js';
 import { createNodeRoutes } from './http/node-routes.js';
 import { createPowerService } from './power/power.js';
-import { createSqliteStore } from './store/sqlite.js';
+import { createStore } from './store/index.js';
 import { createTemplateRenderer } from './templates/renderer.js';
 import { createFileCache, createTftpServer, type TftpServer } from './tftp/index.js';
 
@@ -99,8 +99,9 @@ async function startTftp(tftp: TftpServer, config: Config): Promise<Array<{ addr
 export async function startBootherd(config: Config, logger: Logger, now: () => Date = () => new Date()): Promise<Running> {
   mkdirSync(config.dataDir, { recursive: true });
   const admin = adminTokenOf(config);
-  const store = createSqliteStore(path.join(config.dataDir, 'bootherd.db'));
+  const store = await createStore(config, logger);
   const metrics = createMetrics();
+  metrics.gauge('bootherd_instance_info', 'This bootherd instance (instance.name) and its store', () => [{ labels: { name: config.instance.name, store: config.store.url ? 'postgresql' : 'sqlite' }, value: 1 }]);
   metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => Object.entries(await store.countNodesByState()).map(([state, value]) => ({ labels: { state }, value })));
   const power = createPowerService({ drivers: [], logger });
   const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds };

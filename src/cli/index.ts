@@ -12,6 +12,8 @@ import { renderDnsmasqConfig } from './dhcp-config.js';
 import { advertiseHost } from '../main.js';
 import { loadConfig } from '../config.js';
 import { runServe } from './serve.js';
+import { runMigrate } from './migrate.js';
+import { runStoreCommand } from './store.js';
 import { usage, UsageError } from './usage.js';
 
 const options = {
@@ -19,7 +21,7 @@ const options = {
   config: { type: 'string' }, 'data-dir': { type: 'string' }, http: { type: 'string' }, tftp: { type: 'string', multiple: true },
   'no-tftp': { type: 'boolean' }, advertise: { type: 'string' }, 'admin-token': { type: 'string' }, 'firmware-dir': { type: 'string' },
   'assets-dir': { type: 'string' }, 'templates-dir': { type: 'string' }, 'ipxe-dir': { type: 'string' }, 'boot-network': { type: 'string', multiple: true },
-  'log-level': { type: 'string' }, url: { type: 'string' }, state: { type: 'string' }, label: { type: 'string' },
+  'log-level': { type: 'string' }, store: { type: 'string' }, instance: { type: 'string' }, url: { type: 'string' }, state: { type: 'string' }, label: { type: 'string' },
   arch: { type: 'string' }, dnsmasq: { type: 'boolean' }, proxy: { type: 'boolean' }, range: { type: 'string' }, interface: { type: 'string' }, out: { type: 'string' }, cache: { type: 'string' }, mirror: { type: 'string' }, suite: { type: 'string' },
 } as const;
 
@@ -39,6 +41,10 @@ async function run(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return runServe(flags, out);
+    case 'migrate':
+      return runMigrate(flags, out);
+    case 'store':
+      return runStoreCommand(flags, args, out);
     case 'nodes':
       return (out(await runNodes(loadClientConfig(flags), args, { json: flags.json === true, state: flags.state, label: flags.label })), 0);
     case 'render':

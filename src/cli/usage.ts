@@ -18,6 +18,12 @@ commands:
       --firmware-dir DIR        Raspberry Pi firmware files (default <data-dir>/firmware)
       --templates-dir DIR       operator templates layered over the built-in ones
       --log-level LEVEL         debug | info | warn | error | silent
+      --store URL               postgres://USER[:PASS]@HOST[:PORT]/DB shared by several instances
+                                (env BOOTHERD_STORE; default: SQLite in <data-dir>/bootherd.db)
+      --instance NAME           this instance's name on events and /metrics (default: the host name)
+  migrate                       apply pending schema migrations to the store (--store, --data-dir)
+  store export [--out FILE]     write the whole store (nodes, events, rules, images) as JSON lines
+  store import FILE|-           load such a file into an empty store, e.g. SQLite -> PostgreSQL
   nodes list [--state S] [--label K=V]      list nodes
   nodes show NODE                           one node (id, serial, MAC or hostname)
   nodes set-target NODE KIND [KEY=VALUE...] assign a target, e.g.
