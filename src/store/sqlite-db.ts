@@ -76,12 +76,15 @@ export function schemaVersions(db: Db): number[] {
 }
 
 const uniqueColumns: Record<string, string> = {
+  'nodes.id': 'a node with this id exists',
   'nodes.hostname': 'hostname is already used by another node',
   'nodes.serial': 'serial is already claimed by another node',
   'nodes.uuid': 'uuid is already claimed by another node',
   'node_macs.mac': 'a MAC address is already claimed by another node',
   'rules.name': 'a rule with this name exists',
   'rules.id': 'a rule with this id exists',
+  'images.name': 'an image with this name exists',
+  'events.id': 'an event with this id exists',
 };
 
 /** Runs `fn`, translating SQLite errors (never leaked past the store). */

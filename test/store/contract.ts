@@ -1,0 +1,292 @@
+// The Store contract, one suite parameterised by a store factory: every store
+// (SQLite, PostgreSQL) must pass it unchanged. Each test gets an empty store;
+// `open()` gives further handles on the same database, standing in for
+// several bootherd instances.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { newNode } from '../../src/core/enroll.js';
+import type { Node } from '../../src/domain/node.js';
+import { ruleInputSchema } from '../../src/domain/rules.js';
+import { ConflictError, NotFoundError, VersionMismatchError } from '../../src/errors.js';
+import { readArchive, writeArchive, type ArchivableStore } from '../../src/store/archive.js';
+
+/** An empty database and a way to open handles on it. */
+export interface StoreSpace {
+  open(instance?: string): Promise<ArchivableStore>;
+  cleanup(): Promise<void>;
+}
+
+/** What the suite needs from a store kind. */
+export interface StoreHarness {
+  name: string;
+  fresh(): Promise<StoreSpace>;
+}
+
+const at = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s)).toISOString();
+const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
+/** A node with serial, MAC and IP derived from `i`. */
+export const nodeNo = (i: number, extra: Partial<Node> = {}): Node => ({ ...newNode({ serial: hex(0xab000000 + i, 8), macs: [`dc:a6:32:00:${hex(i >> 8, 2)}:${hex(i & 0xff, 2)}`] }, at(i), `10.1.0.${i}`), ...extra });
+const rule = (name: string, priority = 100, sequenceStart = 1) => ruleInputSchema.parse({ name, priority, apply: { hostname: `${name}-{seq}`, sequenceStart } });
+
+async function rejects(p: Promise<unknown>, cls: new (...a: never[]) => Error, message?: string | RegExp): Promise<Error> {
+  const err = await p.then(() => null, (e: unknown) => e as Error);
+  assert.ok(err instanceof cls, `expected ${cls.name}, got ${err === null ? 'success' : `${err?.constructor.name}: ${err?.message}`}`);
+  if (typeof message === 'string') assert.equal(err.message, message);
+  else if (message) assert.match(err.message, message);
+  return err;
+}
+
+async function exportLines(store: ArchivableStore): Promise<string[]> {
+  const lines: string[] = [];
+  await writeArchive(store.archive, 'test', (l) => void lines.push(l.trimEnd()));
+  return lines;
+}
+
+async function* each<T>(xs: T[]): AsyncGenerator<T> {
+  yield* xs;
+}
+
+/** Defines the contract tests for one store kind. */
+export function storeContract(h: StoreHarness): void {
+  const withStore = (name: string, fn: (s: ArchivableStore, space: StoreSpace) => Promise<void>) =>
+    test(name, async () => {
+      const space = await h.fresh();
+      const store = await space.open('contract');
+      try {
+        await fn(store, space);
+      } finally {
+        await store.close();
+        await space.cleanup();
+      }
+    });
+
+  describe(`Store contract: ${h.name}`, () => {
+    withStore('creates a node with its events and finds it by id and by every identity', async (s) => {
+      const n = nodeNo(1, { hostname: 'pi-1', identity: { serial: 'ab000001', macs: ['dc:a6:32:00:00:01', 'dc:a6:32:00:00:f1'], uuid: '4c4c4544-0000-1000-8000-000000000001' } });
+      assert.deepEqual(await s.createNode(n, [{ kind: 'seen', data: { via: 'tftp' } }, { kind: 'second' }], at(1)), n);
+      assert.deepEqual(await s.getNode(n.id), n);
+      for (const key of [{ serial: 'ab000001' }, { mac: 'dc:a6:32:00:00:f1' }, { uuid: n.identity.uuid! }, { hostname: 'pi-1' }, { ip: '10.1.0.1' }]) assert.equal((await s.findNode(key))?.id, n.id, JSON.stringify(key));
+      for (const key of [{ serial: 'ffffffff' }, { mac: 'dc:a6:32:ff:ff:ff' }, { uuid: 'x' }, { hostname: 'nope' }, { ip: '10.9.9.9' }]) assert.equal(await s.findNode(key), null);
+      assert.equal(await s.getNode('no-such-id'), null);
+      const events = await s.listEvents(n.id);
+      assert.deepEqual(events.map((e) => [e.nodeId, e.kind, e.data, e.at, e.instance]), [[n.id, 'seen', { via: 'tftp' }, at(1), 'contract'], [n.id, 'second', {}, at(1), 'contract']]);
+      assert.ok(events[0]!.id < events[1]!.id);
+    });
+
+    withStore('lists nodes in creation order (then id), filtered and paged, and counts them by state', async (s) => {
+      const nodes = [nodeNo(3, { state: 'ready', labels: { rack: 'r1' } }), nodeNo(1, { labels: { rack: 'r2' } }), nodeNo(2, { state: 'ready', labels: { rack: 'r1', 'a.b': 'x' } })];
+      const twin = nodeNo(4, { createdAt: nodes[1]!.createdAt, id: '00000000-tie' });
+      for (const n of [...nodes, twin]) await s.createNode(n, [], n.createdAt);
+      const ids = (xs: Node[]) => xs.map((x) => x.id);
+      assert.deepEqual(ids(await s.listNodes()), [twin.id, nodes[1]!.id, nodes[2]!.id, nodes[0]!.id]);
+      assert.deepEqual(ids(await s.listNodes({ state: 'ready' })), [nodes[2]!.id, nodes[0]!.id]);
+      assert.deepEqual(ids(await s.listNodes({ label: { key: 'rack', value: 'r1' } })), [nodes[2]!.id, nodes[0]!.id]);
+      assert.deepEqual(ids(await s.listNodes({ label: { key: 'a.b', value: 'x' } })), [nodes[2]!.id]);
+      assert.deepEqual(ids(await s.listNodes({ serial: nodes[0]!.identity.serial! })), [nodes[0]!.id]);
+      assert.deepEqual(ids(await s.listNodes({ mac: nodes[1]!.identity.macs[0]! })), [nodes[1]!.id]);
+      assert.deepEqual(ids(await s.listNodes({ state: 'ready', label: { key: 'rack', value: 'r2' } })), []);
+      assert.deepEqual(ids(await s.listNodes({ limit: 2, offset: 1 })), [nodes[1]!.id, nodes[2]!.id]);
+      assert.deepEqual(ids(await s.listNodes({ offset: 3 })), [nodes[0]!.id]);
+      assert.deepEqual(await s.countNodesByState(), { new: 2, ready: 2 });
+    });
+
+    withStore('refuses a duplicate serial, MAC, uuid or hostname with the same messages, and writes none of it', async (s) => {
+      await s.createNode(nodeNo(1, { hostname: 'taken', identity: { serial: 'ab000001', macs: ['dc:a6:32:00:00:01'], uuid: 'u-1' } }), [], at(1));
+      const clashes: Array<[Partial<Node>, string]> = [
+        [{ identity: { serial: 'ab000001', macs: ['dc:a6:32:00:00:99'], uuid: null } }, 'create node: serial is already claimed by another node'],
+        [{ identity: { serial: 'ab000099', macs: ['dc:a6:32:00:00:01'], uuid: null } }, 'create node: a MAC address is already claimed by another node'],
+        [{ identity: { serial: 'ab000099', macs: [], uuid: 'u-1' } }, 'create node: uuid is already claimed by another node'],
+        [{ hostname: 'taken', identity: { serial: 'ab000099', macs: [], uuid: null } }, 'create node: hostname is already used by another node'],
+      ];
+      for (const [patch, message] of clashes) {
+        const dup = nodeNo(9, patch);
+        const err = await rejects(s.createNode(dup, [{ kind: 'seen' }], at(9)), ConflictError, message);
+        assert.equal((err as ConflictError).code, 'duplicate');
+        assert.equal(await s.getNode(dup.id), null);
+        assert.deepEqual(await s.listEvents(dup.id), []);
+      }
+      const other = await s.createNode(nodeNo(2), [], at(2));
+      await rejects(s.updateNode({ ...other, hostname: 'taken', version: 2 }, 1, [{ kind: 'renamed' }], at(3)), ConflictError, 'update node: hostname is already used by another node');
+      assert.deepEqual(await s.getNode(other.id), other);
+      assert.deepEqual(await s.listEvents(other.id), []);
+      assert.deepEqual(await s.countNodesByState(), { new: 2 });
+    });
+
+    withStore('compare-and-set: the expected version wins, a stale one loses and changes nothing, a missing node is not found', async (s) => {
+      const n = await s.createNode(nodeNo(1), [], at(1));
+      const v2 = { ...n, hostname: 'pi-a', identity: { ...n.identity, macs: ['dc:a6:32:00:00:aa'] }, version: 2, updatedAt: at(2) };
+      assert.deepEqual(await s.updateNode(v2, 1, [{ kind: 'renamed', data: { to: 'pi-a' } }], at(2)), v2);
+      assert.deepEqual(await s.getNode(n.id), v2);
+      assert.equal(await s.findNode({ mac: 'dc:a6:32:00:00:01' }), null, 'the old MAC is released');
+      assert.equal((await s.findNode({ mac: 'dc:a6:32:00:00:aa' }))?.id, n.id);
+      const stale = await rejects(s.updateNode({ ...n, hostname: 'pi-b', version: 2 }, 1, [{ kind: 'lost' }], at(3)), VersionMismatchError);
+      assert.equal((stale as VersionMismatchError).current, 2);
+      assert.deepEqual(await s.getNode(n.id), v2);
+      assert.deepEqual((await s.listEvents(n.id)).map((e) => e.kind), ['renamed']);
+      await rejects(s.updateNode(nodeNo(7, { version: 2 }), 1, [], at(4)), NotFoundError, /not found/);
+    });
+
+    withStore('two handles racing on one version: exactly one write wins, every other gets VersionMismatchError', async (s, space) => {
+      const other = await space.open('other');
+      try {
+        const n = await s.createNode(nodeNo(1), [], at(1));
+        const tries = Array.from({ length: 12 }, (_, i) => (i % 2 ? other : s).updateNode({ ...n, hostname: `w-${i}`, version: 2 }, 1, [{ kind: 'won', data: { i } }], at(2)));
+        const results = await Promise.allSettled(tries);
+        const won = results.filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<Node>[];
+        assert.equal(won.length, 1, 'exactly one winner');
+        for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof VersionMismatchError, String(r.reason));
+        assert.equal((await s.getNode(n.id))?.hostname, won[0]!.value.hostname);
+        const events = await other.listEvents(n.id);
+        assert.deepEqual(events.map((e) => [e.kind, `w-${String(e.data.i)}`]), [['won', won[0]!.value.hostname]]);
+      } finally {
+        await other.close();
+      }
+    });
+
+    withStore('merge moves the absorbed node\'s events and deletes it in one transaction; a stale version on either side changes nothing', async (s) => {
+      const a = await s.createNode(nodeNo(1), [{ kind: 'a-1' }], at(1));
+      const b = await s.createNode(nodeNo(2), [{ kind: 'b-1' }], at(2));
+      const c = await s.createNode(nodeNo(3), [{ kind: 'c-1' }], at(3));
+      const merged = (x: Node, y: Node) => ({ ...x, identity: { ...x.identity, macs: [...x.identity.macs, ...y.identity.macs] }, version: x.version + 1 });
+      await rejects(s.mergeNodes(merged(a, b), a.version, b.id, b.version + 5, [{ kind: 'merged' }], at(4)), VersionMismatchError);
+      await rejects(s.mergeNodes(merged(a, b), a.version + 5, b.id, b.version, [{ kind: 'merged' }], at(4)), VersionMismatchError);
+      assert.deepEqual(await s.getNode(b.id), b, 'a failed merge leaves the absorbed node');
+      assert.deepEqual(await s.getNode(a.id), a);
+      assert.deepEqual((await s.listEvents(b.id)).map((e) => e.kind), ['b-1']);
+      assert.deepEqual((await s.listEvents(a.id)).map((e) => e.kind), ['a-1']);
+      await rejects(s.mergeNodes(merged(a, b), a.version, 'gone', 1, [], at(4)), NotFoundError);
+
+      const out = await s.mergeNodes(merged(a, b), a.version, b.id, b.version, [{ kind: 'merged', data: { absorbed: b.id } }], at(5));
+      assert.deepEqual(await s.getNode(a.id), out);
+      assert.equal(await s.getNode(b.id), null);
+      assert.equal((await s.findNode({ mac: b.identity.macs[0]! }))?.id, a.id, "the absorbed node's MAC now finds the survivor");
+      assert.deepEqual((await s.listEvents(a.id)).map((e) => e.kind), ['a-1', 'b-1', 'merged']);
+      assert.deepEqual(await s.listEvents(b.id), []);
+      assert.deepEqual((await s.listEvents(c.id)).map((e) => e.kind), ['c-1']);
+    });
+
+    withStore('events: appended in order, paged by afterId and limit without gaps, stamped with the writing instance', async (s, space) => {
+      const other = await space.open('other');
+      try {
+        const n = await s.createNode(nodeNo(1), [], at(1));
+        await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? other : s).appendEvents(n.id, [{ kind: `e${i}`, data: { i } }, { kind: `e${i}-b` }], at(2))));
+        const all = await s.listEvents(n.id);
+        assert.equal(all.length, 60);
+        for (let i = 1; i < all.length; i++) assert.ok(all[i]!.id > all[i - 1]!.id, 'ids increase');
+        for (const e of all) assert.equal(e.instance, Number(String(e.kind).slice(1).split('-')[0]) % 2 ? 'other' : 'contract');
+        for (let i = 0; i < 30; i++) assert.equal(all.findIndex((e) => e.kind === `e${i}-b`), all.findIndex((e) => e.kind === `e${i}`) + 1, 'one append stays together');
+        const paged: number[] = [];
+        for (let after = 0; ;) {
+          const page = await other.listEvents(n.id, { afterId: after, limit: 7 });
+          if (page.length === 0) break;
+          assert.ok(page.length <= 7);
+          paged.push(...page.map((e) => e.id));
+          after = page[page.length - 1]!.id;
+        }
+        assert.deepEqual(paged, all.map((e) => e.id));
+        assert.deepEqual(await s.listEvents('no-such-node'), []);
+      } finally {
+        await other.close();
+      }
+    });
+
+    withStore('rules: created, read, listed by priority then name, updated, deleted; duplicate names and missing rules refused', async (s) => {
+      const b = await s.createRule('id-b', rule('b', 10), at(1));
+      assert.deepEqual({ id: b.id, sequence: b.sequence, createdAt: b.createdAt, name: b.name }, { id: 'id-b', sequence: 1, createdAt: at(1), name: 'b' });
+      await s.createRule('id-a', rule('a', 10), at(2));
+      await s.createRule('id-z', rule('z', 1), at(3));
+      assert.deepEqual((await s.listRules()).map((r) => r.name), ['z', 'a', 'b']);
+      assert.deepEqual(await s.getRule('id-b'), b);
+      assert.equal(await s.getRule('nope'), null);
+      const dup = await rejects(s.createRule('id-c', rule('a'), at(4)), ConflictError, 'create rule: a rule with this name exists');
+      assert.equal((dup as ConflictError).code, 'duplicate');
+      await rejects(s.createRule('id-a', rule('c'), at(4)), ConflictError, 'create rule: a rule with this id exists');
+      await rejects(s.updateRule('id-b', rule('a')), ConflictError, 'update rule: a rule with this name exists');
+      const renamed = await s.updateRule('id-b', rule('bb', 0));
+      assert.deepEqual([renamed.name, renamed.priority, renamed.createdAt, renamed.sequence], ['bb', 0, at(1), 1]);
+      assert.deepEqual((await s.listRules()).map((r) => r.name), ['bb', 'z', 'a']);
+      await rejects(s.updateRule('nope', rule('q')), NotFoundError, 'rule nope: not found');
+      await s.deleteRule('id-z');
+      await rejects(s.deleteRule('id-z'), NotFoundError, 'rule id-z: not found');
+      assert.deepEqual((await s.listRules()).map((r) => r.id), ['id-b', 'id-a']);
+    });
+
+    withStore('rule sequences: concurrent takers on two handles get distinct consecutive numbers', async (s, space) => {
+      const other = await space.open('other');
+      try {
+        await s.createRule('r', rule('r', 100, 5), at(1));
+        const got = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? other : s).takeRuleSequence('r')));
+        assert.deepEqual([...got].sort((x, y) => x - y), Array.from({ length: 40 }, (_, i) => 5 + i));
+        assert.equal((await other.getRule('r'))?.sequence, 45);
+        await rejects(s.takeRuleSequence('nope'), NotFoundError, 'rule nope: not found');
+      } finally {
+        await other.close();
+      }
+    });
+
+    withStore('images: put creates, put again updates and keeps createdAt, listed by name, deleted; a missing one is not found', async (s) => {
+      const first = await s.putImage('raspios', { cmdline: ['quiet'], kernel: 'kernel8.img' }, at(1));
+      assert.deepEqual(first, { cmdline: ['quiet'], kernel: 'kernel8.img', name: 'raspios', createdAt: at(1), updatedAt: at(1) });
+      const again = await s.putImage('raspios', { cmdline: [], arch: 'arm64' }, at(2));
+      assert.deepEqual(again, { cmdline: [], arch: 'arm64', name: 'raspios', createdAt: at(1), updatedAt: at(2) });
+      await s.putImage('alpine', { cmdline: [] }, at(3));
+      assert.deepEqual((await s.listImages()).map((i) => i.name), ['alpine', 'raspios']);
+      assert.deepEqual(await s.getImage('raspios'), again);
+      assert.equal(await s.getImage('nope'), null);
+      await s.deleteImage('alpine');
+      await rejects(s.deleteImage('alpine'), NotFoundError, 'image alpine: not found');
+      assert.deepEqual((await s.listImages()).map((i) => i.name), ['raspios']);
+    });
+
+    withStore('archive: export then import into an empty store keeps every record; new events continue after the imported ids', async (s) => {
+      const a = await s.createNode(nodeNo(1, { hostname: 'pi-1', labels: { rack: 'r1' } }), [{ kind: 'seen', data: { ip: '10.1.0.1' } }], at(1));
+      const b = await s.createNode(nodeNo(2), [{ kind: 'seen' }], at(2));
+      await s.mergeNodes({ ...a, identity: { ...a.identity, macs: [...a.identity.macs, ...b.identity.macs] }, version: 2 }, 1, b.id, 1, [{ kind: 'merged' }], at(3));
+      await s.createRule('r1', rule('rack1', 5, 7), at(4));
+      await s.takeRuleSequence('r1');
+      await s.putImage('raspios', { cmdline: ['quiet'] }, at(5));
+      await s.putImage('raspios', { cmdline: ['ro'] }, at(6));
+      const lines = await exportLines(s);
+      assert.equal(lines.length, 1 + 1 + 3 + 1 + 1 + 1, 'header, a node, 3 events, a rule, an image, end');
+
+      const target = await h.fresh();
+      const t = await target.open('target');
+      try {
+        assert.deepEqual(await t.archive.load(readArchive(each(lines))), { nodes: 1, events: 3, rules: 1, images: 1 });
+        assert.deepEqual(await t.listNodes(), await s.listNodes());
+        assert.deepEqual(await t.listEvents(a.id), await s.listEvents(a.id));
+        assert.deepEqual(await t.listRules(), await s.listRules());
+        assert.deepEqual(await t.listImages(), await s.listImages());
+        assert.equal((await t.findNode({ mac: b.identity.macs[0]! }))?.id, a.id);
+        assert.equal(await t.takeRuleSequence('r1'), 8, 'the sequence carries over');
+        await t.appendEvents(a.id, [{ kind: 'after-import' }], at(7));
+        const events = await t.listEvents(a.id);
+        assert.ok(events[3]!.id > events[2]!.id, 'a new event gets a fresh id');
+        assert.deepEqual(await exportLines(t).then((l) => l.length), lines.length + 1);
+        await rejects(t.archive.load(readArchive(each(lines))), ConflictError, /the target store is not empty \(1 nodes, 4 events, 1 rules, 1 images\)/);
+        assert.deepEqual(await t.archive.counts(), { nodes: 1, events: 4, rules: 1, images: 1 });
+      } finally {
+        await t.close();
+        await target.cleanup();
+      }
+    });
+
+    withStore('archive: a truncated or corrupt archive is refused, naming the line, and imports nothing', async (s) => {
+      for (let i = 1; i <= 4; i++) await s.createNode(nodeNo(i), [{ kind: 'seen' }], at(i));
+      const lines = await exportLines(s);
+      const empty = await h.fresh();
+      const t = await empty.open('t');
+      try {
+        await rejects(t.archive.load(readArchive(each(lines.slice(0, -1)))), Error, /line 9: the archive ends without its end line: it is truncated/);
+        const corrupt = [...lines];
+        corrupt[3] = corrupt[3]!.replace('"version":1', '"version":"one"');
+        await rejects(t.archive.load(readArchive(each(corrupt))), Error, /line 4: version: /);
+        await rejects(t.archive.load(readArchive(each(['{"type":"node"}']))), Error, /line 1: not a bootherd store archive/);
+        assert.deepEqual(await t.archive.counts(), { nodes: 0, events: 0, rules: 0, images: 0 });
+      } finally {
+        await t.close();
+        await empty.cleanup();
+      }
+    });
+  });
+}
