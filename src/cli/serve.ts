@@ -11,6 +11,11 @@ export async function runServe(flags: Flags, out: (s: string) => void): Promise<
   const config = loadConfig(flags);
   const logger = createLogger(config.logLevel);
   const running = await startBootherd(config, logger);
+  // Listen for the signal before announcing anything, so a stop sent right after the announcement is never missed.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   const httpUrl = `http://${running.advertise}:${running.http.port}`;
   out(`bootherd ${version()} serving; data in ${config.dataDir}`);
   out(`store: ${describeStore(config)} (instance ${config.instance.name})`);
@@ -19,10 +24,7 @@ export async function runServe(flags: Flags, out: (s: string) => void): Promise<
   out(running.adminTokenFile ? `admin token: in ${running.adminTokenFile}` : 'admin token: from configuration');
   out(`point DHCP at: TFTP server (next-server / option 66) ${running.advertise}; Raspberry Pi clients need option 43 "Raspberry Pi Boot"; iPXE clients chain ${httpUrl}/boot.ipxe`);
   for (const line of missingAssets(config)) out(line);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopped;
   await running.stop();
   return 0;
 }

@@ -1,17 +1,28 @@
 // `bootherd store export|import`: the whole store as JSON lines (archive.ts),
 // to move a registry between stores, e.g. from SQLite to PostgreSQL.
-import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { loadConfig, type Flags } from '../config.js';
 import { createLogger } from '../log.js';
 import { readArchive, writeArchive, type ArchiveCounts } from '../store/archive.js';
-import { createStore, describeStore } from '../store/index.js';
+import { AppError } from '../errors.js';
+import { createStore, describeStore, sqliteFile } from '../store/index.js';
 import { UsageError } from './usage.js';
 
 const summary = (c: ArchiveCounts) => `${c.nodes} nodes, ${c.events} events, ${c.rules} rules, ${c.images} images`;
+
+// The lines of a stream, read only as fast as they are consumed (readline's iterator drops lines emitted before iteration starts).
+async function* linesOf(input: Readable): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of input) {
+    const parts = (rest + String(chunk)).split('\n');
+    rest = parts.pop()!;
+    yield* parts;
+  }
+  if (rest) yield rest;
+}
 
 async function writeTo(stream: Writable, line: string): Promise<void> {
   if (!stream.write(line)) await once(stream, 'drain');
@@ -41,6 +52,7 @@ export async function runStoreCommand(flags: Flags, args: string[], out: (s: str
   if (verb !== 'export' && verb !== 'import') throw new UsageError('store: usage: bootherd store export [--out FILE] | bootherd store import FILE|-');
   if (verb === 'import' && !file) throw new UsageError('store import: name the archive file (or - for standard input)');
   const config = loadConfig(flags);
+  if (verb === 'export' && !config.store.url && !existsSync(sqliteFile(config))) throw new AppError('not-found', `store export: no database at ${sqliteFile(config)}: name the data dir with --data-dir, or PostgreSQL with --store`);
   const store = await createStore(config, createLogger(config.logLevel));
   try {
     if (verb === 'export') {
@@ -49,9 +61,8 @@ export async function runStoreCommand(flags: Flags, args: string[], out: (s: str
       process.stderr.write(`exported ${summary(counts)} from ${describeStore(config)}${target ? ` to ${target}` : ''}\n`);
       return 0;
     }
-    const input = file === '-' ? process.stdin : createReadStream(path.resolve(file!));
-    const lines = createInterface({ input, crlfDelay: Infinity });
-    const counts = await store.archive.load(readArchive(lines));
+    const input = file === '-' ? process.stdin.setEncoding('utf8') : createReadStream(path.resolve(file!), { encoding: 'utf8' });
+    const counts = await store.archive.load(readArchive(linesOf(input)));
     out(`imported ${summary(counts)} into ${describeStore(config)}`);
     return 0;
   } finally {

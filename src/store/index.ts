@@ -1,5 +1,6 @@
 // Choosing the store: SQLite in the data dir by default, PostgreSQL when
 // `store.url` (--store, BOOTHERD_STORE) names one (DESIGN §6, §12).
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -25,6 +26,7 @@ export async function createStore(config: Config, logger: Logger, opts: { migrat
   if (config.store.url) {
     return createPostgresStore(config.store.url, { instance, migrate, poolSize: config.store.poolSize, logger });
   }
+  mkdirSync(config.dataDir, { recursive: true });
   return createSqliteStore(sqliteFile(config), { instance, migrate });
 }
 
@@ -39,5 +41,6 @@ export async function migrateStore(config: Config, logger: Logger): Promise<{ ap
       await db.close();
     }
   }
+  mkdirSync(config.dataDir, { recursive: true });
   return migrateSqlite(sqliteFile(config));
 }

@@ -87,7 +87,13 @@ export async function startPostgres(): Promise<TestPostgres> {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  process.once('exit', stopSync);
+  // Also when the runner cancels the file (SIGTERM) or someone presses ^C.
+  const onSignal = (sig: NodeJS.Signals) => (stopSync(), process.kill(process.pid, sig));
+  const hook = (on: boolean) => {
+    process[on ? 'once' : 'off']('exit', stopSync);
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) process[on ? 'once' : 'off'](sig, onSignal);
+  };
+  hook(true);
   try {
     await tool('initdb', ['-D', data, '-A', 'trust', '-U', 'bootherd', '-N', '-E', 'UTF8']);
     for (let attempt = 0; ; attempt++) {
@@ -100,7 +106,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       }
     }
   } catch (err) {
-    process.off('exit', stopSync);
+    hook(false);
     stopSync();
     throw err;
   }
@@ -126,7 +132,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     stop: () => tool('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
     start: () => tool('pg_ctl', ['-D', data, '-o', `-h 127.0.0.1 -p ${port} -k ${dir}`, '-l', log, '-w', '-t', '60', 'start']),
     async destroy() {
-      process.off('exit', stopSync);
+      hook(false);
       await tool('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']).catch(() => undefined);
       stopSync();
     },
