@@ -10,7 +10,7 @@ import { nodePatchSchema } from './schemas.js';
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const body = (ref: string) => ({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
 const ok = (description: string) => ({ description });
-const errors = { '400': ok('invalid input'), '401': ok('no or wrong token'), '404': ok('not found') };
+const errors = { '400': ok('invalid input'), '401': ok('no or wrong token'), '404': ok('not found'), '503': ok('store unavailable: nothing was changed; try again after Retry-After') };
 const admin = [{ bearer: [] }];
 const idParam = [{ name: 'id', in: 'path', required: true, description: 'node id, serial, MAC or hostname', schema: { type: 'string' } }];
 

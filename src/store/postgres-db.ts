@@ -80,7 +80,7 @@ export function translate(what: string, err: unknown): Error {
 
 /** Opens a pool on `url` (nothing is dialled until the first query). */
 export function createPgDb(url: string, opts: { poolSize?: number; instance?: string | null; logger?: Logger } = {}): PgDb {
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, application_name: `bootherd${opts.instance ? ` ${opts.instance}` : ''}`.slice(0, 63) });
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, keepAlive: true, application_name: `bootherd${opts.instance ? ` ${opts.instance}` : ''}`.slice(0, 63) });
   // An idle connection that the server drops (restart, failover) is reported here; the pool discards it.
   pool.on('error', (err) => opts.logger?.warn('store: idle database connection lost', { err: err.message }));
 
