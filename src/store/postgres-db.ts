@@ -131,17 +131,14 @@ export function createPgDb(url: string, opts: { poolSize?: number; instance?: st
     async connect(what) {
       const client = await pool.connect().catch((err: unknown) => Promise.reject(translate(what, err)));
       let broken: Error | undefined;
-      client.on('error', (err) => (broken = err));
-      const q: Query = async (sql, params) => {
-        try {
-          return await queryOn(client)(sql, params);
-        } catch (err) {
-          const t = translate(what, err);
-          if (t instanceof StoreUnavailableError) broken ??= t;
-          throw t;
-        }
-      };
-      return { q, release: () => (client.removeAllListeners('error'), client.release(broken)) };
+      const onError = (err: Error) => (broken = err);
+      client.on('error', onError);
+      const q: Query = <R>(sql: string, params?: unknown[]) => queryOn(client)<R>(sql, params).catch((err: unknown) => {
+        const t = translate(what, err);
+        if (t instanceof StoreUnavailableError) broken ??= t;
+        throw t;
+      });
+      return { q, release: () => (client.off('error', onError), client.release(broken)) };
     },
     withAdvisoryLock: (key, fn, o = {}) => withClient(`lock ${key}`, async (client) => {
       const id = advisoryKey(key);

@@ -2,7 +2,7 @@
 // translating SQLite's errors into the AppError family.
 import Database from 'better-sqlite3';
 import type { Node } from '../domain/node.js';
-import { ConflictError, StoreError } from '../errors.js';
+import { ConflictError, StoreError, StoreUnavailableError } from '../errors.js';
 import { migrations } from './migrations.js';
 
 /** An open database handle. */
@@ -98,6 +98,8 @@ export function guard<T>(what: string, fn: () => T): T {
       const col = /failed: ([\w.]+)/.exec(e.message ?? '')?.[1] ?? '';
       throw new ConflictError(`${what}: ${uniqueColumns[col] ?? 'already exists'}`, 'duplicate');
     }
+    // Still locked by another writer after busy_timeout: transient, like a database that is away.
+    if (e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED') throw new StoreUnavailableError(`store unavailable: ${what}: the database is locked by another writer (${e.code}); nothing was changed, try again`, { cause: err });
     throw new StoreError(`store: ${what} failed: ${e.code}`, { cause: err });
   }
 }
