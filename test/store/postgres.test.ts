@@ -53,6 +53,27 @@ describe('PostgreSQL store operations', () => {
     assert.match(String(newer?.message), /schema version 999 is newer than this bootherd \(1\); upgrade bootherd/);
   });
 
+  test('withAdvisoryLock: one holder across instances; wait:false answers null while held, waiting takes it once released', async () => {
+    const url = await pg.createDatabase();
+    const [one, two] = await Promise.all(['a', 'b'].map((instance) => createPostgresStore(url, { instance, poolSize: 2 })));
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const order: string[] = [];
+      const first = one!.db.withAdvisoryLock('watchdog', async () => (order.push('a in'), await held, order.push('a out'), 'a'));
+      while (order.length === 0) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await two!.db.withAdvisoryLock('watchdog', async () => 'b', { wait: false }), null, 'held by the other instance');
+      assert.equal(await two!.db.withAdvisoryLock('other-key', async () => 'free', { wait: false }), 'free', 'locks are per key');
+      const waiting = two!.db.withAdvisoryLock('watchdog', async () => (order.push('b in'), 'b'));
+      await new Promise((r) => setTimeout(r, 100));
+      release();
+      assert.deepEqual(await Promise.all([first, waiting]), ['a', 'b']);
+      assert.deepEqual(order, ['a in', 'a out', 'b in']);
+    } finally {
+      await Promise.all([one?.close(), two?.close()]);
+    }
+  });
+
   test('the database going away: StoreUnavailableError (no leak of a driver error), and the same store works again once it is back', async () => {
     const url = await pg.createDatabase();
     const store = await createPostgresStore(url, { instance: 'a', poolSize: 2 });
