@@ -1,5 +1,6 @@
 // The Store contract, one suite parameterised by a store factory: every store
-// (SQLite, PostgreSQL) must pass it unchanged. Each test gets an empty store;
+// (SQLite, PostgreSQL) must pass it unchanged. Nodes, CAS, merges and events
+// here; rules, images and the archive in contract-catalog.ts. Each test gets an empty store;
 // `open()` gives further handles on the same database, standing in for
 // several bootherd instances.
 import assert from 'node:assert/strict';
@@ -8,7 +9,8 @@ import { newNode } from '../../src/core/enroll.js';
 import type { Node } from '../../src/domain/node.js';
 import { ruleInputSchema } from '../../src/domain/rules.js';
 import { ConflictError, NotFoundError, VersionMismatchError } from '../../src/errors.js';
-import { readArchive, writeArchive, type ArchivableStore } from '../../src/store/archive.js';
+import { writeArchive, type ArchivableStore } from '../../src/store/archive.js';
+import { catalogContract } from './contract-catalog.js';
 
 /** An empty database and a way to open handles on it. */
 export interface StoreSpace {
@@ -22,13 +24,16 @@ export interface StoreHarness {
   fresh(): Promise<StoreSpace>;
 }
 
-const at = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s)).toISOString();
+/** An ISO time `s` seconds into 2024. */
+export const at = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s)).toISOString();
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 /** A node with serial, MAC and IP derived from `i`. */
 export const nodeNo = (i: number, extra: Partial<Node> = {}): Node => ({ ...newNode({ serial: hex(0xab000000 + i, 8), macs: [`dc:a6:32:00:${hex(i >> 8, 2)}:${hex(i & 0xff, 2)}`] }, at(i), `10.1.0.${i}`), ...extra });
-const rule = (name: string, priority = 100, sequenceStart = 1) => ruleInputSchema.parse({ name, priority, apply: { hostname: `${name}-{seq}`, sequenceStart } });
+/** A rule input named `name` with a hostname template. */
+export const rule = (name: string, priority = 100, sequenceStart = 1) => ruleInputSchema.parse({ name, priority, apply: { hostname: `${name}-{seq}`, sequenceStart } });
 
-async function rejects(p: Promise<unknown>, cls: new (...a: never[]) => Error, message?: string | RegExp): Promise<Error> {
+/** Asserts that `p` rejects with `cls` (and `message`, exactly or by pattern). */
+export async function rejects(p: Promise<unknown>, cls: new (...a: never[]) => Error, message?: string | RegExp): Promise<Error> {
   const err = await p.then(() => null, (e: unknown) => e as Error);
   assert.ok(err instanceof cls, `expected ${cls.name}, got ${err === null ? 'success' : `${err?.constructor.name}: ${err?.message}`}`);
   if (typeof message === 'string') assert.equal(err.message, message);
@@ -36,30 +41,34 @@ async function rejects(p: Promise<unknown>, cls: new (...a: never[]) => Error, m
   return err;
 }
 
-async function exportLines(store: ArchivableStore): Promise<string[]> {
+/** The store's archive as lines. */
+export async function exportLines(store: ArchivableStore): Promise<string[]> {
   const lines: string[] = [];
   await writeArchive(store.archive, 'test', (l) => void lines.push(l.trimEnd()));
   return lines;
 }
 
-async function* each<T>(xs: T[]): AsyncGenerator<T> {
+/** An async iterable over `xs`. */
+export async function* each<T>(xs: T[]): AsyncGenerator<T> {
   yield* xs;
 }
 
+/** A test on a fresh store of harness `h` (and its space, for more handles). */
+export const storeTest = (h: StoreHarness) => (name: string, fn: (s: ArchivableStore, space: StoreSpace) => Promise<void>) =>
+  test(name, async () => {
+    const space = await h.fresh();
+    const store = await space.open('contract');
+    try {
+      await fn(store, space);
+    } finally {
+      await store.close();
+      await space.cleanup();
+    }
+  });
+
 /** Defines the contract tests for one store kind. */
 export function storeContract(h: StoreHarness): void {
-  const withStore = (name: string, fn: (s: ArchivableStore, space: StoreSpace) => Promise<void>) =>
-    test(name, async () => {
-      const space = await h.fresh();
-      const store = await space.open('contract');
-      try {
-        await fn(store, space);
-      } finally {
-        await store.close();
-        await space.cleanup();
-      }
-    });
-
+  const withStore = storeTest(h);
   describe(`Store contract: ${h.name}`, () => {
     withStore('creates a node with its events and finds it by id and by every identity', async (s) => {
       const n = nodeNo(1, { hostname: 'pi-1', identity: { serial: 'ab000001', macs: ['dc:a6:32:00:00:01', 'dc:a6:32:00:00:f1'], uuid: '4c4c4544-0000-1000-8000-000000000001' } });
@@ -190,103 +199,6 @@ export function storeContract(h: StoreHarness): void {
       }
     });
 
-    withStore('rules: created, read, listed by priority then name, updated, deleted; duplicate names and missing rules refused', async (s) => {
-      const b = await s.createRule('id-b', rule('b', 10), at(1));
-      assert.deepEqual({ id: b.id, sequence: b.sequence, createdAt: b.createdAt, name: b.name }, { id: 'id-b', sequence: 1, createdAt: at(1), name: 'b' });
-      await s.createRule('id-a', rule('a', 10), at(2));
-      await s.createRule('id-z', rule('z', 1), at(3));
-      assert.deepEqual((await s.listRules()).map((r) => r.name), ['z', 'a', 'b']);
-      assert.deepEqual(await s.getRule('id-b'), b);
-      assert.equal(await s.getRule('nope'), null);
-      const dup = await rejects(s.createRule('id-c', rule('a'), at(4)), ConflictError, 'create rule: a rule with this name exists');
-      assert.equal((dup as ConflictError).code, 'duplicate');
-      await rejects(s.createRule('id-a', rule('c'), at(4)), ConflictError, 'create rule: a rule with this id exists');
-      await rejects(s.updateRule('id-b', rule('a')), ConflictError, 'update rule: a rule with this name exists');
-      const renamed = await s.updateRule('id-b', rule('bb', 0));
-      assert.deepEqual([renamed.name, renamed.priority, renamed.createdAt, renamed.sequence], ['bb', 0, at(1), 1]);
-      assert.deepEqual((await s.listRules()).map((r) => r.name), ['bb', 'z', 'a']);
-      await rejects(s.updateRule('nope', rule('q')), NotFoundError, 'rule nope: not found');
-      await s.deleteRule('id-z');
-      await rejects(s.deleteRule('id-z'), NotFoundError, 'rule id-z: not found');
-      assert.deepEqual((await s.listRules()).map((r) => r.id), ['id-b', 'id-a']);
-    });
-
-    withStore('rule sequences: concurrent takers on two handles get distinct consecutive numbers', async (s, space) => {
-      const other = await space.open('other');
-      try {
-        await s.createRule('r', rule('r', 100, 5), at(1));
-        const got = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? other : s).takeRuleSequence('r')));
-        assert.deepEqual([...got].sort((x, y) => x - y), Array.from({ length: 40 }, (_, i) => 5 + i));
-        assert.equal((await other.getRule('r'))?.sequence, 45);
-        await rejects(s.takeRuleSequence('nope'), NotFoundError, 'rule nope: not found');
-      } finally {
-        await other.close();
-      }
-    });
-
-    withStore('images: put creates, put again updates and keeps createdAt, listed by name, deleted; a missing one is not found', async (s) => {
-      const first = await s.putImage('raspios', { cmdline: ['quiet'], kernel: 'kernel8.img' }, at(1));
-      assert.deepEqual(first, { cmdline: ['quiet'], kernel: 'kernel8.img', name: 'raspios', createdAt: at(1), updatedAt: at(1) });
-      const again = await s.putImage('raspios', { cmdline: [], arch: 'arm64' }, at(2));
-      assert.deepEqual(again, { cmdline: [], arch: 'arm64', name: 'raspios', createdAt: at(1), updatedAt: at(2) });
-      await s.putImage('alpine', { cmdline: [] }, at(3));
-      assert.deepEqual((await s.listImages()).map((i) => i.name), ['alpine', 'raspios']);
-      assert.deepEqual(await s.getImage('raspios'), again);
-      assert.equal(await s.getImage('nope'), null);
-      await s.deleteImage('alpine');
-      await rejects(s.deleteImage('alpine'), NotFoundError, 'image alpine: not found');
-      assert.deepEqual((await s.listImages()).map((i) => i.name), ['raspios']);
-    });
-
-    withStore('archive: export then import into an empty store keeps every record; new events continue after the imported ids', async (s) => {
-      const a = await s.createNode(nodeNo(1, { hostname: 'pi-1', labels: { rack: 'r1' } }), [{ kind: 'seen', data: { ip: '10.1.0.1' } }], at(1));
-      const b = await s.createNode(nodeNo(2), [{ kind: 'seen' }], at(2));
-      await s.mergeNodes({ ...a, identity: { ...a.identity, macs: [...a.identity.macs, ...b.identity.macs] }, version: 2 }, 1, b.id, 1, [{ kind: 'merged' }], at(3));
-      await s.createRule('r1', rule('rack1', 5, 7), at(4));
-      await s.takeRuleSequence('r1');
-      await s.putImage('raspios', { cmdline: ['quiet'] }, at(5));
-      await s.putImage('raspios', { cmdline: ['ro'] }, at(6));
-      const lines = await exportLines(s);
-      assert.equal(lines.length, 1 + 1 + 3 + 1 + 1 + 1, 'header, a node, 3 events, a rule, an image, end');
-
-      const target = await h.fresh();
-      const t = await target.open('target');
-      try {
-        assert.deepEqual(await t.archive.load(readArchive(each(lines))), { nodes: 1, events: 3, rules: 1, images: 1 });
-        assert.deepEqual(await t.listNodes(), await s.listNodes());
-        assert.deepEqual(await t.listEvents(a.id), await s.listEvents(a.id));
-        assert.deepEqual(await t.listRules(), await s.listRules());
-        assert.deepEqual(await t.listImages(), await s.listImages());
-        assert.equal((await t.findNode({ mac: b.identity.macs[0]! }))?.id, a.id);
-        assert.equal(await t.takeRuleSequence('r1'), 8, 'the sequence carries over');
-        await t.appendEvents(a.id, [{ kind: 'after-import' }], at(7));
-        const events = await t.listEvents(a.id);
-        assert.ok(events[3]!.id > events[2]!.id, 'a new event gets a fresh id');
-        assert.deepEqual(await exportLines(t).then((l) => l.length), lines.length + 1);
-        await rejects(t.archive.load(readArchive(each(lines))), ConflictError, /the target store is not empty \(1 nodes, 4 events, 1 rules, 1 images\)/);
-        assert.deepEqual(await t.archive.counts(), { nodes: 1, events: 4, rules: 1, images: 1 });
-      } finally {
-        await t.close();
-        await target.cleanup();
-      }
-    });
-
-    withStore('archive: a truncated or corrupt archive is refused, naming the line, and imports nothing', async (s) => {
-      for (let i = 1; i <= 4; i++) await s.createNode(nodeNo(i), [{ kind: 'seen' }], at(i));
-      const lines = await exportLines(s);
-      const empty = await h.fresh();
-      const t = await empty.open('t');
-      try {
-        await rejects(t.archive.load(readArchive(each(lines.slice(0, -1)))), Error, /line 9: the archive ends without its end line: it is truncated/);
-        const corrupt = [...lines];
-        corrupt[3] = corrupt[3]!.replace('"version":1', '"version":"one"');
-        await rejects(t.archive.load(readArchive(each(corrupt))), Error, /line 4: version: /);
-        await rejects(t.archive.load(readArchive(each(['{"type":"node"}']))), Error, /line 1: not a bootherd store archive/);
-        assert.deepEqual(await t.archive.counts(), { nodes: 0, events: 0, rules: 0, images: 0 });
-      } finally {
-        await t.close();
-        await empty.cleanup();
-      }
-    });
+    catalogContract(h);
   });
 }
