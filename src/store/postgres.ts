@@ -10,7 +10,7 @@ import { createPostgresArchive } from './postgres-archive.js';
 import { createPgCatalog } from './postgres-catalog.js';
 import { createPgDb, type PgDb } from './postgres-db.js';
 import { migratePg } from './postgres-migrations.js';
-import { cas, insertEvents, mismatch, nodeValues, writeMacs } from './postgres-rows.js';
+import { cas, insertEvents, insertNode, mismatch, updateNodeRow, writeMacs } from './postgres-rows.js';
 import type { NodeFilter, NodeKey, StoreOptions, StoredEvent } from './store.js';
 
 /** The PostgreSQL store, and the database under it (for locks and operations). */
@@ -63,18 +63,14 @@ export async function createPostgresStore(url: string, opts: StoreOptions & { po
       const rows = await db.query<{ state: string; n: number }>('count nodes', 'SELECT state, count(*)::int AS n FROM nodes GROUP BY state');
       return Object.fromEntries(rows.map((r) => [r.state, r.n]));
     },
-    createNode: (node, events, at) => db.tx('create node', async (q) => {
-      await q('INSERT INTO nodes (id, created_at, hostname, state, serial, uuid, last_ip, version, updated_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [node.id, node.createdAt, ...nodeValues(node)]);
-      await writeMacs(q, node);
-      await insertEvents(q, node.id, events, at, instance);
+    async createNode(node, events, at) {
+      await db.session('create node', (q) => insertNode(q, node, events, at, instance));
       return node;
-    }),
-    updateNode: (node, expected, events, at) => db.tx('update node', async (q) => {
-      await cas(q, node, expected);
-      await writeMacs(q, node);
-      await insertEvents(q, node.id, events, at, instance);
+    },
+    async updateNode(node, expected, events, at) {
+      await db.session('update node', (q) => updateNodeRow(q, node, expected, events, at, instance));
       return node;
-    }),
+    },
     mergeNodes: (survivor, survivorExpected, absorbedId, absorbedExpected, events, at) => db.tx('merge nodes', async (q) => {
       const gone = await q('DELETE FROM nodes WHERE id = $1 AND version = $2 RETURNING 1', [absorbedId, absorbedExpected]);
       if (gone.length !== 1) await mismatch(q, absorbedId, absorbedExpected);

@@ -116,7 +116,9 @@ export function storeContract(h: StoreHarness): void {
       }
       const other = await s.createNode(nodeNo(2), [], at(2));
       await rejects(s.updateNode({ ...other, hostname: 'taken', version: 2 }, 1, [{ kind: 'renamed' }], at(3)), ConflictError, 'update node: hostname is already used by another node');
+      await rejects(s.updateNode({ ...other, identity: { ...other.identity, macs: ['dc:a6:32:00:00:01'] }, version: 2 }, 1, [{ kind: 'moved' }], at(3)), ConflictError, 'update node: a MAC address is already claimed by another node');
       assert.deepEqual(await s.getNode(other.id), other);
+      assert.equal((await s.findNode({ mac: other.identity.macs[0]! }))?.id, other.id, 'its own MAC is still its own');
       assert.deepEqual(await s.listEvents(other.id), []);
       assert.deepEqual(await s.countNodesByState(), { new: 2 });
     });
