@@ -51,6 +51,7 @@ const kinds: Array<{ kind: Kind; name: string; perRound: (rounds: number) => num
 
 function phase(t: Target, kind: Kind, count: number): Promise<Phase> {
   const on = (i: number) => t.servers[i % t.servers.length]!;
+  const base = t.fresh;
   const post = async (i: number, n: number) => {
     const res = await fetch(`${on(i).url}/api/v1/discovery`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(inventory(n)) });
     const body = (await res.json()) as { nodeId?: string };
@@ -58,13 +59,13 @@ function phase(t: Target, kind: Kind, count: number): Promise<Phase> {
     return res.status === 200;
   };
   const get = async (i: number) => {
-    const res = await fetch(`${on(i).url}/api/v1/nodes/${t.ids[(i * 7919) % total]}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${on(i).url}/api/v1/nodes/${t.ids[(i * 7919) % base]}`, { headers: { authorization: `Bearer ${token}` } });
     await res.arrayBuffer();
     return res.status === 200;
   };
-  const base = t.fresh;
   if (kind === 'enroll' || kind === 'new') t.fresh += count;
-  const one = kind === 'get' ? get : kind === 'known' ? (i: number) => post(i, (i * 7919) % total) : (i: number) => post(i, base + i);
+  // Re-reports and GETs pick among the nodes enrolled so far (inventories 0..base-1).
+  const one = kind === 'get' ? get : kind === 'known' ? (i: number) => post(i, (i * 7919) % base) : (i: number) => post(i, base + i);
   return measure(kind, count, concurrency, one);
 }
 
