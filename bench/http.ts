@@ -2,7 +2,7 @@
 // the database, beside constant and precomputed answers of the same express app
 // (the floor a render is measured against), with p50/p99.
 // Options: --nodes N (10000), --concurrency C (16).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,7 +16,10 @@ const mac = (i: number) => `52-54-00-${[i >> 16, (i >> 8) & 0xff, i & 0xff].map(
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bootherd-bench-http-'));
-  const srv = await startServe(['--data-dir', dataDir, '--http', '127.0.0.1:0', '--no-tftp', '--log-level', 'warn']);
+  // Every machine enrolls from 127.0.0.1 and never reports: lift the enrollment limits, this measures rendering.
+  const config = path.join(dataDir, 'bench.json');
+  writeFileSync(config, JSON.stringify({ enroll: { perSourcePerMinute: 10 * total + 1000, maxPendingNodes: 10 * total + 1000 } }));
+  const srv = await startServe(['--config', config, '--data-dir', dataDir, '--http', '127.0.0.1:0', '--no-tftp', '--log-level', 'warn']);
   const getOk = async (p: string) => {
     const res = await fetch(srv.url + p);
     await res.arrayBuffer();

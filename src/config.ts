@@ -7,6 +7,9 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type Issue } from './errors.js';
+import { publicKeySchema } from './domain/ssh-keys.js';
+import { watchdogSettingsSchema } from './domain/wedge.js';
+import { parseController } from './power/registry.js';
 
 const port = z.number().int().min(0).max(65535);
 const hostPort = z.string().transform((s, ctx) => {
@@ -18,7 +21,32 @@ const hostPort = z.string().transform((s, ctx) => {
 const instanceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { message: 'expected 1-63 letters, digits, . _ - (starting with a letter or digit)' });
 /** This machine's host name as an instance name: the default of `instance.name`. */
 export const defaultInstanceName = (): string => os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63) || 'bootherd';
+const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, { message: 'expected an IPv4 address' });
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: 'expected an IPv4 CIDR such as 10.0.0.0/24' });
+
+/** One webhook receiver (DESIGN §11): the event kinds it wants ('*' for all), and the HMAC secret that signs each body. */
+export const webhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }),
+  events: z.array(z.string().regex(/^(\*|[a-z0-9][a-z0-9-]{0,39})$/, { message: "expected an event kind such as 'transition', or '*'" })).min(1).default(['*']),
+  secret: z.string().min(8, { message: 'must be at least 8 characters' }),
+  timeoutSeconds: z.number().positive().max(300).default(10),
+  maxAttempts: z.number().int().min(1).max(100).default(8),
+  /** The first retry's delay; each further one doubles, up to 5 minutes. */
+  backoffSeconds: z.number().positive().max(300).default(1),
+  /** Events waiting for this receiver; beyond it the oldest are dropped (counted in /metrics). */
+  queueSize: z.number().int().min(1).max(100_000).default(1000),
+});
+
+// Each controller is checked by its driver's own schema; the raw object is kept (secrets stay strings until a driver parses them).
+const controllers = z.array(z.record(z.string(), z.unknown())).default([]).superRefine((list, ctx) => {
+  const names = new Set<string>();
+  list.forEach((raw, i) => {
+    const r = parseController(raw);
+    if (!r.ok) for (const issue of r.issues) ctx.addIssue({ code: 'custom', path: [i, ...issue.path.split('.')], message: issue.message });
+    else if (names.has(r.controller.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `a controller named '${r.controller.name}' is defined twice` });
+    else names.add(r.controller.name);
+  });
+});
 
 /** The configuration schema, with every default. */
 export const configSchema = z.strictObject({
@@ -39,9 +67,46 @@ export const configSchema = z.strictObject({
   templatesDir: z.string().min(1).optional(),
   ipxeDir: z.string().min(1).default('/usr/lib/ipxe'),
   bootNetworks: z.array(cidr).default([]),
+  /** Loopback clients (127.0.0.0/8, ::1) may use node-facing routes whatever bootNetworks says. */
+  trustLoopback: z.boolean().default(true),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  enroll: z.strictObject({
+    perSourcePerMinute: z.number().int().min(1).default(30),
+    maxPendingNodes: z.number().int().min(1).default(2048),
+    pendingTtlHours: z.number().positive().default(24),
+  }).default({ perSourcePerMinute: 30, maxPendingNodes: 2048, pendingTtlHours: 24 }),
   agentPollSeconds: z.number().int().min(1).max(3600).default(10),
   installTimeoutSeconds: z.number().int().min(60).default(3600),
+  dhcp: z.strictObject({
+    /** The built-in proxyDHCP (DESIGN §10): answers PXE clients beside the site's DHCP server. */
+    proxy: z.strictObject({
+      enabled: z.boolean().default(false),
+      interface: z.string().regex(/^[A-Za-z0-9_.@-]{1,15}$/, { message: 'expected a network interface name such as eth0' }).optional(),
+      listen: ipv4.optional(),
+      port: port.default(67),
+      pxePort: port.default(4011),
+      clientPort: port.default(68),
+      replyAddress: ipv4.default('255.255.255.255'),
+      maxPerSecond: z.number().int().min(1).default(500),
+      ipxeRoms: z.enum(['chain', 'reload']).default('chain'),
+    }).prefault({}),
+  }).prefault({}),
+  events: z.strictObject({
+    heartbeatSeconds: z.number().positive().max(3600).default(15),
+    /** Bytes a stream client may leave unread before it is cut off. */
+    clientBufferBytes: z.number().int().min(16 * 1024).default(1024 * 1024),
+    /** How long a stream client may leave its socket full before it is cut off. */
+    stallSeconds: z.number().positive().max(3600).default(30),
+    maxClients: z.number().int().min(1).max(10_000).default(256),
+  }).prefault({}),
+  webhooks: z.array(webhookSchema).default([]),
+  dashboard: z.strictObject({
+    enabled: z.boolean().default(true),
+    sessionHours: z.number().positive().max(24 * 30).default(12),
+  }).prefault({}),
+  power: z.strictObject({ controllers }).default({ controllers: [] }),
+  watchdog: watchdogSettingsSchema.default(watchdogSettingsSchema.parse({})),
+  rescue: z.strictObject({ authorizedKeys: z.array(publicKeySchema).max(100).default([]) }).default({ authorizedKeys: [] }),
   store: z.strictObject({
     /** PostgreSQL shared by several instances; unset: SQLite in the data dir. */
     url: z.string().regex(/^postgres(ql)?:\/\/\S*$/, { message: 'expected a postgres:// (or postgresql://) URL; leave unset for SQLite in the data dir' }).optional(),
@@ -62,18 +127,24 @@ const envMap: Record<string, string> = {
   BOOTHERD_ADMIN_TOKEN: 'adminToken', BOOTHERD_FIRMWARE_DIR: 'firmwareDir', BOOTHERD_ASSETS_DIR: 'assetsDir',
   BOOTHERD_TEMPLATES_DIR: 'templatesDir', BOOTHERD_IPXE_DIR: 'ipxeDir', BOOTHERD_BOOT_NETWORKS: 'bootNetworks', BOOTHERD_LOG_LEVEL: 'logLevel',
   BOOTHERD_STORE: 'store.url', BOOTHERD_INSTANCE: 'instance.name',
+  BOOTHERD_PROXY_DHCP: 'dhcp.proxy.interface',
 };
 const flagMap: Record<string, string> = {
   'data-dir': 'dataDir', http: 'http', tftp: 'tftp.listen', advertise: 'advertise', 'admin-token': 'adminToken',
   'firmware-dir': 'firmwareDir', 'assets-dir': 'assetsDir', 'templates-dir': 'templatesDir', 'ipxe-dir': 'ipxeDir', 'boot-network': 'bootNetworks', 'log-level': 'logLevel',
   store: 'store.url', instance: 'instance.name',
+  'proxy-dhcp': 'dhcp.proxy.interface',
 };
 const listKeys = new Set(['tftp.listen', 'bootNetworks']);
 
 function setPath(obj: Record<string, unknown>, key: string, value: unknown): void {
-  const [head, tail] = key.split('.') as [string, string | undefined];
-  if (tail === undefined) obj[head] = value;
-  else obj[head] = { ...((obj[head] as Record<string, unknown> | undefined) ?? {}), [tail]: value };
+  const [head, ...rest] = key.split('.') as [string, ...string[]];
+  if (rest.length === 0) obj[head] = value;
+  else {
+    const child = { ...((obj[head] as Record<string, unknown> | undefined) ?? {}) };
+    setPath(child, rest.join('.'), value);
+    obj[head] = child;
+  }
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
@@ -107,6 +178,8 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env, c
     setPath(raw, key, listKeys.has(key) ? (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')) : Array.isArray(v) ? v[v.length - 1] : v);
   }
   if (flags['no-tftp'] === true) setPath(raw, 'tftp.enabled', false);
+  // Naming the proxy's interface on the command line or in the environment turns it on.
+  if (typeof flags['proxy-dhcp'] === 'string' || env.BOOTHERD_PROXY_DHCP) setPath(raw, 'dhcp.proxy.enabled', true);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i): Issue => ({ path: i.path.join('.') || '(root)', message: i.message })));
   const c = parsed.data;

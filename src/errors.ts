@@ -44,8 +44,8 @@ export class ConflictError extends AppError {
 export class InvalidTransitionError extends ConflictError {
   readonly state: string;
   readonly event: string;
-  constructor(state: string, event: string) {
-    super(`invalid transition: state '${state}' does not accept event '${event}'`, 'invalid-transition');
+  constructor(state: string, event: string, hint?: string) {
+    super(`invalid transition: state '${state}' does not accept event '${event}'${hint ? `: ${hint}` : ''}`, 'invalid-transition');
     this.state = state;
     this.event = event;
   }
@@ -60,6 +60,15 @@ export class VersionMismatchError extends AppError {
   }
 }
 
+/** A request refused for now because of a limit (HTTP 429, Retry-After). */
+export class TooManyRequestsError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number, code = 'too-many-requests') {
+    super(code, message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** No or bad credentials (HTTP 401). */
 export class UnauthorizedError extends AppError {
   constructor(message = 'unauthorized: a valid bearer token is required') {
@@ -71,6 +80,13 @@ export class UnauthorizedError extends AppError {
 export class ForbiddenError extends AppError {
   constructor(message: string) {
     super('forbidden', message);
+  }
+}
+
+/** bootherd is at a limit it sets itself and refuses more for now (HTTP 503). */
+export class UnavailableError extends AppError {
+  constructor(message: string, code = 'unavailable') {
+    super(code, message);
   }
 }
 
@@ -94,5 +110,25 @@ export class ConfigError extends AppError {
   constructor(issues: Issue[]) {
     super('config', `invalid configuration:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
     this.issues = issues;
+  }
+}
+
+/** An external program that could not run: not installed, killed, or past its timeout. */
+export class ProgramError extends AppError {
+  readonly kind: 'missing' | 'spawn' | 'timeout' | 'killed';
+  readonly program: string;
+  constructor(kind: ProgramError['kind'], program: string, message: string, options?: { cause?: unknown }) {
+    super(`program-${kind}`, message, options);
+    this.kind = kind;
+    this.program = program;
+  }
+}
+
+/** A device or service bootherd asked on the caller's behalf refused or did not answer (HTTP 502); the message says what it said. */
+export class BadGatewayError extends AppError {
+  readonly data: Record<string, unknown>;
+  constructor(message: string, code = 'bad-gateway', data: Record<string, unknown> = {}) {
+    super(code, message);
+    this.data = data;
   }
 }

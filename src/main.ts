@@ -1,30 +1,43 @@
 // Composition root: config -> store -> services -> servers. The only place
 // (besides test helpers) that wires the real object graph.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import { adminTokenOf } from './admin-token.js';
+import { advertiseWarning, resolveAdvertise } from './advertise.js';
 import type { Config } from './config.js';
+import { lockDataDir, type DataDirLock } from './data-lock.js';
 import { AppError } from './errors.js';
 import type { Logger } from './log.js';
-import { createMetrics } from './metrics.js';
-import { builtinTemplatesDir, packageRoot } from './paths.js';
+import { createMetrics, zeroed, type Metrics } from './metrics.js';
+import { states } from './domain/node.js';
+import { builtinTemplatesDir, version } from './paths.js';
 import { createAgentService } from './core/agent.js';
 import { createBootFileResolver } from './core/boot-files.js';
 import { createTftpRoute } from './core/boot-route.js';
+import { createDhcpRoute } from './core/dhcp-route.js';
+import { createProxyDhcp, type ProxyDhcp, type ProxyDhcpInfo } from './dhcp/index.js';
 import { createBootTelemetry } from './core/boot-telemetry.js';
+import type { CoreDeps } from './core/deps.js';
 import { createDiscoveryService } from './core/discovery.js';
+import { createEnrollGate } from './core/enroll-gate.js';
 import { createNodeService } from './core/nodes.js';
+import { createPowerService } from './core/power.js';
+import { createControllerRegistry } from './core/power-controllers.js';
+import { createRuleService } from './core/rules.js';
+import { createPowerRoutes } from './http/power-routes.js';
 import { createWatchdog } from './core/watchdog.js';
+import { createEventNotifier } from './core/event-feed.js';
+import { createEventRoutes } from './http/event-routes.js';
+import { createDashboard } from './web/routes.js';
+import { createWebhooks } from './webhooks/webhooks.js';
 import { createAdminRoutes } from './http/admin-routes.js';
 import { createBootRoutes } from './http/boot-routes.js';
 import { createIpxeRoutes } from './http/ipxe-routes.js';
 import { createIpxeService } from './core/ipxe.js';
 import { createHttpApp } from './http/app.js';
-import { createNodeRoutes } from './http/node-routes.js';
-import { createPowerService } from './power/power.js';
+import { requireBootNetwork } from './http/auth.js';
+import { createNodeRoutes, reportKinds } from './http/node-routes.js';
 import { createStore } from './store/index.js';
 import { createTemplateRenderer } from './templates/renderer.js';
 import { createFileCache, createTftpServer, type TftpServer } from './tftp/index.js';
@@ -33,39 +46,19 @@ import { createFileCache, createTftpServer, type TftpServer } from './tftp/index
 export interface Running {
   http: { host: string; port: number };
   tftp: Array<{ address: string; port: number }>;
+  /** The proxyDHCP, when enabled. */
+  dhcp: ProxyDhcpInfo | null;
   advertise: string;
+  /** A warning when the advertise address was guessed, naming the candidates; else null. */
+  advertiseWarning: string | null;
   adminToken: string;
   adminTokenFile: string | null;
+  /** Runs one watchdog sweep now (it also runs by itself every watchdog.sweepSeconds). */
+  sweepWatchdog(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
-/** The installed bootherd version. */
-export function version(): string {
-  return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
-/** The admin token from config, else the one in `<data-dir>/admin-token`, generated (mode 0600) on first start. */
-function adminTokenOf(config: Config): { token: string; file: string | null } {
-  if (config.adminToken) return { token: config.adminToken, file: null };
-  const file = path.join(config.dataDir, 'admin-token');
-  try {
-    const token = readFileSync(file, 'utf8').trim();
-    if (token) return { token, file };
-  } catch {
-    // first start: generated below
-  }
-  const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, token + '\n', { mode: 0o600 });
-  return { token, file };
-}
-
-/** The address booting nodes use to reach this bootherd. */
-export function advertiseHost(config: Config): string {
-  if (config.advertise) return config.advertise;
-  if (config.http.host !== '0.0.0.0' && config.http.host !== '::') return config.http.host;
-  const ipv4 = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
-  return ipv4?.address ?? '127.0.0.1';
-}
+export { version };
 
 function listen(server: Server, host: string, port: number, what: string, flag: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
@@ -95,39 +88,81 @@ async function startTftp(tftp: TftpServer, config: Config): Promise<Array<{ addr
   }
 }
 
-/** Starts bootherd from a loaded config. */
+/** The proxyDHCP answering through core's route, counted in /metrics. */
+function createProxyDhcpFor(config: Config, deps: CoreDeps, metrics: Metrics, chainUrl: () => string): ProxyDhcp {
+  const counter = metrics.counter('bootherd_dhcp_requests_total', 'proxyDHCP requests by client kind and outcome');
+  const route = createDhcpRoute({ ...deps, serverAddress: () => proxy.address, chainUrl, ipxeRoms: config.dhcp.proxy.ipxeRoms });
+  const proxy: ProxyDhcp = createProxyDhcp({ settings: config.dhcp.proxy, logger: deps.logger, handler: route.handler, onOutcome: (o) => counter.inc({ kind: o.kind, outcome: o.outcome }) });
+  metrics.gauge('bootherd_dhcp_state', 'proxyDHCP state sizes: client MACs tracked for rate limits, requests in flight', () => [{ labels: { what: 'clients' }, value: proxy.stats().trackedClients }, { labels: { what: 'in-flight' }, value: proxy.stats().inFlight }]);
+  return proxy;
+}
+
+/** Starts bootherd from a loaded config; refuses a data dir another bootherd uses. */
 export async function startBootherd(config: Config, logger: Logger, now: () => Date = () => new Date()): Promise<Running> {
   mkdirSync(config.dataDir, { recursive: true });
+  const lock = lockDataDir(config.dataDir);
+  try {
+    return await startLocked(config, logger, now, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(config: Config, logger: Logger, now: () => Date, lock: DataDirLock): Promise<Running> {
   const admin = adminTokenOf(config);
-  const store = await createStore(config, logger);
+  const renderer = createTemplateRenderer([config.templatesDir, builtinTemplatesDir].filter((d): d is string => Boolean(d)));
+  renderer.check();
+  const notifier = createEventNotifier();
+  const store = await createStore(config, logger, { onEvents: notifier.notify });
   const metrics = createMetrics();
   metrics.gauge('bootherd_instance_info', 'This bootherd instance (instance.name) and its store', () => [{ labels: { name: config.instance.name, store: config.store.url ? 'postgresql' : 'sqlite' }, value: 1 }]);
-  metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => Object.entries(await store.countNodesByState()).map(([state, value]) => ({ labels: { state }, value })));
-  const power = createPowerService({ drivers: [], logger });
-  const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds };
-  const deps = { store, now, logger, settings, power };
+  metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => {
+    const counts = await store.countNodesByState();
+    return states.map((state) => ({ labels: { state }, value: counts[state] ?? 0 }));
+  });
+  const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds, watchdog: config.watchdog, rescueKeys: config.rescue.authorizedKeys };
+  const controllers = createControllerRegistry({ store, logger, now, configured: config.power.controllers });
+  try {
+    await controllers.load();
+  } catch (err) {
+    await store.close(); // a PostgreSQL pool left open would keep the process up
+    throw err;
+  }
+  const power = createPowerService({ store, now, logger, settings, controllers });
+  const enrollGate = createEnrollGate({ store, now, logger, settings: config.enroll, refused: metrics.counter('bootherd_enroll_refused_total', 'Enrollments by boot requests refused, by reason (rate, cap)'), expired: metrics.counter('bootherd_enroll_expired_total', 'Pending nodes deleted after enroll.pendingTtlHours') });
+  metrics.gauge('bootherd_pending_nodes', 'Nodes enrolled by boot requests that have never reported', async () => [{ labels: {}, value: await store.countNodes({ state: 'new', pending: true }) }]);
+  const deps = { store, now, logger, settings, power, enrollGate };
+  const watchdog = createWatchdog(deps);
+  metrics.gauge('bootherd_nodes_health', 'Nodes by health, as of the last watchdog sweep', watchdog.healthCounts);
   const agent = createAgentService(deps);
   const discovery = createDiscoveryService({ ...deps, agent });
   const nodes = createNodeService(deps);
-  const advertise = advertiseHost(config);
-  const renderer = createTemplateRenderer([config.templatesDir, builtinTemplatesDir].filter((d): d is string => Boolean(d)));
+  const advertised = resolveAdvertise(config);
+  const advertise = advertised.host;
   const cache = createFileCache({ maxBytes: config.tftp.cacheBytes, maxFileBytes: 64 * 1024 * 1024 });
   const httpServer = createServer();
   const resolverDeps = { ...deps, renderer, readFile: cache.file, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir, ipxeDir: config.ipxeDir, serverUrl: '' };
   const resolver = createBootFileResolver(resolverDeps);
   const telemetry = createBootTelemetry(deps);
   const ipxe = createIpxeService({ ...deps, renderer, serverUrl: () => resolverDeps.serverUrl });
+  const dashboard = config.dashboard.enabled ? createDashboard({ adminToken: admin.token, now, sessionHours: config.dashboard.sessionHours, logger }) : null;
+  const webhooks = createWebhooks({ store, notifier, hooks: config.webhooks, logger, metrics, version: version() });
+  const bootNetwork = requireBootNetwork({ cidrs: config.bootNetworks, trustLoopback: config.trustLoopback });
   const app = createHttpApp({
     adminToken: admin.token,
-    bootNetworks: config.bootNetworks,
     logger,
     metrics,
     version: version(),
-    nodeRoutes: createNodeRoutes({ discovery, agent, reports: metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind') }),
-    adminRoutes: createAdminRoutes({ nodes, store, now, resolver, liveBoot: telemetry.current }),
-    bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetworks: config.bootNetworks }), createIpxeRoutes({ ipxe, bootNetworks: config.bootNetworks })],
+    nodeRoutes: createNodeRoutes({ discovery, agent, reports: zeroed(metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), 'kind', reportKinds), bootNetwork }),
+    adminRoutes: [createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events }), createPowerRoutes({ controllers, power, nodes })],
+    sessions: dashboard?.sessions,
+    publicRoutes: dashboard ? [dashboard.routes] : [],
+    bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetwork }), createIpxeRoutes({ ipxe, bootNetwork })],
   });
   httpServer.on('request', app);
+  let proxy: ProxyDhcp | null = null;
+  let dhcp: ProxyDhcpInfo | null = null;
   let addr: AddressInfo;
   let tftp: TftpServer | null = null;
   let tftpAddrs: Array<{ address: string; port: number }> = [];
@@ -138,30 +173,43 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
       const route = createTftpRoute({ resolver, telemetry, logger });
       tftp = createTftpServer({ ...route, listen: config.tftp.listen, blksizeCap: config.tftp.blksizeCap, maxTransfers: config.tftp.maxTransfers, maxPerClient: config.tftp.maxPerClient, logger });
       tftpAddrs = await startTftp(tftp, config);
-      metrics.gauge('bootherd_tftp_transfers', 'TFTP transfers since start by outcome', () => Object.entries(tftp!.stats()).map(([outcome, value]) => ({ labels: { outcome }, value })));
+      metrics.counterFrom('bootherd_tftp_transfers_total', 'TFTP transfers since start by outcome', () => Object.entries(tftp!.stats()).filter(([k]) => k !== 'active').map(([outcome, value]) => ({ labels: { outcome }, value })));
+      metrics.gauge('bootherd_tftp_transfers_active', 'TFTP transfers in progress', () => [{ labels: {}, value: tftp!.stats().active }]);
     }
+    proxy = config.dhcp.proxy.enabled ? createProxyDhcpFor(config, deps, metrics, () => `${resolverDeps.serverUrl}/boot.ipxe`) : null;
+    dhcp = (await proxy?.start()) ?? null;
   } catch (err) {
+    await tftp?.stop();
     httpServer.close();
     await store.close();
     throw err;
   }
   const flushTimer = setInterval(() => void telemetry.flush(), 10_000);
   flushTimer.unref();
-  const stopWatchdog = createWatchdog(deps).start();
+  const stopWatchdog = watchdog.start();
+  await webhooks.start();
+  const stopGate = enrollGate.start();
   return {
     http: { host: addr.address, port: addr.port },
     tftp: tftpAddrs,
+    dhcp,
     advertise,
+    advertiseWarning: advertiseWarning(advertised),
     adminToken: admin.token,
     adminTokenFile: admin.file,
+    sweepWatchdog: () => watchdog.sweep(),
     async stop() {
       stopWatchdog();
+      stopGate();
+      await webhooks.stop();
       clearInterval(flushTimer);
+      await proxy?.stop();
       await tftp?.stop();
       await telemetry.flush();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await store.close();
+      lock.release();
     },
   };
 }

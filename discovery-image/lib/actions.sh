@@ -1,5 +1,5 @@
-# What the agent does when bootherd tells it to: hold, reboot, poweroff,
-# install (stream an image to a disk, verify its sha256) and rescue.
+# What the agent does when bootherd tells it to: hold, reboot, poweroff and
+# install (stream an image to a disk, verify its sha256); rescue is lib/rescue.sh.
 
 # poll_seconds ANSWER: the answer's pollSeconds clamped to 1..3600, default 10.
 poll_seconds() {
@@ -27,26 +27,6 @@ do_power() {
 	sync
 	"$1" -f
 	sleep 30
-}
-
-# start_rescue_shell: a root shell on the console and telnetd on port 23, once.
-start_rescue_shell() {
-	[ -e "$WORK/rescue-started" ] && return
-	: >"$WORK/rescue-started"
-	[ -n "$BOOTHERD_NOEXEC" ] && return
-	setsid sh -c 'exec cttyhack sh -l </dev/console >/dev/console 2>&1' &
-	command -v telnetd >/dev/null && telnetd -l /bin/sh
-	log "rescue: shell on the console$(command -v telnetd >/dev/null && echo ', telnetd on port 23')"
-}
-
-# do_rescue ANSWER: starts the rescue shell, reports the address, waits pollSeconds.
-do_rescue() {
-	start_rescue_shell
-	if [ ! -e "$WORK/rescue-reported" ]; then
-		report "{\"kind\":\"rescue-ready\",\"address\":$(json_str_or_null "$(first_line "$R/run/bootherd/ip")")}" 5 &&
-			: >"$WORK/rescue-reported"
-	fi
-	sleep "$(poll_seconds "$1")"
 }
 
 # resolve_disk NAME: /dev path of a disk given as sda, /dev/sda or a by-id name

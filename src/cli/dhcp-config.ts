@@ -1,6 +1,8 @@
 // `bootherd dhcp-config --dnsmasq [--proxy]`: a dnsmasq configuration that
 // sends Raspberry Pis, BIOS and UEFI PXE ROMs, and iPXE to this bootherd.
-import { UsageError } from './usage.js';
+import { z } from 'zod';
+import { piOuis } from '../domain/pi-dhcp.js';
+import { parseValue } from './values.js';
 
 /** What the generated configuration points at. */
 export interface DhcpConfigInput {
@@ -12,12 +14,26 @@ export interface DhcpConfigInput {
   iface?: string;
 }
 
-// Raspberry Pi OUIs, for boards that send no option 97 (Pi 3); lists like this go stale.
-const piOuis = ['b8:27:eb', 'dc:a6:32', 'e4:5f:01', 'd8:3a:dd', '2c:cf:67', '28:cd:c1'];
+const isIpv4 = (s: string) => z.ipv4().safeParse(s).success;
+const lease = /^(\d+[smhdw]?|infinite)$/;
+
+/** `--range` in proxy mode: the subnet to answer on, optionally with its netmask (`10.0.0.0[,255.255.255.0]`). */
+export const proxyRangeSchema = z.string().refine((s) => s.split(',').length <= 2 && s.split(',').every(isIpv4), {
+  message: 'must be the subnet to answer on, an IPv4 address such as 10.0.0.0 (optionally ,NETMASK)',
+});
+/** `--range` for a full DHCP server: `first,last[,netmask][,lease]`. */
+export const fullRangeSchema = z.string().refine((s) => {
+  const [first, last, ...more] = s.split(',');
+  if (!isIpv4(first ?? '') || !isIpv4(last ?? '') || more.length > 2) return false;
+  return more.every((x, i) => (i === more.length - 1 && lease.test(x)) || isIpv4(x));
+}, { message: 'must be FIRST,LAST[,NETMASK][,LEASE] with IPv4 addresses, e.g. 10.0.0.100,10.0.0.200,12h' });
+/** `--interface`: a network interface name (Linux: up to 15 characters, no spaces, slashes or line breaks). */
+export const interfaceSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,14}$/, { message: 'must be a network interface name such as eth0 or br0 (up to 15 letters, digits, . _ -)' });
 
 /** Renders the dnsmasq configuration. */
 export function renderDnsmasqConfig(c: DhcpConfigInput): string {
-  if (!/^[0-9.,a-z]+$/.test(c.range)) throw new UsageError('dhcp-config: --range must look like 10.0.0.0 (proxy) or 10.0.0.100,10.0.0.200,12h');
+  parseValue(c.proxy ? proxyRangeSchema : fullRangeSchema, c.range, '--range');
+  if (c.iface !== undefined) parseValue(interfaceSchema, c.iface, '--interface');
   const a = c.advertise;
   const chain = `http://${a}:${c.httpPort}/boot.ipxe`;
   const lines = [
@@ -30,9 +46,10 @@ export function renderDnsmasqConfig(c: DhcpConfigInput): string {
     '',
     '# Tell the clients apart.',
     'dhcp-userclass=set:ipxe,iPXE',
-    '# Pi 4 and Pi 5 send option 97 starting with the FourCC "RPi4" / "RPi5".',
-    'dhcp-match=set:rpi,97,52:50:69:34',
-    'dhcp-match=set:rpi,97,52:50:69:35',
+    '# Pi 4 and Pi 5 send option 97 as a 00 type byte, then the FourCC "RPi4" / "RPi5".',
+    'dhcp-match=set:rpi,97,0:52:50:69:34',
+    'dhcp-match=set:rpi,97,0:52:50:69:35',
+    '# Pi 3 sends no option 97: its MAC prefix (such lists go stale).',
     ...piOuis.map((o) => `dhcp-mac=set:rpi,${o}:*:*:*`),
     'dhcp-match=set:efi64,option:client-arch,7',
     'dhcp-match=set:efi64,option:client-arch,9',

@@ -1,6 +1,7 @@
 // The TFTP route into core: a handler that resolves each RRQ to a node's boot
 // file, and the end-of-transfer hook that feeds boot telemetry. Shapes match
 // src/tftp's TftpHandler/TransferRecord structurally; core does not import it.
+import { TooManyRequestsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BootFile, BootFileResolver } from './boot-files.js';
 import type { BootRequestRecord, BootTelemetry } from './boot-telemetry.js';
@@ -14,7 +15,14 @@ export function createTftpRoute(deps: { resolver: BootFileResolver; telemetry: B
   const key = (c: Client, p: string) => `${c.address}:${c.port}:${p}`;
 
   async function handler(req: { path: string; client: Client }): Promise<BootFile | null> {
-    const r = await deps.resolver.resolve({ path: req.path, clientIp: req.client.address, via: 'tftp' });
+    let r;
+    try {
+      r = await deps.resolver.resolve({ path: req.path, clientIp: req.client.address, via: 'tftp' });
+    } catch (err) {
+      // Enrollment refused (rate or cap): no node, and the bootloader moves on as if nothing were here.
+      if (err instanceof TooManyRequestsError) return null;
+      throw err;
+    }
     if (r.node) owners.set(key(req.client, req.path), { nodeId: r.node.id, rest: r.rest });
     return r.file;
   }

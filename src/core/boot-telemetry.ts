@@ -1,6 +1,7 @@
 // Boot telemetry: every boot request of a node is counted in memory and
 // coalesced into its `lastBoot`; the record is written when a boot starts,
-// when it reaches a further stage, and by a periodic flush, never per request.
+// when it reaches a further stage (each with a `boot-stage` event, so the
+// event stream shows boots progress), and by a periodic flush, never per request.
 import { stageOf, stages } from '../domain/boot-plan.js';
 import type { LastBoot } from '../domain/node.js';
 import { bump, mutateNode, type CoreDeps } from './deps.js';
@@ -24,12 +25,13 @@ const firstFiles = /^(start4?\.elf|start_cd\.elf|bootcode\.bin|bootsig\.bin|auto
 export function createBootTelemetry(deps: CoreDeps) {
   const live = new Map<string, { boot: LastBoot; lastAt: number; dirty: boolean }>();
 
-  const persist = async (nodeId: string) => {
+  const persist = async (nodeId: string, stageEvent = false) => {
     const entry = live.get(nodeId);
     if (!entry) return;
     entry.dirty = false;
     const boot = { ...entry.boot };
-    await mutateNode(deps, nodeId, (n, at) => ({ node: bump(n, { lastBoot: boot, lastIp: boot.clientIp ?? n.lastIp, lastSeenAt: at }, at), events: [] })).catch((err: unknown) => {
+    const events = stageEvent ? [{ kind: 'boot-stage', data: { stage: boot.stage, via: boot.via, clientIp: boot.clientIp, startedAt: boot.startedAt } }] : [];
+    await mutateNode(deps, nodeId, (n, at) => ({ node: bump(n, { lastBoot: boot, lastIp: boot.clientIp ?? n.lastIp, lastSeenAt: at }, at), events })).catch((err: unknown) => {
       deps.logger.warn('boot telemetry not saved', { node: nodeId, err });
     });
   };
@@ -62,7 +64,7 @@ export function createBootTelemetry(deps: CoreDeps) {
     } else if (r.outcome === 'early-terminate') b.probes++;
     else if (r.outcome === 'not-found') b.notFound++;
     else b.failed++;
-    if (write) await persist(r.nodeId);
+    if (write) await persist(r.nodeId, true);
   }
 
   /** Writes every entry with unsaved counts. */

@@ -4,13 +4,18 @@ import { randomBytes, createHash } from 'node:crypto';
 import { NotFoundError, VersionMismatchError } from '../errors.js';
 import { normalizeMac, normalizeSerial } from '../domain/identity.js';
 import type { Node } from '../domain/node.js';
+import type { WatchdogSettings } from '../domain/wedge.js';
 import type { Logger } from '../log.js';
 import type { NewEvent, Store } from '../store/store.js';
+import type { EnrollGate } from './enroll-gate.js';
 
 /** Settings the use cases read. */
 export interface CoreSettings {
   agentPollSeconds: number;
   installTimeoutSeconds: number;
+  watchdog: WatchdogSettings;
+  /** OpenSSH public-key lines the rescue system's SSH server accepts. */
+  rescueKeys: string[];
 }
 
 /** The dependencies of every core service. */
@@ -19,6 +24,8 @@ export interface CoreDeps {
   now: () => Date;
   logger: Logger;
   settings: CoreSettings;
+  /** Limits on enrollment by boot requests; bootherd always wires one (tests may leave it out). */
+  enrollGate?: EnrollGate;
 }
 
 /** A fresh random token (URL- and cmdline-safe). */
@@ -34,7 +41,7 @@ export function hashToken(token: string): string {
 /** Finds a node by id, serial (8 or 16 hex), MAC or hostname; NotFoundError otherwise. */
 export async function resolveNode(store: Store, ref: string): Promise<Node> {
   const serial = normalizeSerial(ref);
-  const mac = normalizeMac(ref);
+  const mac = normalizeMac(ref.trim());
   const node =
     (await store.getNode(ref)) ??
     (serial ? await store.findNode({ serial }) : null) ??

@@ -6,10 +6,10 @@ import { ConflictError, ForbiddenError, ValidationError, VersionMismatchError } 
 import { claimOf, hardwareFrom, type Inventory } from '../domain/inventory.js';
 import { findIdentityConflict, mergeRecords, type ClaimedIdentity } from '../domain/merge.js';
 import type { Node } from '../domain/node.js';
-import { applyRule, pickRule } from '../domain/rules.js';
-import { bump, mutateNode } from './deps.js';
 import { newNode } from './enroll.js';
-import { applyLifecycle, completeTarget, type LifecycleDeps } from './lifecycle-ops.js';
+import { candidatesFor, mergeCandidates, recordIdentityConflict } from './identity-links.js';
+import { planLifecycle, runEffects, type LifecycleDeps, type PlannedChange } from './lifecycle-ops.js';
+import { firstInventoryRule } from './rules.js';
 import { isAgentTokenOf, issueAgentToken, type AgentInstruction, type AgentService } from './agent.js';
 
 /** What a discovery report is answered with. */
@@ -19,21 +19,17 @@ export interface DiscoveryResult {
   next: AgentInstruction;
 }
 
+/** The record a report lands on: a fresh one (not stored yet), or a stored one, with the record merged into it. */
+interface Linked {
+  base: Node;
+  fresh: boolean;
+  absorbed: Node | null;
+}
+
 const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /** Creates the discovery service. */
 export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentService }) {
-  async function candidatesFor(claim: ClaimedIdentity): Promise<Node[]> {
-    const found = [
-      claim.serial ? await deps.store.findNode({ serial: claim.serial }) : null,
-      claim.uuid ? await deps.store.findNode({ uuid: claim.uuid }) : null,
-      ...(await Promise.all(claim.macs.map((mac) => deps.store.findNode({ mac })))),
-    ];
-    const byId = new Map<string, Node>();
-    for (const n of found) if (n) byId.set(n.id, n);
-    return [...byId.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-  }
-
   // A node past `ready` takes reports only from a holder of its boot or agent token.
   function authorize(nodes: Node[], bearer: string | null): void {
     for (const n of nodes) {
@@ -44,65 +40,70 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
   }
 
   async function flagConflict(node: Node, reason: string, claim: ClaimedIdentity, ip: string | null): Promise<never> {
-    await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, { health: 'identity-conflict' }, at), events: [{ kind: 'identity-conflict', data: { reason, claim, ip } }] }));
-    deps.logger.warn('identity conflict', { node: node.id, reason, ip });
+    await recordIdentityConflict(deps, node, reason, claim, ip);
     throw new ConflictError(`identity conflict: ${reason}`, 'identity-conflict');
   }
 
-  async function linkedNode(claim: ClaimedIdentity, candidates: Node[], ip: string | null): Promise<Node> {
-    const at = deps.now().toISOString();
-    if (candidates.length === 0) {
-      const node = newNode(claim, at, ip);
-      return deps.store.createNode(node, [{ kind: 'seen', data: { ...claim, ip, via: 'discovery', enrolled: true } }], at);
-    }
-    let survivor = candidates[0]!;
-    for (const absorbed of candidates.slice(1)) {
-      const merged = bump(mergeRecords(survivor, absorbed), {}, at);
-      const data = { absorbed: absorbed.id, absorbedIdentity: absorbed.identity, claim };
-      survivor = await deps.store.mergeNodes(merged, survivor.version, absorbed.id, absorbed.version, [{ kind: 'merged', data }], at);
-      deps.logger.info('merged node records', { node: survivor.id, absorbed: absorbed.id });
-    }
-    return survivor;
+  // The record the report updates, merged in memory with the others it links: the last merge is
+  // stored together with the report, so that a report that fails leaves no record behind.
+  async function linkedNode(claim: ClaimedIdentity, candidates: Node[], ip: string | null, at: string): Promise<Linked> {
+    if (candidates.length === 0) return { base: newNode(claim, at, ip), fresh: true, absorbed: null };
+    const survivor = await mergeCandidates(deps, claim, candidates.length > 1 ? candidates.slice(0, -1) : candidates);
+    const last = candidates.length > 1 ? candidates[candidates.length - 1]! : null;
+    return { base: last ? { ...mergeRecords(survivor, last), version: survivor.version } : survivor, fresh: false, absorbed: last };
   }
 
-  async function enrollByRule(node: Node): Promise<Node> {
-    const rule = pickRule(await deps.store.listRules(), node);
-    if (!rule) return node;
-    const seq = await deps.store.takeRuleSequence(rule.id);
-    const { hostname, labels } = applyRule(rule, node, seq);
-    const data = { rule: rule.name, sequence: seq, hostname };
-    const patch = { hostname, labels, enrolledBy: rule.name };
-    try {
-      if (!rule.apply.target) return await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, patch, at), events: [{ kind: 'enrolled-by-rule', data }] }));
-      const target = await completeTarget(deps, node, rule.apply.target);
-      return await applyLifecycle(deps, node.id, { type: 'assign', target }, { patch, events: [{ kind: 'enrolled-by-rule', data }] });
-    } catch (err) {
-      if (!(err instanceof ConflictError || err instanceof ValidationError)) throw err;
-      await deps.store.appendEvents(node.id, [{ kind: 'rule-failed', data: { ...data, message: err.message } }], deps.now().toISOString());
-      deps.logger.warn('enrollment rule not applied', { node: node.id, rule: rule.name, err });
-      return node;
+  // The first matching rule applied in memory: hostname and labels, and its target as an `assign`.
+  async function withRule(plan: PlannedChange, at: string): Promise<PlannedChange> {
+    const found = await firstInventoryRule(deps, plan.node);
+    if (!found) return plan;
+    const { rule, planned, error } = found;
+    if (error || !planned) {
+      deps.logger.warn('enrollment rule not applied', { node: plan.node.id, rule: rule.name, err: error });
+      return { ...plan, events: [...plan.events, { kind: 'rule-failed', data: { rule: rule.name, message: error?.message ?? 'not applied' } }] };
     }
+    const named = { ...plan.node, hostname: planned.hostname, labels: planned.labels, ...planned.settings, enrolledBy: rule.name };
+    const events = [...plan.events, { kind: 'enrolled-by-rule', data: { rule: rule.name, sequence: planned.sequence, hostname: planned.hostname, via: 'first-inventory' } }];
+    if (!planned.changes.target || !planned.target) return { ...plan, node: named, events };
+    const assigned = planLifecycle(named, { type: 'assign', target: planned.target }, at);
+    return { node: assigned.node, events: [...events, ...assigned.events], effects: [...plan.effects, ...assigned.effects] };
+  }
+
+  // One write: a new record, an update, or the last merge, each with every event of the report.
+  async function store(linked: Linked, plan: PlannedChange, claim: ClaimedIdentity, ip: string | null, at: string): Promise<Node> {
+    const { base, absorbed } = linked;
+    if (linked.fresh) return deps.store.createNode(plan.node, [{ kind: 'seen', data: { ...claim, ip, via: 'discovery', enrolled: true } }, ...plan.events], at);
+    if (!absorbed) return deps.store.updateNode(plan.node, base.version, plan.events, at);
+    const merged = { kind: 'merged', data: { absorbed: absorbed.id, absorbedIdentity: absorbed.identity, claim } };
+    const node = await deps.store.mergeNodes(plan.node, base.version, absorbed.id, absorbed.version, [merged, ...plan.events], at);
+    deps.logger.info('merged node records', { node: node.id, absorbed: absorbed.id });
+    return node;
   }
 
   async function reportOnce(inv: Inventory, claim: ClaimedIdentity, ctx: { ip: string | null; bearer: string | null }): Promise<DiscoveryResult> {
-    const candidates = await candidatesFor(claim);
+    const candidates = await candidatesFor(deps.store, claim);
     const conflict = findIdentityConflict(claim, candidates);
     if (conflict) await flagConflict(conflict.node, conflict.reason, claim, ctx.ip);
     authorize(candidates, ctx.bearer);
-    const linked = await linkedNode(claim, candidates, ctx.ip);
-    const firstInventory = linked.state === 'new' && !linked.target;
-    const { token, hash } = issueAgentToken(linked);
-    let node = await applyLifecycle(deps, linked.id, { type: 'inventory' }, {
+    const at = deps.now().toISOString();
+    const linked = await linkedNode(claim, candidates, ctx.ip, at);
+    const { token, hash } = issueAgentToken(linked.base);
+    let plan = planLifecycle(linked.base, { type: 'inventory' }, at, {
       patch: (n) => ({
         identity: { serial: n.identity.serial ?? claim.serial, macs: [...new Set([...n.identity.macs, ...claim.macs])], uuid: n.identity.uuid ?? claim.uuid },
         hardware: hardwareFrom(inv, n.hardware),
         lastIp: ctx.ip ?? n.lastIp,
-        lastSeenAt: deps.now().toISOString(),
+        lastSeenAt: at,
+        lastHeartbeatAt: at,
+        heartbeatFrom: 'agent',
         agentTokenHash: hash,
+        pending: false,
       }),
       events: [{ kind: 'inventory', data: { ip: ctx.ip, macs: claim.macs, disks: inv.disks.length, model: inv.model ?? null } }],
     });
-    if (firstInventory) node = await enrollByRule(node);
+    if (linked.base.state === 'new' && !linked.base.target) plan = await withRule(plan, at);
+    const node = await deps.power.resolveAuto(await store(linked, plan, claim, ctx.ip, at));
+    await runEffects(deps, node, plan.effects);
     return { node, token, next: await deps.agent.instructionFor(node) };
   }
 
@@ -114,7 +115,9 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
       try {
         return await reportOnce(inv, claim, ctx);
       } catch (err) {
-        if (!(err instanceof VersionMismatchError) || attempt >= 3) throw err;
+        // Another writer won (a CAS lost, or a boot request enrolled the same board meanwhile): read again.
+        const raced = err instanceof VersionMismatchError || (err instanceof ConflictError && err.code === 'duplicate');
+        if (!raced || attempt >= 3) throw err;
       }
     }
   }

@@ -2,33 +2,40 @@
 // (images, inventory), compare-and-set, transition events, then effects.
 import { VersionMismatchError, ValidationError } from '../errors.js';
 import { agentStates, transition, type Effect, type LifecycleEvent } from '../domain/lifecycle.js';
+import { imageArchesFor } from '../domain/images.js';
 import type { Node } from '../domain/node.js';
-import type { Target } from '../domain/targets.js';
-import type { PowerService } from '../power/power.js';
+import { installedRootPartuuid, type Target } from '../domain/targets.js';
+import type { PowerService } from './power.js';
 import type { NewEvent } from '../store/store.js';
 import { mutateNode, type CoreDeps } from './deps.js';
 
 /** Core deps plus power control. */
 export type LifecycleDeps = CoreDeps & { power: PowerService };
 
-async function checkImage(deps: CoreDeps, name: string | undefined, path: string, needDisk: boolean): Promise<void> {
+async function checkImage(deps: CoreDeps, node: Node, name: string | undefined, path: string, needDisk: boolean): Promise<void> {
   if (name === undefined) return;
   const found = await deps.store.getImage(name);
-  if (!found) throw new ValidationError(`${path}.image: no image named '${name}'`, [{ path: `${path}.image`, message: `no image named '${name}'` }]);
-  if (needDisk && !found.disk) throw new ValidationError(`${path}.image: image '${name}' has no disk to install`, [{ path: `${path}.image`, message: 'image has no disk (url, sha256) to install' }]);
+  const refuse = (message: string) => new ValidationError(`${path}.image: ${message}`, [{ path: `${path}.image`, message }]);
+  if (!found) throw refuse(`no image named '${name}'`);
+  if (needDisk && !found.disk) throw refuse(`image '${name}' has no disk (url, sha256) to install`);
+  const runs = imageArchesFor(node.hardware.arch);
+  if (found.arch && runs && !runs.includes(found.arch)) {
+    throw refuse(`image '${name}' is for ${found.arch} but node ${node.hostname ?? node.id} is ${node.hardware.arch} (it runs ${runs.length ? runs.join(' or ') : 'none of arm64, armhf, amd64'})`);
+  }
 }
 
 /** Completes and checks a target against the node and the image catalogue; ValidationError naming the field otherwise. */
 export async function completeTarget(deps: CoreDeps, node: Node, target: Target): Promise<Target> {
   if (target.kind === 'local') return target;
-  await checkImage(deps, target.image, 'target', target.kind === 'install');
+  await checkImage(deps, node, target.image, 'target', target.kind === 'install');
   if (target.kind === 'install') {
     // An install's usb-root learns its PARTUUID from the installer's report.
-    if (target.then.kind !== 'local') await checkImage(deps, target.then.image, 'target.then', false);
+    if (target.then.kind !== 'local') await checkImage(deps, node, target.then.image, 'target.then', false);
     return target;
   }
   if (target.kind !== 'usb-root' || target.partuuid) return target;
-  const partuuid = guessRootPartuuid(node);
+  // What the installer wrote wins over an inventory taken before the install.
+  const partuuid = (node.installed ? installedRootPartuuid(node.installed.partitions) : null) ?? guessRootPartuuid(node);
   if (!partuuid) {
     throw new ValidationError('target.partuuid: required: the node\'s inventory has no single ext4 partition on a USB disk', [{ path: 'target.partuuid', message: 'required: no single ext4 partition on a USB disk in the inventory' }]);
   }
@@ -45,32 +52,72 @@ function guessRootPartuuid(node: Node): string | null {
   return pick.length === 1 ? (pick[0]!.partuuid ?? null) : null;
 }
 
-/** Applies `event` to node `id` (CAS against `expectedVersion` when given), records it, and carries out its effects. */
-export async function applyLifecycle(deps: LifecycleDeps, id: string, event: LifecycleEvent, opts: { expectedVersion?: number; events?: NewEvent[]; patch?: Partial<Node> | ((n: Node) => Partial<Node>) } = {}): Promise<Node> {
-  let effects: Effect[] = [];
-  let before: Node | null = null;
-  const stored = await mutateNode(deps, id, (node, at) => {
-    if (opts.expectedVersion !== undefined && node.version !== opts.expectedVersion) throw new VersionMismatchError(node.version, opts.expectedVersion);
-    const result = transition(node, event, at);
-    effects = result.effects;
-    before = node;
-    const next = { ...result.node, ...(typeof opts.patch === 'function' ? opts.patch(node) : opts.patch) };
-    const data: Record<string, unknown> = { event: event.type, from: node.state, to: next.state };
-    if (event.type === 'assign') data.target = event.target;
-    if (event.type === 'install-failed') data.message = event.message;
-    return { node: next, events: [{ kind: 'transition', data }, ...(opts.events ?? [])] };
-  });
-  if (before) await runEffects(deps, stored, effects);
-  return stored;
+/** A lifecycle change worked out in memory: the next node, the events to record with it, the effects to carry out once stored. */
+export interface PlannedChange {
+  node: Node;
+  events: NewEvent[];
+  effects: Effect[];
 }
 
-async function runEffects(deps: LifecycleDeps, node: Node, effects: Effect[]): Promise<void> {
+/** Options of a lifecycle change: extra events, and a patch applied after the transition. */
+export interface LifecycleOpts {
+  events?: NewEvent[];
+  patch?: Partial<Node> | ((n: Node) => Partial<Node>);
+}
+
+/** Works out `event` on `node` without storing anything; InvalidTransitionError if its state refuses it. */
+export function planLifecycle(node: Node, event: LifecycleEvent, at: string, opts: LifecycleOpts = {}): PlannedChange {
+  const result = transition(node, event, at);
+  const next = { ...result.node, ...(typeof opts.patch === 'function' ? opts.patch(node) : opts.patch) };
+  const data: Record<string, unknown> = { event: event.type, from: node.state, to: next.state };
+  if (event.type === 'assign') data.target = event.target;
+  if (event.type === 'install-failed') data.message = event.message;
+  return { node: next, events: [{ kind: 'transition', data }, ...(opts.events ?? [])], effects: result.effects };
+}
+
+/** What became of one effect; `notice` tells the operator what to do by hand when nobody carried it out. */
+export interface EffectOutcome {
+  op: 'power-cycle' | 'power-off';
+  reason: string;
+  done: boolean;
+  detail: string;
+  notice?: string;
+}
+
+/** Applies `event` to node `id` (CAS against `expectedVersion` when given), records it, and carries out its effects. */
+export async function applyLifecycle(deps: LifecycleDeps, id: string, event: LifecycleEvent, opts: LifecycleOpts & { expectedVersion?: number } = {}): Promise<Node> {
+  return (await applyLifecycleWithEffects(deps, id, event, opts)).node;
+}
+
+/** applyLifecycle, also answering what became of each effect. */
+export async function applyLifecycleWithEffects(deps: LifecycleDeps, id: string, event: LifecycleEvent, opts: LifecycleOpts & { expectedVersion?: number } = {}): Promise<{ node: Node; effects: EffectOutcome[] }> {
+  let effects: Effect[] = [];
+  const stored = await mutateNode(deps, id, (node, at) => {
+    if (opts.expectedVersion !== undefined && node.version !== opts.expectedVersion) throw new VersionMismatchError(node.version, opts.expectedVersion);
+    const planned = planLifecycle(node, event, at, opts);
+    effects = planned.effects;
+    return planned;
+  });
+  return { node: stored, effects: await runEffects(deps, stored, effects) };
+}
+
+/** Carries out a stored change's effects (power), recording each as a `power` event. */
+export async function runEffects(deps: LifecycleDeps, node: Node, effects: Effect[]): Promise<EffectOutcome[]> {
+  const outcomes: EffectOutcome[] = [];
   for (const effect of effects) {
     const op = effect.kind === 'power-off' ? 'power-off' : 'power-cycle';
-    const result = await deps.power.run(node, op);
-    await deps.store.appendEvents(node.id, [{ kind: 'power', data: { op, reason: effect.reason, done: result.done, detail: result.detail } }], deps.now().toISOString());
-    if (!result.done) deps.logger.info('power effect not carried out', { node: node.id, op, detail: result.detail });
+    // The power service records every request as a `power` event, carried out or not.
+    const event = await deps.power.run(node, op === 'power-off' ? 'off' : 'cycle', effect.reason);
+    const result = { done: event.outcome === 'ok', detail: event.detail };
+    const outcome: EffectOutcome = { op, reason: effect.reason, done: result.done, detail: result.detail };
+    if (!result.done) {
+      const todo = op === 'power-off' ? 'power the node off yourself' : effect.kind === 'power-cycle' && effect.agentPolls ? "its agent takes the change at its next poll; if the node does not answer, reboot it yourself" : 'reboot the node yourself so that it boots what it should now';
+      outcome.notice = event.outcome === 'manual' ? `manual power control: ${result.detail}` : deps.power.canControl(node) ? `${op} failed (${result.detail}): ${todo}` : `no power driver: ${todo}`;
+      deps.logger.info('power effect not carried out', { node: node.id, op, detail: result.detail });
+    }
+    outcomes.push(outcome);
   }
+  return outcomes;
 }
 
 /** True if the node is running bootherd's agent and will pick up pending actions. */

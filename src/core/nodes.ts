@@ -1,28 +1,43 @@
 // Admin use cases on nodes: list, show, rename/label, set target, actions, events.
-import { ConflictError, VersionMismatchError } from '../errors.js';
+import { BadGatewayError, ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '../errors.js';
 import type { LifecycleEvent } from '../domain/lifecycle.js';
 import type { Node } from '../domain/node.js';
+import type { WatchdogOverride } from '../domain/wedge.js';
 import type { Target } from '../domain/targets.js';
-import type { NodeFilter, StoredEvent } from '../store/store.js';
+import type { NodeEventQuery, NodeFilter, StoredEvent } from '../store/store.js';
 import { bump, mutateNode, resolveNode } from './deps.js';
-import { applyLifecycle, completeTarget, runsAgent, type LifecycleDeps } from './lifecycle-ops.js';
+import { applyLifecycleWithEffects, completeTarget, runsAgent, type EffectOutcome, type LifecycleDeps } from './lifecycle-ops.js';
+import type { PowerEvent } from './power.js';
 
 /** Actions an operator can ask for. */
-export const nodeActions = ['rescue', 'end-rescue', 'reboot', 'power-on', 'power-off', 'retire', 'reset'] as const;
+export const nodeActions = ['rescue', 'end-rescue', 'reboot', 'power-on', 'power-off', 'power-cycle', 'retire', 'reset'] as const;
 /** One action name. */
 export type NodeAction = (typeof nodeActions)[number];
+
+type PowerAction = 'reboot' | 'power-on' | 'power-off' | 'power-cycle';
 
 /** A PATCH body: JSON merge-patch semantics, a null label value removes the label. */
 export interface NodePatch {
   hostname?: string | null;
   labels?: Record<string, string | null>;
+  watchdog?: WatchdogOverride | null;
+}
+
+/** One identity to drop from a node (exactly one field set, normalised). */
+export type IdentityRelease = { mac: string } | { serial: string } | { uuid: string };
+
+/** A change and what became of its effects (power cycles nobody carried out say so in `notice`). */
+export interface ChangeResult {
+  node: Node;
+  effects: EffectOutcome[];
 }
 
 /** How an action reached the node. */
-export interface ActionResult {
-  node: Node;
+export interface ActionResult extends ChangeResult {
   delivery: 'state' | 'agent' | 'power';
   detail: string;
+  /** The power event, when a power driver carried the action out. */
+  power?: PowerEvent;
 }
 
 /** The admin node service. */
@@ -30,9 +45,25 @@ export interface NodeService {
   list(filter: NodeFilter): Promise<Node[]>;
   get(ref: string): Promise<Node>;
   patch(ref: string, patch: NodePatch, ifMatch?: number): Promise<Node>;
-  setTarget(ref: string, target: Target, ifMatch?: number): Promise<Node>;
+  setTarget(ref: string, target: Target, ifMatch?: number): Promise<ChangeResult>;
   action(ref: string, action: NodeAction, ifMatch?: number): Promise<ActionResult>;
-  events(ref: string, opts: { limit?: number; afterId?: number }): Promise<StoredEvent[]>;
+  events(ref: string, opts: NodeEventQuery): Promise<StoredEvent[]>;
+  /** Deletes a node: refused unless it is retired or `force`; its events stay, ending with `deleted`. */
+  remove(ref: string, opts: { force: boolean; ifMatch?: number }): Promise<void>;
+  /** Drops a stale MAC, serial or UUID from a node (clearing an identity conflict), so that the board can enroll again. */
+  releaseIdentity(ref: string, release: IdentityRelease, ifMatch?: number): Promise<Node>;
+}
+
+const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The node without `release`; ValidationError if it does not hold it. */
+function withoutIdentity(n: Node, release: IdentityRelease): Node['identity'] {
+  const id = n.identity;
+  if ('mac' in release && id.macs.includes(release.mac)) return { ...id, macs: id.macs.filter((m) => m !== release.mac) };
+  if ('serial' in release && id.serial === release.serial) return { ...id, serial: null };
+  if ('uuid' in release && id.uuid === release.uuid) return { ...id, uuid: null };
+  const [key, value] = Object.entries(release)[0]!;
+  throw new ValidationError(`release-identity: node ${n.id} does not hold ${key} ${value}`, [{ path: key, message: `node ${n.id} does not hold this ${key}` }]);
 }
 
 const lifecycleActions: Partial<Record<NodeAction, LifecycleEvent>> = {
@@ -42,28 +73,31 @@ const lifecycleActions: Partial<Record<NodeAction, LifecycleEvent>> = {
   reset: { type: 'reset' },
 };
 
+// An operator's change: a node enrolled by a boot request is no longer pending (it never expires).
+const touched = { pending: false };
+
 /** Creates the admin node service. */
 export function createNodeService(deps: LifecycleDeps): NodeService {
   const checkVersion = (node: Node, ifMatch?: number) => {
     if (ifMatch !== undefined && node.version !== ifMatch) throw new VersionMismatchError(node.version, ifMatch);
   };
 
-  async function powerAction(node: Node, action: 'reboot' | 'power-on' | 'power-off', ifMatch?: number): Promise<ActionResult> {
+  async function powerAction(node: Node, action: PowerAction, ifMatch?: number): Promise<ActionResult> {
     const agentOp = action === 'reboot' ? 'reboot' : action === 'power-off' ? 'poweroff' : null;
     if (agentOp && runsAgent(node)) {
       const stored = await mutateNode(deps, node.id, (n, at) => {
         checkVersion(n, ifMatch);
-        return { node: bump(n, { pendingAction: agentOp }, at), events: [{ kind: 'action', data: { action, delivery: 'agent' } }] };
+        return { node: bump(n, { pendingAction: agentOp, ...touched }, at), events: [{ kind: 'action', data: { action, delivery: 'agent' } }] };
       });
-      return { node: stored, delivery: 'agent', detail: `the node's agent will ${agentOp} at its next poll` };
+      return { node: stored, effects: [], delivery: 'agent', detail: `the node's agent will ${agentOp} at its next poll` };
     }
-    const op = action === 'reboot' ? 'power-cycle' : action;
     if (!deps.power.canControl(node)) throw new ConflictError(`${action}: node ${node.id} is in state '${node.state}' (no agent polling) and has no power driver configured`, 'no-power-driver');
     checkVersion(node, ifMatch);
-    const result = await deps.power.run(node, op);
-    await deps.store.appendEvents(node.id, [{ kind: 'power', data: { op, reason: `action ${action}`, done: result.done, detail: result.detail } }], deps.now().toISOString());
-    if (!result.done) throw new ConflictError(`${action}: ${result.detail}`, 'power-failed');
-    return { node: (await deps.store.getNode(node.id)) ?? node, delivery: 'power', detail: result.detail };
+    if (node.pending) await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, touched, at), events: [] }));
+    const op = action === 'power-on' ? 'on' : action === 'power-off' ? 'off' : 'cycle';
+    const event = await deps.power.run(node, op, `action ${action}`);
+    if (event.outcome === 'failed') throw new BadGatewayError(`${action}: ${event.detail}`, 'power-failed', { power: event });
+    return { node: (await deps.store.getNode(node.id)) ?? node, effects: [], delivery: 'power', detail: event.detail, power: event };
   }
 
   return {
@@ -79,25 +113,58 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
           else labels[k] = v;
         }
         const hostname = patch.hostname === undefined ? n.hostname : patch.hostname;
-        return { node: bump(n, { hostname, labels }, at), events: [{ kind: 'updated', data: { ...patch } }] };
+        const watchdog = patch.watchdog === undefined ? (n.watchdog ?? null) : patch.watchdog;
+        return { node: bump(n, { hostname, labels, watchdog, ...touched }, at), events: [{ kind: 'updated', data: { ...patch } }] };
       });
     },
     async setTarget(ref, target, ifMatch) {
       const node = await resolveNode(deps.store, ref);
       checkVersion(node, ifMatch);
       const complete = await completeTarget(deps, node, target);
-      return applyLifecycle(deps, node.id, { type: 'assign', target: complete }, { expectedVersion: ifMatch });
+      return applyLifecycleWithEffects(deps, node.id, { type: 'assign', target: complete }, { expectedVersion: ifMatch, patch: touched });
     },
     async action(ref, action, ifMatch) {
       const node = await resolveNode(deps.store, ref);
       const event = lifecycleActions[action];
-      if (!event) return powerAction(node, action as 'reboot' | 'power-on' | 'power-off', ifMatch);
-      const stored = await applyLifecycle(deps, node.id, event, { expectedVersion: ifMatch, patch: { pendingAction: null } });
-      return { node: stored, delivery: 'state', detail: `node is now '${stored.state}'` };
+      if (!event) return powerAction(node, action as PowerAction, ifMatch);
+      const patch = event.type === 'end-rescue' ? touched : { pendingAction: null, ...touched };
+      const { node: stored, effects } = await applyLifecycleWithEffects(deps, node.id, event, { expectedVersion: ifMatch, patch });
+      return { node: stored, effects, delivery: 'state', detail: `node is now '${stored.state}'` };
     },
     async events(ref, opts) {
+      try {
+        return await deps.store.listEvents((await resolveNode(deps.store, ref)).id, opts);
+      } catch (err) {
+        // A deleted node's events stay readable by its id.
+        const kept = err instanceof NotFoundError && uuidRe.test(ref) ? await deps.store.listEvents(ref, opts) : [];
+        if (kept.length === 0) throw err;
+        return kept;
+      }
+    },
+    async remove(ref, opts) {
+      for (let attempt = 0; ; attempt++) {
+        const node = await resolveNode(deps.store, ref);
+        checkVersion(node, opts.ifMatch);
+        if (node.state !== 'retired' && !opts.force) {
+          throw new ConflictError(`delete: node ${node.id} is '${node.state}', not 'retired': retire it first (action retire), or delete with ?force=true`, 'not-retired');
+        }
+        const data = { state: node.state, hostname: node.hostname, identity: node.identity, force: opts.force };
+        try {
+          await deps.store.deleteNode(node.id, node.version, [{ kind: 'deleted', data }], deps.now().toISOString());
+          deps.logger.info('deleted node', { node: node.id, ...data });
+          return;
+        } catch (err) {
+          if (!(err instanceof VersionMismatchError) || opts.ifMatch !== undefined || attempt >= 3) throw err;
+        }
+      }
+    },
+    async releaseIdentity(ref, release, ifMatch) {
       const node = await resolveNode(deps.store, ref);
-      return deps.store.listEvents(node.id, opts);
+      return mutateNode(deps, node.id, (n, at) => {
+        checkVersion(n, ifMatch);
+        const identity = withoutIdentity(n, release);
+        return { node: bump(n, { identity, conflict: null, ...touched }, at), events: [{ kind: 'identity-released', data: { ...release, conflictCleared: Boolean(n.conflict) } }] };
+      });
     },
   };
 }

@@ -13,9 +13,12 @@ export function normalizeSerial(input: string): string | null {
   return m[1].slice(-8);
 }
 
-/** MAC -> lowercase colon form; accepts colons or dashes (or 12 bare hex digits), any case. Null if not a MAC. */
+/**
+ * MAC -> lowercase colon form; accepts colons or dashes (or 12 bare hex digits), any case. Null if not a MAC,
+ * including surrounding whitespace: a MAC from the network is exact, so callers taking typed input trim it themselves.
+ */
 export function normalizeMac(input: string): string | null {
-  const s = input.trim().toLowerCase();
+  const s = input.toLowerCase();
   if (macSepRe.test(s)) return s.replace(/-/g, ':');
   if (macHexRe.test(s)) return s.match(/../g)!.join(':');
   return null;

@@ -6,10 +6,15 @@ import { absolutePath, cmdlineToken, nameSchema, sha256Schema } from './values.j
 const fileName = z.string().regex(/^[A-Za-z0-9._-][A-Za-z0-9._/-]{0,127}$/, { message: 'must be a relative file name (letters, digits, . _ - /)' }).refine((s) => !s.split('/').includes('..'), { message: 'must not contain .. segments' });
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).max(2048).refine((s) => !/[\s"'<>\\]/.test(s), { message: 'must not contain spaces, quotes or backslashes' });
 
+/** The architectures an image can be built for. */
+export const imageArches = ['arm64', 'armhf', 'amd64'] as const;
+/** One image architecture. */
+export type ImageArch = (typeof imageArches)[number];
+
 /** An image as the API takes it. */
 export const imageInputSchema = z.strictObject({
   description: z.string().max(500).optional(),
-  arch: z.enum(['arm64', 'armhf', 'amd64']).optional(),
+  arch: z.enum(imageArches).optional(),
   bootDir: absolutePath.optional(),
   kernel: fileName.optional(),
   initramfs: fileName.optional(),
@@ -23,3 +28,16 @@ export type ImageInput = z.infer<typeof imageInputSchema>;
 export type Image = ImageInput & { name: string; createdAt: string; updatedAt: string };
 
 export { nameSchema as imageNameSchema };
+
+/**
+ * The image architectures a machine runs, from its arch as `uname -m` or iPXE names it; null when unknown.
+ * A 64-bit Pi also runs 32-bit (armhf) Raspberry Pi OS.
+ */
+export function imageArchesFor(machineArch: string | null): ImageArch[] | null {
+  if (!machineArch) return null;
+  const a = machineArch.toLowerCase();
+  if (a === 'aarch64' || a === 'arm64') return ['arm64', 'armhf'];
+  if (/^armv[678]/.test(a) || a === 'armhf') return ['armhf'];
+  if (a === 'x86_64' || a === 'amd64') return ['amd64'];
+  return [];
+}

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { Issue } from '../errors.js';
 import { normalizeMac, normalizeSerial, normalizeUuid } from './identity.js';
+import { jsonBytes, jsonDeeperThan } from './json-bounds.js';
 import type { ClaimedIdentity } from './merge.js';
 import type { Hardware } from './node.js';
 import { decodeRevision } from './revision.js';
@@ -37,6 +38,38 @@ export const diskSchema = z.looseObject({
   partitions: z.array(partitionSchema).max(128).default([]),
 });
 
+/** How much of a report's unknown fields is kept: nesting depth of each, and their total size serialized. */
+export const unknownFieldLimits = { depth: 8, bytes: 16 * 1024 };
+
+const knownKeys = {
+  report: new Set(['serial', 'revision', 'model', 'arch', 'uuid', 'cpus', 'memoryBytes', 'kernel', 'bootMode', 'nics', 'disks']),
+  nic: new Set(['name', 'mac', 'booted']),
+  disk: new Set(['name', 'sizeBytes', 'model', 'serial', 'removable', 'transport', 'partitions']),
+  partition: new Set(['name', 'partuuid', 'fstype', 'label', 'sizeBytes']),
+};
+
+function unknownOf(obj: Record<string, unknown>, known: Set<string>, at: string): Array<[string, unknown]> {
+  return Object.entries(obj).filter(([k]) => !known.has(k)).map(([k, v]) => [at + k, v]);
+}
+
+/** Problems with the unknown fields of a report (kept, not trusted): too deep, or too large together. */
+export function unknownFieldIssues(inv: { nics: object[]; disks: Array<{ partitions: object[] }> } & object): Issue[] {
+  const fields = [
+    ...unknownOf(inv as Record<string, unknown>, knownKeys.report, ''),
+    ...inv.nics.flatMap((n, i) => unknownOf(n as Record<string, unknown>, knownKeys.nic, `nics.${i}.`)),
+    ...inv.disks.flatMap((d, i) => [
+      ...unknownOf(d as Record<string, unknown>, knownKeys.disk, `disks.${i}.`),
+      ...d.partitions.flatMap((p, j) => unknownOf(p as Record<string, unknown>, knownKeys.partition, `disks.${i}.partitions.${j}.`)),
+    ]),
+  ];
+  const { depth, bytes } = unknownFieldLimits;
+  const deep = fields.filter(([, v]) => jsonDeeperThan(v, depth));
+  if (deep.length) return deep.map(([path]) => ({ path, message: `unknown field nested deeper than ${depth} levels` }));
+  const sizes = fields.map(([path, v]) => ({ path, size: path.length + jsonBytes(v) })).sort((a, b) => b.size - a.size);
+  const total = sizes.reduce((sum, f) => sum + f.size, 0);
+  return total > bytes ? [{ path: sizes[0]!.path, message: `unknown fields take ${total} bytes serialized; at most ${bytes} are kept` }] : [];
+}
+
 /** The whole report. */
 export const inventorySchema = z.looseObject({
   serial: z.string().max(128).regex(/^[\x20-\x7e]*$/, { message: 'printable ASCII only' }).nullish(),
@@ -50,6 +83,8 @@ export const inventorySchema = z.looseObject({
   bootMode: text(32).nullish(),
   nics: z.array(nicSchema).min(1).max(64),
   disks: z.array(diskSchema).max(256).default([]),
+}).superRefine((inv, ctx) => {
+  for (const i of unknownFieldIssues(inv)) ctx.addIssue({ code: 'custom', path: i.path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message: i.message });
 });
 
 /** A validated inventory report. */
@@ -83,8 +118,7 @@ export function hardwareFrom(inv: Inventory, prev: Hardware): Hardware {
   const rev = inv.revision ? decodeRevision(inv.revision) : null;
   const serialFull = inv.serial && isArmOrUnknown(inv.arch) && /^[0-9a-fA-F]{16}$/.test(inv.serial) ? inv.serial.toLowerCase() : prev.serialFull;
   const systemSerial = inv.serial && !isArmOrUnknown(inv.arch) ? inv.serial : (prev.systemSerial ?? null);
-  const known = new Set(['serial', 'revision', 'model', 'arch', 'uuid', 'cpus', 'memoryBytes', 'kernel', 'bootMode', 'nics', 'disks']);
-  const extra = Object.fromEntries(Object.entries(inv).filter(([k]) => !known.has(k)));
+  const extra = Object.fromEntries(Object.entries(inv).filter(([k]) => !knownKeys.report.has(k)));
   return {
     model: inv.model ?? rev?.model ?? prev.model,
     revision: rev?.revision ?? inv.revision ?? prev.revision,
@@ -92,7 +126,8 @@ export function hardwareFrom(inv: Inventory, prev: Hardware): Hardware {
     soc: rev?.soc ?? prev.soc,
     arch: inv.arch ?? prev.arch,
     cpus: inv.cpus ?? prev.cpus,
-    memoryBytes: inv.memoryBytes ?? rev?.memoryBytes ?? prev.memoryBytes,
+    memoryBytes: inv.memoryBytes ?? prev.memoryBytes,
+    boardMemoryBytes: rev?.memoryBytes ?? prev.boardMemoryBytes ?? null,
     serialFull,
     systemSerial,
     kernel: inv.kernel ?? prev.kernel,

@@ -1,6 +1,7 @@
 // The node record: what bootherd knows about one machine.
 import type { Target } from './targets.js';
 import type { Disk } from './inventory.js';
+import type { Health, WatchdogOverride } from './wedge.js';
 
 /** Lifecycle states (DESIGN §3). */
 export const states = ['new', 'ready', 'installing', 'deployed', 'rescue', 'failed', 'retired'] as const;
@@ -15,7 +16,10 @@ export interface Hardware {
   soc: string | null;
   arch: string | null;
   cpus: number | null;
+  /** RAM as the OS sees it (less than the board's: the GPU and the kernel keep some). */
   memoryBytes: number | null;
+  /** The board's nominal RAM, from its revision code (a "4 GB" Pi 4: 4294967296); null when unknown. */
+  boardMemoryBytes?: number | null;
   serialFull: string | null;
   /** The system (DMI) serial number of a non-Pi machine. */
   systemSerial?: string | null;
@@ -41,8 +45,46 @@ export interface LastBoot {
   updatedAt: string;
 }
 
+/** One partition as an installer reported it. */
+export interface InstalledPartition {
+  name: string | null;
+  partuuid: string | null;
+  fstype: string | null;
+  label: string | null;
+}
+
+/** What the latest successful install wrote, as its installer reported it (it wins over older inventory). */
+export interface Installed {
+  image: string | null;
+  disk: string | null;
+  partitions: InstalledPartition[];
+  at: string;
+}
+
 /** An action waiting for the node's agent. */
 export type PendingAction = 'reboot' | 'poweroff' | null;
+
+/** Which controller switches a node, and which of its ports (`auto`: looked up by MAC; `resolvedPort` is what was found). */
+export interface NodePowerLink {
+  controller: string;
+  port: string;
+  resolvedPort?: string | null;
+}
+
+/** The last power request bootherd carried out for a node (reboot: handed to its agent). */
+export interface LastPower {
+  op: 'on' | 'off' | 'cycle' | 'reboot';
+  at: string;
+}
+
+/** The watchdog's escalation for a wedged node: power-cycles so far, whether it was sent to rescue, when it may act next. */
+export interface Escalation {
+  reason: string;
+  since: string;
+  attempts: number;
+  rescued: boolean;
+  nextAt: string | null;
+}
 
 /** One node. `version` increases by one with every stored change (compare-and-set). */
 export interface Node {
@@ -54,14 +96,30 @@ export interface Node {
   identity: { serial: string | null; macs: string[]; uuid: string | null };
   hardware: Hardware;
   labels: Record<string, string>;
-  health: 'ok' | 'identity-conflict' | 'failed';
+  health: Health;
+  healthReason?: string | null;
+  /** Why the node's identity is in conflict (DESIGN §2), or null. */
+  conflict?: string | null;
+  power?: NodePowerLink | null;
+  lastPower?: LastPower | null;
+  /** When the node's agent or OS last spoke, and which of them. */
+  lastHeartbeatAt?: string | null;
+  heartbeatFrom?: 'agent' | 'os' | null;
+  watchdog?: WatchdogOverride | null;
+  escalation?: Escalation | null;
+  /** How to reach the node's rescue system, as its agent reported it. */
+  rescueAccess?: { ssh: string; hostKey: string; at: string } | null;
   failure: string | null;
   lastIp: string | null;
   lastSeenAt: string | null;
   lastBoot: LastBoot | null;
   install: { bytes: number; updatedAt: string } | null;
+  /** The latest successful install; absent on nodes never installed. */
+  installed?: Installed | null;
   pendingAction: PendingAction;
   enrolledBy: string | null;
+  /** Enrolled by a boot request and since then neither reported nor touched by an operator (may expire). */
+  pending?: boolean;
   bootToken: string;
   agentTokenHash: string | null;
   version: number;
@@ -71,7 +129,15 @@ export interface Node {
 
 /** An empty hardware record. */
 export function emptyHardware(): Hardware {
-  return { model: null, revision: null, family: null, soc: null, arch: null, cpus: null, memoryBytes: null, serialFull: null, kernel: null, bootMode: null, nics: [], disks: [] };
+  return { model: null, revision: null, family: null, soc: null, arch: null, cpus: null, memoryBytes: null, boardMemoryBytes: null, serialFull: null, kernel: null, bootMode: null, nics: [], disks: [] };
+}
+
+/** A node record as stored, read in today's shape: before health meant wedge detection it also held 'identity-conflict' and 'failed'. */
+export function normalizeNode(doc: Node): Node {
+  const old = doc.health as string;
+  if (old === 'ok' || old === 'booting' || old === 'wedged' || old === 'unreachable') return doc;
+  const conflict = old === 'identity-conflict' ? (doc.conflict ?? 'identity conflict (recorded before conflicts had their own field; see the identity-conflict events)') : (doc.conflict ?? null);
+  return { ...doc, health: 'ok', conflict };
 }
 
 /** A node as the API shows it: secrets left out. */

@@ -1,10 +1,12 @@
 // Enrollment rules: when an inventory arrives for a node without a target,
 // the first matching rule (lowest priority number) names it, labels it and
-// gives it a target.
+// gives it a target. A rule can also be applied to the nodes already there.
 import { z } from 'zod';
 import { normalizeSerial } from './identity.js';
 import type { Node } from './node.js';
-import { targetSchema } from './targets.js';
+import { powerLinkInput } from './power-link.js';
+import { targetTemplateSchema } from './rule-target.js';
+import { watchdogOverrideSchema } from './wedge.js';
 import { isHostname, labelsSchema, nameSchema } from './values.js';
 
 const serialItem = z.string().transform((s, ctx) => normalizeSerial(s) ?? (ctx.addIssue({ code: 'custom', message: `not a Pi serial: ${s}` }), z.NEVER));
@@ -30,7 +32,12 @@ export const ruleMatchSchema = z.strictObject({
   labels: labelsSchema.optional(),
 });
 
-/** A rule as the API takes it. */
+/** True if a match constrains nothing, so that the rule would take every new board. */
+export function matchesEverything(m: z.infer<typeof ruleMatchSchema>): boolean {
+  return !m.model && !m.revisions && !m.serials && !m.macPrefixes && !m.minMemoryBytes && !m.arch && Object.keys(m.labels ?? {}).length === 0;
+}
+
+/** A rule as the API takes it. An install rule must match something: it writes disks. */
 export const ruleInputSchema = z.strictObject({
   name: nameSchema,
   priority: z.number().int().min(0).max(1_000_000).default(100),
@@ -38,9 +45,15 @@ export const ruleInputSchema = z.strictObject({
   apply: z.strictObject({
     hostname: hostnameTemplate.optional(),
     labels: labelsSchema.optional(),
-    target: targetSchema.optional(),
+    target: targetTemplateSchema.optional(),
+    power: powerLinkInput.optional(),
+    watchdog: watchdogOverrideSchema.optional(),
     sequenceStart: z.number().int().nonnegative().default(1),
   }),
+}).superRefine((r, ctx) => {
+  if (r.apply.target?.kind === 'install' && matchesEverything(r.match)) {
+    ctx.addIssue({ code: 'custom', path: ['match'], message: 'a rule with an install target must match something (model, revisions, serials, macPrefixes, minMemoryBytes, arch or labels): an empty match would overwrite the disk of every new board' });
+  }
 });
 
 /** A validated rule input. */
@@ -65,7 +78,8 @@ export function ruleMatches(rule: RuleInput, node: Node): boolean {
   if (m.revisions && !m.revisions.includes(hw.revision ?? '')) return false;
   if (m.serials && !m.serials.includes(node.identity.serial ?? '')) return false;
   if (m.macPrefixes && !node.identity.macs.some((mac) => m.macPrefixes!.some((p) => mac.startsWith(p)))) return false;
-  if (m.minMemoryBytes !== undefined && (hw.memoryBytes ?? 0) < m.minMemoryBytes) return false;
+  // The board's nominal RAM when its revision code says it: the OS sees less (4,124,000,000 on a 4 GB Pi 4).
+  if (m.minMemoryBytes !== undefined && (hw.boardMemoryBytes ?? hw.memoryBytes ?? 0) < m.minMemoryBytes) return false;
   if (m.arch && hw.arch !== m.arch) return false;
   if (m.labels && !Object.entries(m.labels).every(([k, v]) => node.labels[k] === v)) return false;
   return true;
@@ -77,10 +91,40 @@ export function pickRule<R extends RuleInput>(rules: R[], node: Node): R | null 
   return sorted.find((r) => ruleMatches(r, node)) ?? null;
 }
 
+/** The MAC a rule names a node by: the one it booted from, else its first. */
+export function ruleMac(node: Node): string | null {
+  return node.hardware.nics.find((n) => n.booted)?.mac ?? node.identity.macs[0] ?? null;
+}
+
 /** What applying a rule with sequence number `seq` changes on the node (the target is applied as an `assign` event). */
 export function applyRule(rule: RuleInput, node: Node, seq: number): { hostname: string | null; labels: Record<string, string> } {
-  const mac = node.hardware.nics.find((n) => n.booted)?.mac ?? node.identity.macs[0] ?? null;
-  const hostname = rule.apply.hostname ? expandHostname(rule.apply.hostname, { seq, serial: node.identity.serial, mac }).toLowerCase() : node.hostname;
+  const hostname = rule.apply.hostname ? expandHostname(rule.apply.hostname, { seq, serial: node.identity.serial, mac: ruleMac(node) }).toLowerCase() : node.hostname;
   return { hostname, labels: { ...node.labels, ...(rule.apply.labels ?? {}) } };
+}
+
+/** True if the hostname template numbers nodes, so a taken name can move on to the next number. */
+export function usesSequence(template: string): boolean {
+  return /\{seq(?::\d{1,2})?\}/.test(template);
+}
+
+/**
+ * Why a rule must not be applied to a node that matches it, or null when it may.
+ * Without `force`, only nodes that no one has decided about yet: `new` or `ready`,
+ * no target, not enrolled by a rule. `force` also takes nodes an operator or
+ * another rule configured; a node that is installing, in rescue or retired never.
+ */
+export function ruleSkipReason(node: Node, force: boolean): string | null {
+  if (node.state === 'installing' || node.state === 'rescue' || node.state === 'retired') return `is ${node.state}: never re-enrolled while ${node.state === 'retired' ? 'retired' : 'busy'}`;
+  if (force) return null;
+  if (node.state !== 'new' && node.state !== 'ready') return `is ${node.state} with a target; force re-applies`;
+  if (node.target) return 'has a target assigned by an operator; force re-applies';
+  if (node.enrolledBy) return `was enrolled by rule '${node.enrolledBy}'; force re-applies`;
+  return null;
+}
+
+/** Whether applying the rule renames the node: it has no hostname yet, or `force` and the name did not come from this rule. */
+export function ruleRenames(rule: RuleInput, node: Node, force: boolean): boolean {
+  if (!rule.apply.hostname) return false;
+  return node.hostname === null || (force && node.enrolledBy !== rule.name);
 }
 

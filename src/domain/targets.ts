@@ -41,3 +41,10 @@ export const targetSchema = z.discriminatedUnion('kind', [nfsRootTarget, usbRoot
 export type Target = z.infer<typeof targetSchema>;
 /** A target an install can end in. */
 export type ThenTarget = z.infer<typeof thenTarget>;
+
+/** The root partition's PARTUUID among an installer's partitions: the ext4 one labelled `rootfs`, else the last ext4 one. */
+export function installedRootPartuuid(partitions: Array<{ partuuid?: string | null; fstype?: string | null; label?: string | null }>): string | null {
+  const roots = partitions.filter((p) => p.fstype === 'ext4' && p.partuuid && partuuidSchema.safeParse(p.partuuid).success);
+  const root = roots.find((p) => p.label === 'rootfs') ?? roots[roots.length - 1];
+  return root?.partuuid ? root.partuuid.toLowerCase() : null;
+}

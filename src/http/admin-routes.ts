@@ -8,16 +8,18 @@ import { ruleInputSchema } from '../domain/rules.js';
 import { targetSchema } from '../domain/targets.js';
 import { normalizeMac, normalizeSerial } from '../domain/identity.js';
 import type { NodeService } from '../core/nodes.js';
+import type { RuleService } from '../core/rules.js';
 import type { BootFileResolver } from '../core/boot-files.js';
 import type { Store } from '../store/store.js';
 import { NotFoundError } from '../errors.js';
 import { sendBootFile } from './boot-routes.js';
 import { parseWith } from './errors.js';
-import { actionParam, eventsQuery, nodeListQuery, nodePatchSchema, parseIfMatch } from './schemas.js';
+import { actionParam, deleteQuery, eventsQuery, nodeListQuery, nodePatchSchema, parseIfMatch, releaseIdentitySchema, ruleApplySchema } from './schemas.js';
 
 /** What the admin routes need. */
 export interface AdminRouteDeps {
   nodes: NodeService;
+  rules: RuleService;
   store: Store;
   now: () => Date;
   resolver: BootFileResolver;
@@ -46,7 +48,7 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
       state: q.state,
       label: q.label ? { key: key!, value: rest.join('=') } : undefined,
       serial: q.serial ? (normalizeSerial(q.serial) ?? q.serial) : undefined,
-      mac: q.mac ? (normalizeMac(q.mac) ?? q.mac) : undefined,
+      mac: q.mac ? (normalizeMac(q.mac.trim()) ?? q.mac) : undefined,
       limit: q.limit,
       offset: q.offset,
     });
@@ -59,16 +61,26 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
   });
   r.put('/nodes/:id/target', async (req, res) => {
     const target = parseWith(targetSchema, req.body, 'target');
-    sendNode(res, await deps.nodes.setTarget(id(req), target, ifMatch(req)));
+    const { node, effects } = await deps.nodes.setTarget(id(req), target, ifMatch(req));
+    res.set('ETag', `"${node.version}"`).json({ ...show(node), effects });
+  });
+  r.delete('/nodes/:id', async (req, res) => {
+    const q = parseWith(deleteQuery, req.query, 'query');
+    await deps.nodes.remove(id(req), { force: q.force, ifMatch: ifMatch(req) });
+    res.status(204).end();
+  });
+  r.post('/nodes/:id/actions/release-identity', async (req, res) => {
+    const release = parseWith(releaseIdentitySchema, req.body ?? {}, 'release-identity');
+    sendNode(res, await deps.nodes.releaseIdentity(id(req), release, ifMatch(req)));
   });
   r.post('/nodes/:id/actions/:action', async (req, res) => {
     const action = parseWith(actionParam, req.params.action, 'action');
     const result = await deps.nodes.action(id(req), action, ifMatch(req));
-    res.status(202).set('ETag', `"${result.node.version}"`).json({ action, delivery: result.delivery, detail: result.detail, node: show(result.node) });
+    res.status(202).set('ETag', `"${result.node.version}"`).json({ action, delivery: result.delivery, detail: result.detail, effects: result.effects, ...(result.power ? { power: result.power } : {}), node: show(result.node) });
   });
   r.get('/nodes/:id/events', async (req, res) => {
     const q = parseWith(eventsQuery, req.query, 'query');
-    res.json({ events: await deps.nodes.events(id(req), { limit: q.limit, afterId: q.after }) });
+    res.json({ events: await deps.nodes.events(id(req), { limit: q.limit, afterId: q.after, beforeId: q.before, order: q.order, kinds: q.kind?.split(',') }) });
   });
 
   r.get('/nodes/:id/boot-files/*file', async (req, res) => {
@@ -90,6 +102,7 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
     res.json(rule);
   });
   r.put('/rules/:id', async (req, res) => res.json(await deps.store.updateRule(id(req), parseWith(ruleInputSchema, req.body, 'rule'))));
+  r.post('/rules/:id/apply', async (req, res) => res.json(await deps.rules.apply(id(req), parseWith(ruleApplySchema, req.body ?? {}, 'rule apply'))));
   r.delete('/rules/:id', async (req, res) => {
     await deps.store.deleteRule(id(req));
     res.status(204).end();

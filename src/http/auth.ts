@@ -15,11 +15,17 @@ export function clientIp(req: Request): string | null {
   return a?.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
-/** Requires `Authorization: Bearer <admin token>`. */
-export function requireAdmin(adminToken: string): RequestHandler {
+/** Checks a dashboard session cookie, and its CSRF token on a change; throws Unauthorized/Forbidden when they do not hold. */
+export interface SessionCheck {
+  authorize(req: Request): void;
+}
+
+/** Requires `Authorization: Bearer <admin token>`, or else (without one) a dashboard session cookie when `sessions` is given. */
+export function requireAdmin(adminToken: string, sessions?: SessionCheck): RequestHandler {
   const want = Buffer.from(adminToken);
   return (req, _res, next) => {
     const got = bearerOf(req);
+    if (!got && sessions && req.get('cookie')) return (sessions.authorize(req), next());
     if (!got) throw new UnauthorizedError('unauthorized: the admin API needs Authorization: Bearer <admin token>');
     const buf = Buffer.from(got);
     if (buf.length === want.length && timingSafeEqual(buf, want)) return next();
@@ -34,9 +40,9 @@ function ipv4ToInt(ip: string): number | null {
   return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
 }
 
-/** True if `ip` lies in one of `cidrs` (empty list: everything allowed; loopback always allowed). */
-export function inNetworks(ip: string | null, cidrs: string[]): boolean {
-  if (cidrs.length === 0 || ip === '::1' || ip?.startsWith('127.')) return true;
+/** True if `ip` lies in one of `cidrs` (empty list: everything allowed; loopback allowed unless `trustLoopback` is false). */
+export function inNetworks(ip: string | null, cidrs: string[], trustLoopback = true): boolean {
+  if (cidrs.length === 0 || (trustLoopback && (ip === '::1' || ip?.startsWith('127.')))) return true;
   const n = ip ? ipv4ToInt(ip) : null;
   if (n === null) return false;
   return cidrs.some((c) => {
@@ -46,10 +52,20 @@ export function inNetworks(ip: string | null, cidrs: string[]): boolean {
   });
 }
 
-/** Refuses node-facing requests from outside the configured boot networks. */
-export function requireBootNetwork(cidrs: string[]): RequestHandler {
+/** Who may use the node-facing routes: the boot networks, and loopback unless it is distrusted. */
+export interface BootNetworkPolicy {
+  cidrs: string[];
+  trustLoopback: boolean;
+}
+
+/**
+ * Refuses node-facing requests from outside the configured boot networks. Attach it to each
+ * node-facing route itself (never by comparing paths), so that every spelling express routes
+ * to a handler (any case, a trailing slash) passes through it.
+ */
+export function requireBootNetwork(policy: BootNetworkPolicy): RequestHandler {
   return (req, _res, next) => {
-    if (!inNetworks(clientIp(req), cidrs)) throw new ForbiddenError('forbidden: this address is outside the configured boot networks');
+    if (!inNetworks(clientIp(req), policy.cidrs, policy.trustLoopback)) throw new ForbiddenError('forbidden: this address is outside the configured boot networks');
     next();
   };
 }

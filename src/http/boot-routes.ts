@@ -1,14 +1,26 @@
 // Boot files over HTTP: `GET /boot/<serial-or-mac>/<file>` for booting nodes
 // (the same tree as TFTP, with Content-Length and Range, streamed), and the
 // byte-exact preview the admin API offers.
-import { Router, type Response } from 'express';
+import { Router, type RequestHandler, type Response } from 'express';
 import { normalizeMac, macToPrefix } from '../domain/identity.js';
 import type { BootFile, BootFileResolver } from '../core/boot-files.js';
 import type { BootTelemetry } from '../core/boot-telemetry.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { clientIp, requireBootNetwork } from './auth.js';
+import { clientIp } from './auth.js';
 
 const chunk = 64 * 1024;
+
+// Waits for 'drain' or 'close', whichever comes first, and removes both listeners:
+// a listener left behind per wait adds up to a MaxListenersExceededWarning on large files.
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
+}
 
 /** Streams `file` (or the byte range asked for) to `res`; resolves to the bytes sent. */
 export async function sendBootFile(res: Response, file: BootFile, range: string | undefined): Promise<number> {
@@ -31,7 +43,7 @@ export async function sendBootFile(res: Response, file: BootFile, range: string 
     for (let off = start; off <= end && !res.destroyed; off += chunk) {
       const buf = await reader.read(off, Math.min(chunk, end - off + 1));
       sent += buf.length;
-      if (!res.write(buf)) await new Promise((r) => res.once('drain', r).once('close', r));
+      if (!res.write(buf)) await drained(res);
     }
   } finally {
     await reader.close();
@@ -41,9 +53,9 @@ export async function sendBootFile(res: Response, file: BootFile, range: string 
 }
 
 /** Node-facing boot-file routes (mounted at the root). */
-export function createBootRoutes(deps: { resolver: BootFileResolver; telemetry: BootTelemetry; bootNetworks: string[] }): Router {
+export function createBootRoutes(deps: { resolver: BootFileResolver; telemetry: BootTelemetry; bootNetwork: RequestHandler }): Router {
   const r = Router();
-  r.get('/boot/:ident/*file', requireBootNetwork(deps.bootNetworks), async (req, res) => {
+  r.get('/boot/:ident/*file', deps.bootNetwork, async (req, res) => {
     const ident = String(req.params.ident).toLowerCase();
     const mac = normalizeMac(ident);
     const prefix = /^[0-9a-f]{8}$/.test(ident) ? ident : mac ? macToPrefix(mac) : null;

@@ -1,10 +1,10 @@
 // iPXE over HTTP: GET /boot.ipxe (chain script) and GET /ipxe?mac=&uuid=&...
 // (the machine's own script). A hostile query is refused and renders nothing.
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { normalizeMac, normalizeUuid } from '../domain/identity.js';
 import type { IpxeService } from '../core/ipxe.js';
-import { clientIp, requireBootNetwork } from './auth.js';
+import { clientIp } from './auth.js';
 import { parseWith } from './errors.js';
 
 const uuidRe = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -24,9 +24,9 @@ export const ipxeQuerySchema = z.strictObject({
 });
 
 /** The iPXE routes (mounted at the root). */
-export function createIpxeRoutes(deps: { ipxe: IpxeService; bootNetworks: string[] }): Router {
+export function createIpxeRoutes(deps: { ipxe: IpxeService; bootNetwork: RequestHandler }): Router {
   const r = Router();
-  const bootNet = requireBootNetwork(deps.bootNetworks);
+  const bootNet = deps.bootNetwork;
   r.get('/boot.ipxe', bootNet, (_req, res) => void res.type('text/plain').send(deps.ipxe.chain()));
   r.get('/ipxe', bootNet, async (req, res) => {
     const q = parseWith(ipxeQuerySchema, req.query, 'iPXE query');

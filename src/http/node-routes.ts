@@ -1,5 +1,5 @@
 // Node-facing routes: discovery reports and the agent's poll/report loop.
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { inventorySchema } from '../domain/inventory.js';
 import type { AgentService } from '../core/agent.js';
@@ -15,30 +15,40 @@ export interface NodeRouteDeps {
   discovery: { report(inv: Inventory, ctx: { ip: string | null; bearer: string | null }): Promise<DiscoveryResult> };
   agent: AgentService;
   reports: Counter;
+  /** The boot-network limit (requireBootNetwork), run before every route here. */
+  bootNetwork: RequestHandler;
 }
 
 const nextQuery = z.strictObject({ node: z.string().max(64).optional() });
 
+/** The kinds of report the node-facing routes count: discovery, and each agent report kind. */
+export const reportKinds = ['discovery', ...agentReportSchema.options.map((o) => o.shape.kind.value)] as const;
+
 /** Builds the node-facing router (mount under /api/v1). */
 export function createNodeRoutes(deps: NodeRouteDeps): Router {
   const r = Router();
-  r.post('/discovery', async (req, res) => {
+  r.post('/discovery', deps.bootNetwork, async (req, res) => {
     const inv = parseWith(inventorySchema, req.body, 'inventory');
     const result = await deps.discovery.report(inv, { ip: clientIp(req), bearer: bearerOf(req) });
     deps.reports.inc({ kind: 'discovery' });
     res.json({ nodeId: result.node.id, token: result.token, next: result.next });
   });
-  r.get('/agent/next', async (req, res) => {
+  r.get('/agent/next', deps.bootNetwork, async (req, res) => {
     const q = parseWith(nextQuery, req.query, 'query');
     const node = await deps.agent.authenticate(bearerOf(req), q.node);
     res.json(await deps.agent.next(node, clientIp(req)));
   });
-  r.post('/agent/report', async (req, res) => {
+  r.post('/agent/report', deps.bootNetwork, async (req, res) => {
     const report = parseWith(agentReportSchema, req.body, 'agent report');
-    const node = await deps.agent.authenticate(bearerOf(req), report.nodeId);
+    const node = await deps.agent.authenticate(bearerOf(req), report.nodeId, { bootToken: report.kind === 'heartbeat' });
     await deps.agent.report(node, report, clientIp(req));
     deps.reports.inc({ kind: report.kind });
     res.status(204).end();
+  });
+  r.get('/agent/rescue-keys', async (req, res) => {
+    const node = await deps.agent.authenticate(bearerOf(req));
+    const keys = deps.agent.rescueKeys(node);
+    res.type('text/plain').send(keys.map((k) => k + '\n').join(''));
   });
   return r;
 }

@@ -3,6 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { buildDiscoveryImage, type ImageArch } from './build.js';
@@ -20,6 +21,11 @@ const usage = `usage: bootherd image build --arch arm64|amd64 [--out DIR] [--cac
   --cache   download cache (default <data-dir>/image-cache, or ~/.cache/bootherd/image-cache without a data dir)
   --mirror  Debian mirror URL (default: the host's apt sources)`;
 
+/** `--mirror`: a Debian mirror URL. */
+export const mirrorSchema = z.string().regex(/^(https?|file):\/\/\S+$/, { message: 'must be an http(s):// or file:// URL' });
+/** `--suite`: a Debian suite name. */
+export const suiteSchema = z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be a Debian suite name like bookworm' });
+
 /** Runs `image <subcommand> ...`; returns 0 ok, 1 error, 2 usage. */
 export async function runImageCommand(argv: string[], deps: ImageCommandDeps): Promise<number> {
   const [sub, ...rest] = argv;
@@ -30,6 +36,11 @@ export async function runImageCommand(argv: string[], deps: ImageCommandDeps): P
   if (sub !== 'build') return usageError(deps, sub ? `unknown image subcommand '${sub}'` : 'missing image subcommand');
   const parsed = parseBuildArgs(rest);
   if (typeof parsed === 'string') return usageError(deps, parsed);
+  return runImageBuild(parsed, deps);
+}
+
+/** Builds the discovery image from checked arguments; returns 0 ok, 1 error. */
+export async function runImageBuild(parsed: BuildArgs, deps: ImageCommandDeps): Promise<number> {
   const dataDir = parsed.dataDir ?? deps.dataDir;
   const assetsDir = parsed.dataDir ? path.join(parsed.dataDir, 'assets') : (deps.assetsDir ?? path.join(dataDir ?? 'data', 'assets'));
   const started = Date.now();
@@ -52,7 +63,8 @@ export async function runImageCommand(argv: string[], deps: ImageCommandDeps): P
   }
 }
 
-interface BuildArgs {
+/** Checked `image build` arguments. */
+export interface BuildArgs {
   arch: ImageArch;
   out?: string;
   cache?: string;
@@ -75,9 +87,9 @@ export function parseBuildArgs(args: string[]): BuildArgs | string {
     return (err as Error).message;
   }
   if (values.arch !== 'arm64' && values.arch !== 'amd64') return `--arch must be arm64 or amd64, got '${values.arch ?? ''}'`;
-  if (values.mirror && !/^(https?|file):\/\/\S+$/.test(values.mirror)) return `--mirror must be an http(s):// or file:// URL`;
+  if (values.mirror && !mirrorSchema.safeParse(values.mirror).success) return `--mirror must be an http(s):// or file:// URL`;
   const suite = values.suite ?? 'bookworm';
-  if (!/^[a-z][a-z0-9-]*$/.test(suite)) return `--suite must be a Debian suite name like bookworm`;
+  if (!suiteSchema.safeParse(suite).success) return `--suite must be a Debian suite name like bookworm`;
   const opt = (k: 'out' | 'cache' | 'mirror' | 'data-dir') => (values[k] ? { [k === 'data-dir' ? 'dataDir' : k]: values[k] } : {});
   return { arch: values.arch, suite, ...opt('out'), ...opt('cache'), ...opt('mirror'), ...opt('data-dir') };
 }

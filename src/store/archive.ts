@@ -1,5 +1,6 @@
 // The store archive: every record of a store (nodes with every field, events
-// with their ids and times, rules with their sequences, images) as JSON lines,
+// with their ids, times and instances, rules with their sequences, images,
+// power controllers with their secrets: it is a backup) as JSON lines,
 // so a registry moves between stores (SQLite -> PostgreSQL) without losing a
 // node or an event. A header line opens it and an end line with the counts
 // closes it, so a truncated file is refused rather than half-imported.
@@ -8,7 +9,7 @@ import { ValidationError } from '../errors.js';
 import { imageInputSchema, type Image } from '../domain/images.js';
 import { states, type Node } from '../domain/node.js';
 import { ruleInputSchema, type Rule } from '../domain/rules.js';
-import type { Store, StoredEvent } from './store.js';
+import type { Store, StoredController, StoredEvent } from './store.js';
 
 /** How many records of each kind a store or an archive holds. */
 export interface ArchiveCounts {
@@ -16,15 +17,21 @@ export interface ArchiveCounts {
   events: number;
   rules: number;
   images: number;
+  controllers: number;
 }
 
 /** One data record of an archive. */
-export type ArchiveRecord = { type: 'node'; node: Node } | { type: 'event'; event: StoredEvent } | { type: 'rule'; rule: Rule } | { type: 'image'; image: Image };
+export type ArchiveRecord =
+  | { type: 'node'; node: Node }
+  | { type: 'event'; event: StoredEvent }
+  | { type: 'rule'; rule: Rule }
+  | { type: 'image'; image: Image }
+  | { type: 'controller'; controller: StoredController };
 
 /** A store's raw side: whole records out, whole records in. */
 export interface StoreArchive {
   counts(): Promise<ArchiveCounts>;
-  /** Every record from one consistent snapshot: nodes, then events by id, rules, images. */
+  /** Every record from one consistent snapshot: nodes, then events by id, rules, images, power controllers. */
   records(): AsyncIterable<ArchiveRecord>;
   /** Writes `records` into this store in one transaction, refusing a store that is not empty; nothing is kept if any record fails. */
   load(records: AsyncIterable<ArchiveRecord>): Promise<ArchiveCounts>;
@@ -37,10 +44,13 @@ const format = 'bootherd-store';
 const formatVersion = 1;
 
 /** Zero counts. */
-export const noCounts = (): ArchiveCounts => ({ nodes: 0, events: 0, rules: 0, images: 0 });
+export const noCounts = (): ArchiveCounts => ({ nodes: 0, events: 0, rules: 0, images: 0, controllers: 0 });
 
 /** True if a store with these counts holds nothing. */
-export const isEmpty = (c: ArchiveCounts) => c.nodes + c.events + c.rules + c.images === 0;
+export const isEmpty = (c: ArchiveCounts) => c.nodes + c.events + c.rules + c.images + c.controllers === 0;
+
+/** What a store that is not empty holds, for the refusal of an import. */
+export const notEmpty = (c: ArchiveCounts) => `store import: the target store is not empty (${c.nodes} nodes, ${c.events} events, ${c.rules} rules, ${c.images} images, ${c.controllers} power controllers); import only into an empty store`;
 
 /** Writes the whole store as JSON lines through `write`; answers the counts. */
 export async function writeArchive(archive: StoreArchive, source: string, write: (line: string) => Promise<void> | void, now = new Date()): Promise<ArchiveCounts> {
@@ -70,7 +80,10 @@ const eventSchema = z.strictObject({
 });
 const ruleSchema = z.looseObject({ id: z.string().min(1), sequence: z.number().int().nonnegative(), createdAt: z.string().min(1) });
 const imageSchema = z.looseObject({ name: z.string().min(1), createdAt: z.string().min(1), updatedAt: z.string().min(1) });
-const countsSchema = z.strictObject({ nodes: z.number().int(), events: z.number().int(), rules: z.number().int(), images: z.number().int() });
+const controllerSchema = z.strictObject({
+  name: z.string().min(1).max(200), driver: z.string().min(1).max(100), params: z.record(z.string(), z.unknown()), createdAt: z.string().min(1), updatedAt: z.string().min(1),
+});
+const countsSchema = z.strictObject({ nodes: z.number().int(), events: z.number().int(), rules: z.number().int(), images: z.number().int(), controllers: z.number().int() });
 
 function checkRecord(value: unknown): ArchiveRecord | { type: 'end'; counts: ArchiveCounts } | string {
   const v = value as Record<string, unknown> | null;
@@ -88,6 +101,8 @@ function checkRecord(value: unknown): ArchiveRecord | { type: 'end'; counts: Arc
       const { name: _n, createdAt: _c, updatedAt: _u, ...input } = (v.image ?? {}) as Record<string, unknown>;
       return fail(imageSchema.safeParse(v.image)) ?? fail(imageInputSchema.safeParse(input)) ?? (v as ArchiveRecord);
     }
+    case 'controller':
+      return fail(controllerSchema.safeParse(v.controller)) ?? (v as ArchiveRecord);
     case 'end':
       return fail(countsSchema.safeParse(v.counts)) ?? (v as { type: 'end'; counts: ArchiveCounts });
     default:
@@ -122,7 +137,7 @@ export async function* readArchive(lines: AsyncIterable<string>): AsyncGenerator
     const r = checkRecord(value);
     if (typeof r === 'string') throw bad(n, r);
     if (r.type === 'end') {
-      const kinds = ['nodes', 'events', 'rules', 'images'] as const;
+      const kinds = ['nodes', 'events', 'rules', 'images', 'controllers'] as const;
       if (kinds.some((k) => r.counts[k] !== counts[k])) throw bad(n, `the end line counts ${JSON.stringify(r.counts)} but the archive holds ${JSON.stringify(counts)}`);
       ended = true;
       continue;

@@ -10,6 +10,7 @@ import { migratePg, pgSchemaVersions } from './postgres-migrations.js';
 import { createPostgresStore } from './postgres.js';
 import { migrateSqlite } from './sqlite-db.js';
 import { createSqliteStore } from './sqlite.js';
+import type { StoreOptions } from './store.js';
 
 /** The SQLite file a config points at. */
 export const sqliteFile = (config: Config) => path.join(config.dataDir, 'bootherd.db');
@@ -19,15 +20,16 @@ export function describeStore(config: Config): string {
   return config.store.url ? `postgresql ${redactUrl(config.store.url)}` : `sqlite ${sqliteFile(config)}`;
 }
 
-/** Opens the configured store; migrates its schema when `migrate` (default: store.autoMigrate), else refuses one that is behind. */
-export async function createStore(config: Config, logger: Logger, opts: { migrate?: boolean } = {}): Promise<ArchivableStore> {
-  const migrate = opts.migrate ?? config.store.autoMigrate;
-  const instance = config.instance.name;
-  if (config.store.url) {
-    return createPostgresStore(config.store.url, { instance, migrate, poolSize: config.store.poolSize, logger });
-  }
+/**
+ * Opens the configured store; migrates its schema when `migrate` (default:
+ * store.autoMigrate), else refuses one that is behind. `onEvents` hears of
+ * new events from this instance and, on PostgreSQL, from every other one.
+ */
+export async function createStore(config: Config, logger: Logger, opts: Pick<StoreOptions, 'migrate' | 'onEvents'> = {}): Promise<ArchivableStore> {
+  const common = { instance: config.instance.name, migrate: opts.migrate ?? config.store.autoMigrate, onEvents: opts.onEvents };
+  if (config.store.url) return createPostgresStore(config.store.url, { ...common, poolSize: config.store.poolSize, logger });
   mkdirSync(config.dataDir, { recursive: true });
-  return createSqliteStore(sqliteFile(config), { instance, migrate });
+  return createSqliteStore(sqliteFile(config), common);
 }
 
 /** Applies every pending migration of the configured store; answers the versions applied now and the schema after. */

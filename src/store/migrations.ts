@@ -26,5 +26,31 @@ export const migrations: Array<{ version: number; sql: string }> = [
       CREATE TABLE images (name TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL);
     `,
   },
-  { version: 6, sql: 'ALTER TABLE events ADD COLUMN instance TEXT;' },
+  {
+    // The event stream filters by kind across all nodes.
+    version: 2,
+    sql: `CREATE INDEX events_kind ON events(kind, id);`,
+  },
+  {
+    // Pending nodes (enrolled by a boot request, never reported) are counted before every enrollment.
+    version: 3,
+    sql: `CREATE INDEX nodes_pending ON nodes(state, json_extract(doc, '$.pending'));`,
+  },
+  {
+    // Power controllers made through the API (config-file controllers are not
+    // stored), and the listing order as an index, so the watchdog pages through
+    // all nodes without sorting them for every page.
+    version: 4,
+    sql: `
+      CREATE TABLE power_controllers (
+        name TEXT PRIMARY KEY, driver TEXT NOT NULL,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL);
+      CREATE INDEX nodes_created ON nodes(created_at, id);
+    `,
+  },
+  {
+    // The bootherd instance (instance.name) that wrote each event; null for older events.
+    version: 5,
+    sql: 'ALTER TABLE events ADD COLUMN instance TEXT;',
+  },
 ];

@@ -1,8 +1,8 @@
 // Export and import of the PostgreSQL store's rows, whole (see archive.ts).
 import { ConflictError } from '../errors.js';
 import type { Node } from '../domain/node.js';
-import { isEmpty, noCounts, type ArchiveCounts, type ArchiveRecord, type StoreArchive } from './archive.js';
-import { imageOf, ruleOf } from './postgres-catalog.js';
+import { isEmpty, noCounts, notEmpty, type ArchiveCounts, type ArchiveRecord, type StoreArchive } from './archive.js';
+import { controllerColumns, controllerOf, imageOf, ruleOf } from './postgres-catalog.js';
 import type { PgDb, Query } from './postgres-db.js';
 import { nodeValues, writeMacs } from './postgres-rows.js';
 import type { StoredEvent } from './store.js';
@@ -11,7 +11,7 @@ const page = 500;
 
 async function countsOn(q: Query): Promise<ArchiveCounts> {
   const [c] = await q<ArchiveCounts>(`SELECT (SELECT count(*)::int FROM nodes) AS nodes, (SELECT count(*)::int FROM events) AS events,
-    (SELECT count(*)::int FROM rules) AS rules, (SELECT count(*)::int FROM images) AS images`);
+    (SELECT count(*)::int FROM rules) AS rules, (SELECT count(*)::int FROM images) AS images, (SELECT count(*)::int FROM power_controllers) AS controllers`);
   return c!;
 }
 
@@ -33,6 +33,8 @@ async function* snapshot(q: Query): AsyncGenerator<ArchiveRecord> {
   }
   for await (const r of paged<Parameters<typeof ruleOf>[0] & { k: string }>(q, 'SELECT id AS k, id, sequence, created_at, doc FROM rules WHERE id > $1 ORDER BY id LIMIT $2', '')) yield { type: 'rule', rule: ruleOf(r) };
   for await (const r of paged<Parameters<typeof imageOf>[0] & { k: string }>(q, 'SELECT name AS k, created_at, updated_at, doc FROM images WHERE name > $1 ORDER BY name LIMIT $2', '')) yield { type: 'image', image: imageOf(r) };
+  type ControllerRow = Parameters<typeof controllerOf>[0] & { k: string };
+  for await (const r of paged<ControllerRow>(q, `SELECT name AS k, ${controllerColumns} FROM power_controllers WHERE name > $1 ORDER BY name LIMIT $2`, '')) yield { type: 'controller', controller: controllerOf(r) };
 }
 
 async function insertEventBatch(q: Query, batch: StoredEvent[]): Promise<void> {
@@ -53,9 +55,12 @@ async function insert(q: Query, r: Exclude<ArchiveRecord, { type: 'event' }>): P
   } else if (r.type === 'rule') {
     const { id, sequence, createdAt, ...input } = r.rule;
     await q('INSERT INTO rules (id, name, priority, sequence, created_at, doc) VALUES ($1, $2, $3, $4, $5, $6)', [id, input.name, input.priority, sequence, createdAt, JSON.stringify(input)]);
-  } else {
+  } else if (r.type === 'image') {
     const i = r.image;
     await q('INSERT INTO images (name, created_at, updated_at, doc) VALUES ($1, $2, $3, $4)', [i.name, i.createdAt, i.updatedAt, JSON.stringify(i)]);
+  } else {
+    const c = r.controller;
+    await q('INSERT INTO power_controllers (name, driver, created_at, updated_at, doc) VALUES ($1, $2, $3, $4, $5)', [c.name, c.driver, c.createdAt, c.updatedAt, JSON.stringify(c.params)]);
   }
 }
 
@@ -74,9 +79,9 @@ export function createPostgresArchive(db: PgDb): StoreArchive {
 
   const load = (source: AsyncIterable<ArchiveRecord>) => db.tx('import', async (q) => {
     // No instance writes while the store fills; the emptiness check holds until COMMIT.
-    await q('LOCK TABLE nodes, node_macs, events, rules, images IN EXCLUSIVE MODE');
+    await q('LOCK TABLE nodes, node_macs, events, rules, images, power_controllers IN EXCLUSIVE MODE');
     const existing = await countsOn(q);
-    if (!isEmpty(existing)) throw new ConflictError(`store import: the target store is not empty (${existing.nodes} nodes, ${existing.events} events, ${existing.rules} rules, ${existing.images} images); import only into an empty store`, 'not-empty');
+    if (!isEmpty(existing)) throw new ConflictError(notEmpty(existing), 'not-empty');
     const done = noCounts();
     const events: StoredEvent[] = [];
     for await (const r of source) {

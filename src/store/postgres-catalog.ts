@@ -1,20 +1,25 @@
-// Rules and images on PostgreSQL: the Store's catalog half (see postgres.ts).
+// Rules, images and power controllers on PostgreSQL: the Store's catalog half (see postgres.ts).
 import { NotFoundError } from '../errors.js';
 import type { Image } from '../domain/images.js';
 import type { Rule, RuleInput } from '../domain/rules.js';
 import type { PgDb } from './postgres-db.js';
-import type { Store } from './store.js';
+import type { Store, StoredController } from './store.js';
 
 type RuleRow = { id: string; sequence: number; created_at: string; doc: RuleInput };
 type ImageRow = { created_at: string; updated_at: string; doc: Image };
+type ControllerRow = { name: string; driver: string; created_at: string; updated_at: string; doc: Record<string, unknown> };
 
 /** A stored rule from its row. */
 export const ruleOf = (r: RuleRow): Rule => ({ ...r.doc, id: r.id, sequence: r.sequence, createdAt: r.created_at });
 /** A stored image from its row; the columns hold the authoritative times. */
 export const imageOf = (r: ImageRow): Image => ({ ...r.doc, createdAt: r.created_at, updatedAt: r.updated_at });
+/** A stored power controller from its row: params raw, secrets included. */
+export const controllerOf = (r: ControllerRow): StoredController => ({ name: r.name, driver: r.driver, params: r.doc, createdAt: r.created_at, updatedAt: r.updated_at });
+/** The columns controllerOf reads. */
+export const controllerColumns = 'name, driver, created_at, updated_at, doc';
 
-/** The rule and image methods of the PostgreSQL store. */
-export function createPgCatalog(db: PgDb): Pick<Store, 'listRules' | 'getRule' | 'createRule' | 'updateRule' | 'deleteRule' | 'takeRuleSequence' | 'listImages' | 'getImage' | 'putImage' | 'deleteImage'> {
+/** The rule, image and power controller methods of the PostgreSQL store. */
+export function createPgCatalog(db: PgDb): Pick<Store, 'listRules' | 'getRule' | 'createRule' | 'updateRule' | 'deleteRule' | 'takeRuleSequence' | 'listImages' | 'getImage' | 'putImage' | 'deleteImage' | 'listControllers' | 'putController' | 'deleteController'> {
   const one = <R>(rows: R[], what: string): R => {
     if (!rows[0]) throw new NotFoundError(`${what}: not found`);
     return rows[0];
@@ -59,6 +64,17 @@ export function createPgCatalog(db: PgDb): Pick<Store, 'listRules' | 'getRule' |
     },
     async deleteImage(name) {
       one(await db.query('delete image', 'DELETE FROM images WHERE name = $1 RETURNING 1', [name]), `image ${name}`);
+    },
+    async listControllers() {
+      return (await db.query<ControllerRow>('list power controllers', `SELECT ${controllerColumns} FROM power_controllers ORDER BY name`)).map(controllerOf);
+    },
+    async putController(name, driver, params, at) {
+      const rows = await db.query<ControllerRow>('put power controller', `INSERT INTO power_controllers (name, driver, created_at, updated_at, doc) VALUES ($1, $2, $3, $3, $4)
+        ON CONFLICT (name) DO UPDATE SET driver = excluded.driver, updated_at = excluded.updated_at, doc = excluded.doc RETURNING ${controllerColumns}`, [name, driver, at, JSON.stringify(params)]);
+      return controllerOf(one(rows, `power controller ${name}`));
+    },
+    async deleteController(name) {
+      one(await db.query('delete power controller', 'DELETE FROM power_controllers WHERE name = $1 RETURNING 1', [name]), `power controller ${name}`);
     },
   };
 }

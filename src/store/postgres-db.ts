@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { AppError, ConflictError, StoreError, StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { Lease, LockOptions } from './store.js';
 
 /** Runs one statement and answers its rows. */
 export type Query = <R = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<R[]>;
@@ -25,10 +26,11 @@ export interface PgDb {
    * `fn` while this instance holds the advisory lock named `key` (a lock
    * shared by every instance on the database). With `wait: false` it answers
    * null at once when another session holds it. `fn` gets the locking
-   * session's query function. The lock ends with the connection, so a
-   * crashed instance never keeps it.
+   * session's query function and a lease whose signal aborts when that
+   * session is lost (the lock with it). The lock ends with the connection, so
+   * a crashed instance never keeps it.
    */
-  withAdvisoryLock<T>(key: string, fn: (q: Query) => Promise<T>, opts?: { wait?: boolean }): Promise<T | null>;
+  withAdvisoryLock<T>(key: string, fn: (q: Query, lease: Lease) => Promise<T>, opts?: LockOptions): Promise<T | null>;
   close(): Promise<void>;
 }
 
@@ -78,9 +80,27 @@ export function translate(what: string, err: unknown): Error {
   return new StoreError(`store: ${what} failed: ${code || 'error'}: ${e.message ?? String(err)}`, { cause: err });
 }
 
+/** How a pool is opened: its size, the instance (in application_name) and the writer token the events trigger sends (letters and digits). */
+export interface PgDbOptions {
+  poolSize?: number;
+  instance?: string | null;
+  writer?: string;
+  logger?: Logger;
+}
+
+/** The pool's connection settings, shared with the event listener's own connection. */
+export function connectionConfig(url: string, opts: PgDbOptions, role = ''): pg.ClientConfig {
+  const name = `bootherd${opts.instance ? ` ${opts.instance}` : ''}${role ? ` ${role}` : ''}`.slice(0, 63);
+  return { connectionString: url, connectionTimeoutMillis: 5000, keepAlive: true, application_name: name, ...(opts.writer ? { options: `-c bootherd.writer=${opts.writer}` } : {}) };
+}
+
+// How often a held lock's session is checked, and how long the check may take, so a silently dead connection ends the lease.
+const leaseCheckMs = 5000;
+
 /** Opens a pool on `url` (nothing is dialled until the first query). */
-export function createPgDb(url: string, opts: { poolSize?: number; instance?: string | null; logger?: Logger } = {}): PgDb {
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, keepAlive: true, application_name: `bootherd${opts.instance ? ` ${opts.instance}` : ''}`.slice(0, 63) });
+export function createPgDb(url: string, opts: PgDbOptions = {}): PgDb {
+  const pool = new pg.Pool({ ...connectionConfig(url, opts), max: opts.poolSize ?? 10, idleTimeoutMillis: 30_000 });
+  let closed = false;
   // An idle connection that the server drops (restart, failover) is reported here; the pool discards it.
   pool.on('error', (err) => opts.logger?.warn('store: idle database connection lost', { err: err.message }));
 
@@ -146,15 +166,45 @@ export function createPgDb(url: string, opts: { poolSize?: number; instance?: st
         const got = (await client.query('SELECT pg_try_advisory_lock($1::bigint) AS ok', [id])).rows[0] as { ok: boolean };
         if (!got.ok) return null;
       } else await client.query('SELECT pg_advisory_lock($1::bigint)', [id]);
+      const lease = watchSession(client);
       try {
-        return await fn(queryOn(client));
+        return await fn(queryOn(client), lease);
       } finally {
+        lease.end();
         await client.query('SELECT pg_advisory_unlock($1::bigint)', [id]).catch(() => undefined);
       }
     }),
     async close() {
+      if (closed) return;
+      closed = true;
       await pool.end();
     },
   };
   return db;
+}
+
+// A lease on `client`'s session: aborted when the connection reports an error
+// or ends, or a periodic check fails or hangs (a dead peer sends nothing).
+function watchSession(client: pg.PoolClient): Lease & { end(): void } {
+  const ac = new AbortController();
+  const lost = () => ac.abort(new StoreUnavailableError('store unavailable: the database session holding a lock was lost'));
+  client.on('error', lost);
+  client.on('end', lost);
+  const timer = setInterval(() => {
+    const hung = setTimeout(lost, leaseCheckMs * 2);
+    hung.unref();
+    client.query('SELECT 1').then(() => clearTimeout(hung), (err: unknown) => {
+      clearTimeout(hung);
+      if (translate('lock check', err) instanceof StoreUnavailableError) lost();
+    });
+  }, leaseCheckMs);
+  timer.unref();
+  return {
+    signal: ac.signal,
+    end() {
+      clearInterval(timer);
+      client.off('error', lost);
+      client.off('end', lost);
+    },
+  };
 }

@@ -5,6 +5,11 @@
 import { StoreError } from '../errors.js';
 import type { PgDb, Query } from './postgres-db.js';
 
+/** The channel the events trigger NOTIFYs; the payload is the writing store's token (see postgres-listen.ts). Part of migration 2: never change it. */
+export const eventChannel = 'bootherd_events';
+/** The two-key advisory lock ('boot', 1) that orders event inserts (two-key locks never collide with withLock's one-key ones). Part of migration 2: never change it. */
+export const eventOrderLock = [0x626f6f74, 1] as const;
+
 /** Migrations in order; never edit one that has shipped, add a new one. */
 export const pgMigrations: Array<{ version: number; sql: string }> = [
   {
@@ -49,6 +54,34 @@ export const pgMigrations: Array<{ version: number; sql: string }> = [
         created_at text NOT NULL,
         updated_at text NOT NULL,
         doc json NOT NULL);
+    `,
+  },
+  {
+    version: 2,
+    // What SQLite's migrations 2-4 brought (the kind index for the event stream,
+    // pending nodes, power controllers), and the event order across instances:
+    // every statement that inserts events first takes one transaction-level
+    // advisory lock, so event ids are drawn and committed one transaction at a
+    // time, in id order (a reader resuming after the last id it saw misses
+    // nothing; sequences alone give ids out of commit order). The same trigger
+    // NOTIFYs bootherd_events (sent at commit, once per transaction) with the
+    // writing store's token, so the other instances' event feeds wake.
+    sql: `
+      CREATE INDEX events_kind ON events (kind, id);
+      CREATE INDEX nodes_pending ON nodes (state, (doc ->> 'pending'));
+      CREATE TABLE power_controllers (
+        name text COLLATE "C" CONSTRAINT power_controllers_pkey PRIMARY KEY,
+        driver text NOT NULL,
+        created_at text NOT NULL,
+        updated_at text NOT NULL,
+        doc json NOT NULL);
+      CREATE FUNCTION bootherd_events_inserting() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_advisory_xact_lock(${eventOrderLock.join(', ')});
+        PERFORM pg_notify('${eventChannel}', coalesce(current_setting('bootherd.writer', true), ''));
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER events_in_order BEFORE INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION bootherd_events_inserting();
     `,
   },
 ];

@@ -8,7 +8,12 @@ import type { NewEvent } from './store.js';
 /** The columns after `id` and `created_at` of a node row. */
 export const nodeValues = (n: Node) => [n.hostname, n.state, n.identity.serial, n.identity.uuid, n.lastIp, n.version, n.updatedAt, JSON.stringify(n)];
 
-/** Inserts `events` for `nodeId` in order, stamped with `instance`. */
+/**
+ * Inserts `events` for `nodeId` in order, stamped with `instance`. The
+ * events trigger takes the event-order lock here, held to COMMIT: call it
+ * last in a transaction, after every row the transaction locks, so writers
+ * always take locks in one order (rows, then events) and never deadlock.
+ */
 export async function insertEvents(q: Query, nodeId: string, events: NewEvent[], at: string, instance: string | null): Promise<void> {
   if (events.length === 0) return;
   await q(
@@ -37,39 +42,28 @@ export async function cas(q: Query, node: Node, expected: number): Promise<void>
   if (done.length !== 1) await mismatch(q, node.id, expected);
 }
 
-// The events of one write as CTE parameters $e..$e+3: at, kinds, data, instance; rows come from `source` (a CTE naming the node id).
-const eventsCte = (source: string, p: number) => `ev AS (INSERT INTO events (node_id, at, kind, data, instance)
-  SELECT ${source}.id, $${p}, t.kind, t.data::json, $${p + 3} FROM ${source}, unnest($${p + 1}::text[], $${p + 2}::text[]) WITH ORDINALITY AS t(kind, data, ord) ORDER BY t.ord)`;
-const eventParams = (events: NewEvent[], at: string, instance: string | null) => [at, events.map((e) => e.kind), events.map((e) => JSON.stringify(e.data ?? {})), instance];
-
-/**
- * Inserts a node, its MACs and its events in one statement (atomic on its
- * own: one round trip, no BEGIN/COMMIT).
- */
-export async function insertNode(q: Query, node: Node, events: NewEvent[], at: string, instance: string | null): Promise<void> {
+/** Inserts a node and its MACs in one statement (atomic on its own: one round trip). */
+export async function insertNode(q: Query, node: Node): Promise<void> {
   await q(
-    `WITH n AS (INSERT INTO nodes (id, created_at, hostname, state, serial, uuid, last_ip, version, updated_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id),
-     macs AS (INSERT INTO node_macs (mac, node_id) SELECT m, n.id FROM n, unnest($11::text[]) AS m),
-     ${eventsCte('n', 12)}
-     SELECT 1`,
-    [node.id, node.createdAt, ...nodeValues(node), node.identity.macs, ...eventParams(events, at, instance)],
+    `WITH n AS (INSERT INTO nodes (id, created_at, hostname, state, serial, uuid, last_ip, version, updated_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id)
+     INSERT INTO node_macs (mac, node_id) SELECT m, n.id FROM n, unnest($11::text[]) AS m`,
+    [node.id, node.createdAt, ...nodeValues(node), node.identity.macs],
   );
 }
 
 /**
  * Compare-and-set in one statement: stores `node` if its row is at
- * `expected`, brings its MAC rows in line and appends its events; they all
- * happen or none does. Throws NotFoundError or VersionMismatchError otherwise.
+ * `expected` and brings its MAC rows in line; both happen or neither does.
+ * Throws NotFoundError or VersionMismatchError otherwise.
  */
-export async function updateNodeRow(q: Query, node: Node, expected: number, events: NewEvent[], at: string, instance: string | null): Promise<void> {
+export async function updateNodeRow(q: Query, node: Node, expected: number): Promise<void> {
   const [r] = await q<{ n: number }>(
     `WITH u AS (UPDATE nodes SET hostname = $1, state = $2, serial = $3, uuid = $4, last_ip = $5, version = $6, updated_at = $7, doc = $8 WHERE id = $9 AND version = $10 RETURNING id),
      gone AS (DELETE FROM node_macs WHERE node_id IN (SELECT id FROM u) AND mac <> ALL ($11::text[])),
      macs AS (INSERT INTO node_macs (mac, node_id) SELECT m, u.id FROM u, unnest($11::text[]) AS m
-              WHERE NOT EXISTS (SELECT 1 FROM node_macs x WHERE x.mac = m AND x.node_id = u.id)),
-     ${eventsCte('u', 12)}
+              WHERE NOT EXISTS (SELECT 1 FROM node_macs x WHERE x.mac = m AND x.node_id = u.id))
      SELECT count(*)::int AS n FROM u`,
-    [...nodeValues(node), node.id, expected, node.identity.macs, ...eventParams(events, at, instance)],
+    [...nodeValues(node), node.id, expected, node.identity.macs],
   );
   if (r?.n !== 1) await mismatch(q, node.id, expected);
 }

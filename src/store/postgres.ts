@@ -1,49 +1,62 @@
 // The shared Store: PostgreSQL, for several bootherd instances on one
 // database (DESIGN §12). Same contract as the SQLite store: compare-and-set on
 // `version` (UPDATE ... WHERE id AND version; a loser re-reads and answers
-// VersionMismatchError), events in the node change's transaction, errors
-// translated (postgres-db.ts).
-import type { Node } from '../domain/node.js';
+// VersionMismatchError), events in the node change's transaction and visible
+// in id order (the events trigger, postgres-migrations.ts), errors translated
+// (postgres-db.ts), locks as advisory locks, and every instance's event feed
+// woken by the others' events (postgres-listen.ts).
+import { randomBytes } from 'node:crypto';
+import { normalizeNode, type Node } from '../domain/node.js';
 import type { Logger } from '../log.js';
 import type { ArchivableStore } from './archive.js';
 import { createPostgresArchive } from './postgres-archive.js';
 import { createPgCatalog } from './postgres-catalog.js';
-import { createPgDb, type PgDb } from './postgres-db.js';
+import { createLocalLocks } from './local-locks.js';
+import { createPgDb, type PgDb, type Query } from './postgres-db.js';
+import { listenForEvents, type EventListener } from './postgres-listen.js';
 import { migratePg } from './postgres-migrations.js';
+import { allEventsQuery, countNodesQuery, eventOf, listNodesQuery, nodeEventsQuery } from './postgres-queries.js';
 import { cas, insertEvents, insertNode, mismatch, updateNodeRow, writeMacs } from './postgres-rows.js';
-import type { NodeFilter, NodeKey, StoreOptions, StoredEvent } from './store.js';
+import type { NewEvent, NodeKey, Store, StoreOptions } from './store.js';
 
-/** The PostgreSQL store, and the database under it (for locks and operations). */
-export type PostgresStore = ArchivableStore & { db: PgDb };
+/** The PostgreSQL store, the database under it (for operations), and its listener when `onEvents` was given. */
+export type PostgresStore = ArchivableStore & { db: PgDb; listener: EventListener | null };
 
 type DocRow = { doc: Node };
-const first = (rows: DocRow[]): Node | null => rows[0]?.doc ?? null;
-
-function listQuery(f: NodeFilter): { sql: string; args: unknown[] } {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  const arg = (v: unknown) => (args.push(v), `$${args.length}`);
-  if (f.state) where.push(`state = ${arg(f.state)}`);
-  if (f.serial) where.push(`serial = ${arg(f.serial)}`);
-  if (f.mac) where.push(`id IN (SELECT node_id FROM node_macs WHERE mac = ${arg(f.mac)})`);
-  if (f.label) where.push(`doc -> 'labels' ->> ${arg(f.label.key)} = ${arg(f.label.value)}`);
-  const sql = `SELECT doc FROM nodes ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at, id LIMIT ${arg(f.limit ?? null)} OFFSET ${arg(f.offset ?? 0)}`;
-  return { sql, args };
-}
+const first = (rows: DocRow[]): Node | null => (rows[0] ? normalizeNode(rows[0].doc) : null);
+type EventRow = Parameters<typeof eventOf>[0];
 
 /** Connects to PostgreSQL at `url`, migrating (or checking) the schema first. */
 export async function createPostgresStore(url: string, opts: StoreOptions & { poolSize?: number; logger?: Logger } = {}): Promise<PostgresStore> {
   const instance = opts.instance ?? null;
-  const db = createPgDb(url, { poolSize: opts.poolSize, instance, logger: opts.logger });
+  // This store's token on the NOTIFYs its commits cause: its own listener skips them (it wakes its feed itself, at once).
+  const writer = randomBytes(8).toString('hex');
+  const db = createPgDb(url, { poolSize: opts.poolSize, instance, writer, logger: opts.logger });
   try {
     await migratePg(db, { apply: opts.migrate !== false, instance });
   } catch (err) {
     await db.close();
     throw err;
   }
+  const onEvents = opts.onEvents;
+  const listener = onEvents ? listenForEvents(url, { instance, writer, wake: onEvents, logger: opts.logger }) : null;
+  await listener?.started;
+  // Runs a write; when it wrote events, tells this instance's feed once it committed.
+  const announcing = async <T>(events: NewEvent[], write: () => Promise<T>): Promise<T> => {
+    const result = await write();
+    if (events.length) onEvents?.();
+    return result;
+  };
+  // A node write and its events: one statement when there are none, else a transaction with the events last.
+  const withEvents = (what: string, nodeId: string, events: NewEvent[], at: string, write: (q: Query) => Promise<void>) =>
+    announcing(events, () => (events.length ? db.tx(what, async (q) => (await write(q), await insertEvents(q, nodeId, events, at, instance))) : db.session(what, write)));
 
-  return {
+  // Callers in this process take the key in turn before the database lock, so waiters never hold more than one connection per key.
+  const local = createLocalLocks();
+
+  const store: PostgresStore = {
     db,
+    listener,
     async getNode(id) {
       return first(await db.query<DocRow>('get node', 'SELECT doc FROM nodes WHERE id = $1', [id]));
     },
@@ -55,23 +68,27 @@ export async function createPostgresStore(url: string, opts: StoreOptions & { po
       if ('hostname' in key) return by('SELECT doc FROM nodes WHERE hostname = $1', key.hostname);
       return by('SELECT doc FROM nodes WHERE last_ip = $1 ORDER BY updated_at DESC LIMIT 1', key.ip);
     },
-    async listNodes(f: NodeFilter = {}) {
-      const { sql, args } = listQuery(f);
-      return (await db.query<DocRow>('list nodes', sql, args)).map((r) => r.doc);
+    async listNodes(f = {}) {
+      const { sql, args } = listNodesQuery(f);
+      return (await db.query<DocRow>('list nodes', sql, args)).map((r) => normalizeNode(r.doc));
     },
     async countNodesByState() {
       const rows = await db.query<{ state: string; n: number }>('count nodes', 'SELECT state, count(*)::int AS n FROM nodes GROUP BY state');
       return Object.fromEntries(rows.map((r) => [r.state, r.n]));
     },
+    async countNodes(f = {}) {
+      const { sql, args } = countNodesQuery(f);
+      return (await db.query<{ n: number }>('count nodes', sql, args))[0]!.n;
+    },
     async createNode(node, events, at) {
-      await db.session('create node', (q) => insertNode(q, node, events, at, instance));
+      await withEvents('create node', node.id, events, at, (q) => insertNode(q, node));
       return node;
     },
     async updateNode(node, expected, events, at) {
-      await db.session('update node', (q) => updateNodeRow(q, node, expected, events, at, instance));
+      await withEvents('update node', node.id, events, at, (q) => updateNodeRow(q, node, expected));
       return node;
     },
-    mergeNodes: (survivor, survivorExpected, absorbedId, absorbedExpected, events, at) => db.tx('merge nodes', async (q) => {
+    mergeNodes: (survivor, survivorExpected, absorbedId, absorbedExpected, events, at) => announcing(events, () => db.tx('merge nodes', async (q) => {
       const gone = await q('DELETE FROM nodes WHERE id = $1 AND version = $2 RETURNING 1', [absorbedId, absorbedExpected]);
       if (gone.length !== 1) await mismatch(q, absorbedId, absorbedExpected);
       await q('UPDATE events SET node_id = $1 WHERE node_id = $2', [survivor.id, absorbedId]);
@@ -79,21 +96,30 @@ export async function createPostgresStore(url: string, opts: StoreOptions & { po
       await writeMacs(q, survivor);
       await insertEvents(q, survivor.id, events, at, instance);
       return survivor;
+    })),
+    deleteNode: (id, expected, events = [], at = new Date().toISOString()) => withEvents('delete node', id, events, at, async (q) => {
+      // Its node_macs rows go with it (ON DELETE CASCADE); its events stay.
+      const gone = await q('DELETE FROM nodes WHERE id = $1 AND version = $2 RETURNING 1', [id, expected]);
+      if (gone.length !== 1) await mismatch(q, id, expected);
     }),
-    appendEvents: (nodeId, events, at) => db.tx('append events', async (q) => {
-      // Holding the node's row lock orders its events by commit, so paging with afterId never skips one.
-      await q('SELECT 1 FROM nodes WHERE id = $1 FOR NO KEY UPDATE', [nodeId]);
-      await insertEvents(q, nodeId, events, at, instance);
-    }),
+    // One statement: it takes only the event-order lock, so it needs no transaction of its own.
+    appendEvents: (nodeId, events, at) => announcing(events, () => db.session('append events', (q) => insertEvents(q, nodeId, events, at, instance))),
     async listEvents(nodeId, o = {}) {
-      type Ev = Omit<StoredEvent, 'id'> & { id: string };
-      const rows = await db.query<Ev>('list events', 'SELECT id, node_id AS "nodeId", at, kind, data, instance FROM events WHERE node_id = $1 AND id > $2 ORDER BY id LIMIT $3', [nodeId, o.afterId ?? 0, Math.min(o.limit ?? 500, 5000)]);
-      return rows.map((r) => ({ ...r, id: Number(r.id) }));
+      const { sql, args } = nodeEventsQuery(nodeId, o);
+      return (await db.query<EventRow>('list events', sql, args)).map(eventOf);
+    },
+    async listAllEvents(query) {
+      const { sql, args } = allEventsQuery(query);
+      const rows = (await db.query<EventRow>('list all events', sql, args)).map(eventOf);
+      return query.newest ? rows.reverse() : rows;
     },
     ...createPgCatalog(db),
+    withLock: ((key, fn, o) => local(key, () => db.withAdvisoryLock(key, (_q, lease) => fn(lease), o), o ?? {})) as Store['withLock'],
     archive: createPostgresArchive(db),
     async close() {
+      await listener?.stop();
       await db.close();
     },
   };
+  return store;
 }

@@ -1,7 +1,7 @@
 // Export and import of the SQLite store's rows, whole (see archive.ts).
 import { ConflictError } from '../errors.js';
 import type { Node } from '../domain/node.js';
-import { isEmpty, noCounts, type ArchiveCounts, type ArchiveRecord, type StoreArchive } from './archive.js';
+import { isEmpty, noCounts, notEmpty, type ArchiveCounts, type ArchiveRecord, type StoreArchive } from './archive.js';
 import { guard, nodeColumns, type Db } from './sqlite-db.js';
 
 type Row = { k: number; doc: string };
@@ -11,7 +11,7 @@ const page = 500;
 export function createSqliteArchive(db: Db): StoreArchive {
   const counts = (): ArchiveCounts => {
     const n = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    return { nodes: n('nodes'), events: n('events'), rules: n('rules'), images: n('images') };
+    return { nodes: n('nodes'), events: n('events'), rules: n('rules'), images: n('images'), controllers: n('power_controllers') };
   };
 
   // Rows of `sql` (which takes `k > ?` and LIMIT ?) in pages, keyed by column k.
@@ -38,6 +38,10 @@ export function createSqliteArchive(db: Db): StoreArchive {
         yield { type: 'rule', rule: { ...JSON.parse(r.doc), id: r.id, sequence: r.sequence, createdAt: r.created_at } };
       }
       for (const r of paged<Row>('SELECT rowid AS k, doc FROM images WHERE rowid > ? ORDER BY rowid LIMIT ?')) yield { type: 'image', image: JSON.parse(r.doc) };
+      type ControllerRow = Row & { name: string; driver: string; created_at: string; updated_at: string };
+      for (const r of paged<ControllerRow>('SELECT rowid AS k, name, driver, created_at, updated_at, doc FROM power_controllers WHERE rowid > ? ORDER BY rowid LIMIT ?')) {
+        yield { type: 'controller', controller: { name: r.name, driver: r.driver, params: JSON.parse(r.doc) as Record<string, unknown>, createdAt: r.created_at, updatedAt: r.updated_at } };
+      }
     } finally {
       db.exec('COMMIT');
     }
@@ -54,9 +58,12 @@ export function createSqliteArchive(db: Db): StoreArchive {
     } else if (r.type === 'rule') {
       const { id, sequence, createdAt, ...input } = r.rule;
       db.prepare('INSERT INTO rules (id, name, priority, sequence, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)').run(id, input.name, input.priority, sequence, createdAt, JSON.stringify(input));
-    } else {
+    } else if (r.type === 'image') {
       const i = r.image;
       db.prepare('INSERT INTO images (name, created_at, updated_at, doc) VALUES (?, ?, ?, ?)').run(i.name, i.createdAt, i.updatedAt, JSON.stringify(i));
+    } else {
+      const c = r.controller;
+      db.prepare('INSERT INTO power_controllers (name, driver, created_at, updated_at, doc) VALUES (?, ?, ?, ?, ?)').run(c.name, c.driver, c.createdAt, c.updatedAt, JSON.stringify(c.params));
     }
   }
 
@@ -64,7 +71,7 @@ export function createSqliteArchive(db: Db): StoreArchive {
     guard('import', () => db.exec('BEGIN IMMEDIATE'));
     try {
       const existing = guard('import', counts);
-      if (!isEmpty(existing)) throw new ConflictError(`store import: the target store is not empty (${existing.nodes} nodes, ${existing.events} events, ${existing.rules} rules, ${existing.images} images); import only into an empty store`, 'not-empty');
+      if (!isEmpty(existing)) throw new ConflictError(notEmpty(existing), 'not-empty');
       const done = noCounts();
       for await (const r of source) {
         guard(`import ${r.type}`, () => insert(r));

@@ -22,7 +22,8 @@ function dnsmasqAccepts(conf: string): string {
 test('proxy mode: Pis get "Raspberry Pi Boot", PXE ROMs get iPXE, iPXE gets the chain URL; dnsmasq accepts it', async () => {
   const r = await runCli(['dhcp-config', '--dnsmasq', '--proxy', '--range', '10.0.0.0', '--advertise', '10.0.0.1', '--http', '0.0.0.0:8080']);
   assert.equal(r.code, 0, r.stderr);
-  for (const line of ['dhcp-range=10.0.0.0,proxy', 'pxe-service=tag:rpi,0,"Raspberry Pi Boot"', 'dhcp-userclass=set:ipxe,iPXE', 'pxe-service=tag:!rpi,tag:!ipxe,x86PC,"bootherd: iPXE (BIOS)",undionly.kpxe,10.0.0.1', 'pxe-service=tag:ipxe,x86PC,"bootherd",http://10.0.0.1:8080/boot.ipxe']) {
+  // A Pi's option 97 starts with a 00 type byte; test/dhcp/proxy-lab.test.ts shows real dnsmasq matching it.
+  for (const line of ['dhcp-range=10.0.0.0,proxy', 'dhcp-match=set:rpi,97,0:52:50:69:34', 'dhcp-match=set:rpi,97,0:52:50:69:35', 'pxe-service=tag:rpi,0,"Raspberry Pi Boot"', 'dhcp-userclass=set:ipxe,iPXE', 'pxe-service=tag:!rpi,tag:!ipxe,x86PC,"bootherd: iPXE (BIOS)",undionly.kpxe,10.0.0.1', 'pxe-service=tag:ipxe,x86PC,"bootherd",http://10.0.0.1:8080/boot.ipxe']) {
     assert.ok(r.stdout.split('\n').includes(line), `missing: ${line}`);
   }
   assert.match(dnsmasqAccepts(r.stdout), /syntax check OK/);
@@ -36,4 +37,26 @@ test('full mode names bootherd as TFTP server and boot file; bad input is a usag
   assert.match(dnsmasqAccepts(r.stdout), /syntax check OK/);
   assert.equal((await runCli(['dhcp-config', '--range', '10.0.0.0'])).code, 2);
   assert.equal((await runCli(['dhcp-config', '--dnsmasq', '--range', '10.0.0.0\ndhcp-script=/bin/sh'])).code, 2);
+});
+
+test('a range that is not addresses, or an interface name with a newline or spaces, is refused and nothing is printed', async () => {
+  const bad: Array<[string[], RegExp]> = [
+    [['--proxy', '--range', 'eth0'], /--range: must be the subnet to answer on/],
+    [['--proxy', '--range', '10.0.0.0,proxy'], /--range: must be the subnet/],
+    [['--proxy', '--range', '10.0.0.256'], /--range: must be the subnet/],
+    [['--range', '10.0.0.100'], /--range: must be FIRST,LAST/],
+    [['--range', '10.0.0.100,10.0.0.200,12h,extra'], /--range: must be FIRST,LAST/],
+    [['--proxy', '--range', '10.0.0.0', '--interface', 'br0\ndhcp-script=/bin/sh'], /--interface: must be a network interface name/],
+    [['--proxy', '--range', '10.0.0.0', '--interface', 'br 0'], /--interface: must be a network interface name/],
+    [['--proxy', '--range', '10.0.0.0', '--interface', 'averyveryverylongname'], /--interface: must be a network interface name/],
+  ];
+  for (const [args, re] of bad) {
+    const r = await runCli(['dhcp-config', '--dnsmasq', '--advertise', '10.0.0.1', ...args]);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, re);
+  }
+  const ok = await runCli(['dhcp-config', '--dnsmasq', '--range', '10.0.0.100,10.0.0.200,255.255.255.0,infinite', '--advertise', '10.0.0.1', '--interface', 'enp1s0.42']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(dnsmasqAccepts(ok.stdout), /syntax check OK/);
 });

@@ -3,7 +3,7 @@
 // PostgreSQL, then the API answers the same for every node; and `bootherd
 // migrate` for operators who gate schema changes.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -38,8 +38,9 @@ const json = async (srv: ServeProcess, method: string, p: string, body?: unknown
   return JSON.parse(r.text || 'null');
 };
 
-// A registry with rules and their sequences, images, merged records, renames, targets and a rescue.
+// A registry with rules and their sequences, images, a power controller with a secret, merged records, renames, targets, a rescue, a deleted node.
 async function populate(srv: ServeProcess): Promise<void> {
+  await json(srv, 'PUT', '/api/v1/power/controllers/sw1', { driver: 'snmp-poe', host: '10.0.0.2', community: 'transfer-sekrit' });
   await json(srv, 'POST', '/api/v1/rules', { name: 'rack1', priority: 10, match: { model: 'Pi 4' }, apply: { hostname: 'rack1-pi{seq:2}', labels: { rack: '1' }, sequenceStart: 3 } });
   await json(srv, 'POST', '/api/v1/rules', { name: 'lab', priority: 20, apply: { labels: { lab: 'yes' } } });
   await json(srv, 'PUT', '/api/v1/images/raspios', { cmdline: ['quiet'], kernel: 'kernel8.img', bootDir: '/srv/images/raspios' });
@@ -54,12 +55,15 @@ async function populate(srv: ServeProcess): Promise<void> {
   await json(srv, 'PUT', `/api/v1/nodes/${ids[1]}/target`, { kind: 'nfs-root', image: 'raspios', server: '10.0.0.1', path: '/srv/roots/pi1' });
   await json(srv, 'PUT', `/api/v1/nodes/${ids[2]}/target`, { kind: 'local' });
   await json(srv, 'POST', `/api/v1/nodes/${ids[2]}/actions/rescue`);
+  await json(srv, 'PUT', `/api/v1/nodes/${ids[3]}/power`, { controller: 'sw1', port: '7' });
+  await json(srv, 'POST', `/api/v1/nodes/${ids[4]}/actions/retire`);
+  assert.equal((await call(srv, 'DELETE', `/api/v1/nodes/${ids[4]}`)).status, 204);
 }
 
 // Every answer an operator can read about the registry, as the API sends it.
 async function answers(srv: ServeProcess): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (const p of ['/api/v1/nodes', '/api/v1/rules', '/api/v1/images']) out[p] = (await call(srv, 'GET', p)).text;
+  for (const p of ['/api/v1/nodes', '/api/v1/rules', '/api/v1/images', '/api/v1/power/controllers', '/api/v1/events?limit=5000']) out[p] = (await call(srv, 'GET', p)).text;
   for (const n of JSON.parse(out['/api/v1/nodes'] as string).nodes as Array<{ id: string }>) {
     const node = await call(srv, 'GET', `/api/v1/nodes/${n.id}`);
     out[n.id] = [node.status, node.etag, node.text, (await call(srv, 'GET', `/api/v1/nodes/${n.id}/events?limit=5000`)).text];
@@ -76,16 +80,22 @@ test('store export from SQLite, then import into PostgreSQL: identical API answe
   const file = path.join(dir, 'registry.jsonl');
   const exported = await runCli(['store', 'export', '--data-dir', data, '--out', file]);
   assert.equal(exported.code, 0, exported.stderr);
-  assert.match(exported.stderr, /^exported 13 nodes, \d+ events, 2 rules, 1 images from sqlite .*bootherd\.db to /m);
+  assert.match(exported.stderr, /^exported 12 nodes, \d+ events, 2 rules, 1 images, 1 power controllers from sqlite .*bootherd\.db to /m);
+  assert.equal(statSync(file).mode & 0o777, 0o600, 'the archive holds secrets: only its owner may read it');
+  assert.ok(readFileSync(file, 'utf8').includes('"community":"transfer-sekrit"'), 'a backup keeps the secrets the API never shows');
   const url = await db.createDatabase('moved');
   const imported = await runCli(['store', 'import', file, '--store', url, '--data-dir', path.join(dir, 'pg')]);
   assert.equal(imported.code, 0, imported.stderr);
-  assert.match(imported.stdout, /^imported 13 nodes, \d+ events, 2 rules, 1 images into postgresql postgres:\/\/bootherd@127\.0\.0\.1:\d+\/moved$/m);
+  assert.match(imported.stdout, /^imported 12 nodes, \d+ events, 2 rules, 1 images, 1 power controllers into postgresql postgres:\/\/bootherd@127\.0\.0\.1:\d+\/moved$/m);
+  const [moved] = await db.query<{ driver: string; doc: Record<string, unknown> }>('SELECT driver, doc FROM power_controllers', [], 'moved');
+  assert.deepEqual([moved?.driver, moved?.doc.community], ['snmp-poe', 'transfer-sekrit'], 'the controller moved with its secret');
 
   const [fromSqlite, fromPg] = [await serve(['--data-dir', data]), await serve(['--store', url, '--data-dir', path.join(dir, 'pg')])];
   try {
     const [want, got] = [await answers(fromSqlite), await answers(fromPg)];
-    assert.equal(Object.keys(want).length, 3 + 13);
+    assert.equal(Object.keys(want).length, 5 + 12);
+    assert.match(String(want['/api/v1/power/controllers']), /"name":"sw1"/);
+    assert.doesNotMatch(JSON.stringify(got), /transfer-sekrit/, 'the API still never shows the secret');
     assert.deepEqual(got, want);
     assert.ok(Object.values(want).flat().some((text) => String(text).includes('"instance":"rack1"')), 'events keep the instance that wrote them');
     // The moved registry goes on: new events continue after the imported ids.
@@ -103,7 +113,7 @@ test('store export from SQLite, then import into PostgreSQL: identical API answe
 
   const again = await runCli(['store', 'import', file, '--store', url]);
   assert.equal(again.code, 1);
-  assert.match(again.stderr, /store import: the target store is not empty \(13 nodes, \d+ events, 2 rules, 1 images\); import only into an empty store/);
+  assert.match(again.stderr, /store import: the target store is not empty \(12 nodes, \d+ events, 2 rules, 1 images, 1 power controllers\); import only into an empty store/);
 });
 
 test('a truncated archive is refused, naming the line, and imports nothing', async () => {
@@ -129,14 +139,14 @@ test("bootherd migrate applies the schema once; with store.autoMigrate false ser
   writeFileSync(config, `store:\n  url: ${url}\n  autoMigrate: false\ndataDir: ${path.join(dir, 'gated')}\n`);
   const refused = await runCli(['serve', '--config', config, '--http', '127.0.0.1:0', '--no-tftp']);
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /the database needs schema migrations 1 and store.autoMigrate is false: run 'bootherd migrate'/);
+  assert.match(refused.stderr, /the database needs schema migrations 1, 2 and store.autoMigrate is false: run 'bootherd migrate'/);
   const m = await runCli(['migrate', '--config', config]);
   assert.equal(m.code, 0, m.stderr);
-  assert.match(m.stdout, /^migrated postgresql postgres:\/\/bootherd@127\.0\.0\.1:\d+\/gated: applied 1; schema now at 1$/m);
-  assert.match((await runCli(['migrate', '--config', config])).stdout, /gated: schema up to date \(1\)$/m);
+  assert.match(m.stdout, /^migrated postgresql postgres:\/\/bootherd@127\.0\.0\.1:\d+\/gated: applied 1, 2; schema now at 1, 2$/m);
+  assert.match((await runCli(['migrate', '--config', config])).stdout, /gated: schema up to date \(1, 2\)$/m);
   const srv = await serve(['--config', config]);
   assert.match(srv.output(), /store: postgresql postgres:\/\/bootherd@127\.0\.0\.1:\d+\/gated \(instance [^)]+\)/);
   await stop(srv);
   const sqlite = await runCli(['migrate', '--data-dir', path.join(dir, 'fresh-sqlite')]);
-  assert.match(sqlite.stdout, /^migrated sqlite .*bootherd\.db: applied 1, 6; schema now at 1, 6$/m);
+  assert.match(sqlite.stdout, /^migrated sqlite .*bootherd\.db: applied 1, 2, 3, 4, 5; schema now at 1, 2, 3, 4, 5$/m);
 });

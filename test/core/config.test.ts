@@ -63,3 +63,34 @@ test('store.url and instance.name: SQLite and the host name by default; file < B
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('power controllers, watchdog and rescue keys are checked at start, each problem with its path', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bootherd-cfg-'));
+  try {
+    const file = path.join(dir, 'c.yaml');
+    writeFileSync(file, [
+      'power:',
+      '  controllers:',
+      '    - { name: sw1, driver: snmp-poe, host: 10.0.0.2, community: sekrit }',
+      '    - { name: sw1, driver: manual }',
+      '    - { name: bmc1, driver: ipmi, host: 10.0.0.3, username: admin }',
+      '    - { name: x, driver: telepathy }',
+      'watchdog: { policy: pray, sweepSeconds: 0 }',
+      'rescue:',
+      '  authorizedKeys:',
+      '    - "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv4cFxW3b1O2lL8s6lJxv8Zr0nq2m1m5o5JvC4s3e9k ops@rack1"',
+      '    - "command=\\"/bin/sh\\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv4 x"',
+      '    - "ssh-ed25519 c3NoLXJzYQ== forged"',
+    ].join('\n') + '\n');
+    assert.throws(() => loadConfig({ config: file }, {}, dir), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.issues.map((i) => i.path), ['power.controllers.1.name', 'power.controllers.2.password', 'power.controllers.3.driver', 'watchdog.sweepSeconds', 'watchdog.policy', 'rescue.authorizedKeys.1', 'rescue.authorizedKeys.2']);
+      assert.ok(!err.message.includes('sekrit'));
+      return true;
+    });
+    const good = loadConfig({}, {}, dir);
+    assert.deepEqual(good.watchdog, { sweepSeconds: 15, bootStartSeconds: 120, stallSeconds: 90, heartbeatSeconds: 300, policy: 'retry', retries: 2 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { piInventory, startTestServer, type TestServer } from '../helpers/server.js';
 import { createSqliteStore } from '../../src/store/sqlite.js';
 import { findOrEnroll } from '../../src/core/enroll.js';
+import { testSettings } from '../helpers/core-deps.js';
 import { silentLogger } from '../../src/log.js';
 
 let s: TestServer;
@@ -15,7 +16,7 @@ const eventsOf = async (id: string) => (await s.api('GET', `/api/v1/nodes/${id}/
 // Seeds records the way TFTP and iPXE first see boards: one by serial, one by MAC.
 async function seed(ids: Array<{ serial: string } | { mac: string }>): Promise<string[]> {
   const store = createSqliteStore(`${s.dataDir}/bootherd.db`);
-  const deps = { store, now: () => new Date(), logger: silentLogger, settings: { agentPollSeconds: 10, installTimeoutSeconds: 3600 } };
+  const deps = { store, now: () => new Date(), logger: silentLogger, settings: testSettings() };
   const out: string[] = [];
   for (const id of ids) out.push((await findOrEnroll(deps, id, { ip: '10.9.0.5', via: 'tftp' })).node.id);
   await store.close();
@@ -46,7 +47,8 @@ test('a serial claimed with a different MAC is an identity conflict, flagged and
   assert.equal(clash.status, 409);
   assert.equal(clash.body.error, 'identity-conflict');
   const after = (await s.api('GET', `/api/v1/nodes/${first.body.nodeId}`)).body;
-  assert.equal(after.health, 'identity-conflict');
+  assert.equal(after.health, 'ok', 'health is about wedges; the conflict has its own field');
+  assert.match(String(after.conflict), /serial 0000cc02 is claimed with MAC dc:a6:32:00:cc:99/);
   assert.deepEqual(after.identity, before.identity);
   assert.equal((await s.api('GET', '/api/v1/nodes?mac=dc:a6:32:00:cc:99')).body.nodes.length, 0, 'no record for the clashing board');
   const conflict = (await eventsOf(first.body.nodeId)).find((e) => e.kind === 'identity-conflict');
@@ -117,7 +119,7 @@ test('install failure is recorded and the node holds in failed', async () => {
   await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'install', image: 'raspios', disk: 'sda', then: { kind: 'local' } });
   await s.api('POST', '/api/v1/agent/report', { kind: 'install-failed', message: 'sha256 mismatch' }, { auth: d.token });
   const node = (await s.api('GET', `/api/v1/nodes/${d.nodeId}`)).body;
-  assert.deepEqual([node.state, node.failure, node.health], ['failed', 'install failed: sha256 mismatch', 'failed']);
+  assert.deepEqual([node.state, node.failure, node.health], ['failed', 'install failed: sha256 mismatch', 'ok']);
   assert.equal((await s.api('GET', '/api/v1/agent/next', undefined, { auth: d.token })).body.action, 'hold');
 });
 

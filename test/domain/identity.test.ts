@@ -15,6 +15,7 @@ test('MACs normalise to lowercase colon form', () => {
   const cases: Array<[string, string | null]> = [
     ['dc:a6:32:01:36:c2', 'dc:a6:32:01:36:c2'], ['DC-A6-32-01-36-C2', 'dc:a6:32:01:36:c2'], ['dca6320136c2', 'dc:a6:32:01:36:c2'],
     ['dc:a6-32:01:36:c2', null], ['dc:a6:32:01:36', null], ['dc:a6:32:01:36:c2:00', null], ['zz:a6:32:01:36:c2', null], ['dc a6 32 01 36 c2', null],
+    ['dc:a6:32:01:36:c2 ', null], [' dc:a6:32:01:36:c2', null], ['dc:a6:32:01:36:c2\t', null], ['dc:a6:32:01:36:c2\n', null],
   ];
   for (const [input, want] of cases) assert.equal(normalizeMac(input), want, input);
   assert.equal(macToPrefix('dc:a6:32:01:36:c2'), 'dc-a6-32-01-36-c2');

@@ -40,6 +40,19 @@ test('each match field narrows the rule', () => {
   }
 });
 
+test("minMemoryBytes matches the board's nominal RAM when known, else what the OS sees", () => {
+  const nominal = pi('a1b2c3d4', 'dc:a6:32:01:36:c2', { memoryBytes: 4_124_000_000, boardMemoryBytes: 4 * 2 ** 30 });
+  const osOnly = pi('a1b2c3d5', 'dc:a6:32:01:36:c3', { memoryBytes: 4_124_000_000, boardMemoryBytes: null });
+  const table: Array<[Node, number, boolean]> = [
+    [nominal, 4 * 2 ** 30, true], [nominal, 4 * 2 ** 30 + 1, false], [nominal, 2 * 2 ** 30, true],
+    [osOnly, 4 * 2 ** 30, false], [osOnly, 4_000_000_000, true],
+  ];
+  for (const [node, minMemoryBytes, want] of table) {
+    const got = pickRule([rule({ name: 'r', match: { minMemoryBytes }, apply: {} })], node) !== null;
+    assert.equal(got, want, `${node.hardware.boardMemoryBytes} >= ${minMemoryBytes}`);
+  }
+});
+
 test('the lowest priority number wins and applies hostname and labels', () => {
   const rules = [rule({ name: 'generic', priority: 200, apply: { hostname: 'pi-{serial}' } }), rule({ name: 'rack1', priority: 10, match: { model: 'Pi 4' }, apply: { hostname: 'rack1-pi{seq:02}', labels: { rack: 'r1' } } })];
   const node = pi('a1b2c3d4', 'dc:a6:32:01:36:c2');

@@ -1,20 +1,22 @@
 // Runs the real `bootherd` command as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { packageRoot } from '../../src/paths.js';
+import { cliPath } from '../../src/paths.js';
 
-/** The compiled CLI entry point. */
-export const cliPath = path.join(packageRoot, 'dist/src/cli/index.js');
+export { cliPath };
 
-/** Runs `bootherd ARGS` to completion. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs `bootherd ARGS` to completion; with `timeoutMs`, a command still running then is killed (code null). */
+export function runCli(args: string[], env: Record<string, string> = {}, opts: { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [cliPath, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    const timer = opts.timeoutMs ? setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs) : null;
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
+    p.on('close', (code) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 

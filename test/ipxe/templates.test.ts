@@ -128,3 +128,16 @@ test('a hostile query string is refused and renders nothing', async () => {
   }
   assert.equal((await s.api('GET', '/api/v1/nodes')).body.nodes.length, before, 'nothing enrolled');
 });
+
+test('a MAC with whitespace around it (space, tab, newline, leading or trailing) is 400 and enrolls nothing', async () => {
+  const before = (await s.api('GET', '/api/v1/nodes')).body.nodes.length;
+  for (const mac of ['52:54:00:12:34:56%20', '%2052:54:00:12:34:56', '52:54:00:12:34:56%09', '52:54:00:12:34:56%0a', '%0a52:54:00:12:34:56', '52-54-00-12-34-56%0d%0a', '+52:54:00:12:34:56']) {
+    const res = await fetch(`${s.url}/ipxe?mac=${mac}&uuid=&serial=&buildarch=x86_64&platform=pcbios`);
+    const body = await res.text();
+    assert.equal(res.status, 400, mac);
+    assert.doesNotMatch(body, /#!ipxe/, mac);
+    assert.match(JSON.parse(body).message, /mac: not a MAC address/, mac);
+  }
+  assert.equal((await s.api('GET', '/api/v1/nodes?mac=52:54:00:12:34:56')).body.nodes.length, 0);
+  assert.equal((await s.api('GET', '/api/v1/nodes')).body.nodes.length, before, 'nothing enrolled');
+});

@@ -1,5 +1,5 @@
-// The Store contract, second half: rules, rule sequences, images, and the
-// archive (export, import, refusals). See contract.ts.
+// The Store contract, catalog: rules, rule sequences, images, power
+// controllers, and the archive (export, import, refusals). See contract.ts.
 import assert from 'node:assert/strict';
 import { ConflictError, NotFoundError } from '../../src/errors.js';
 import { readArchive } from '../../src/store/archive.js';
@@ -56,6 +56,18 @@ export function catalogContract(h: StoreHarness): void {
     assert.deepEqual((await s.listImages()).map((i) => i.name), ['raspios']);
   });
 
+  withStore('power controllers: put creates, put again replaces and keeps createdAt, listed by name with their params (secrets too), deleted', async (s) => {
+    const sw = await s.putController('sw1', 'snmp-poe', { host: '10.0.0.2', community: 'sekrit' }, at(1));
+    assert.deepEqual(sw, { name: 'sw1', driver: 'snmp-poe', params: { host: '10.0.0.2', community: 'sekrit' }, createdAt: at(1), updatedAt: at(1) });
+    await s.putController('bmc', 'ipmi', { host: '10.0.0.3', username: 'admin', password: 'pw' }, at(2));
+    const again = await s.putController('sw1', 'command', { argv: ['true'] }, at(3));
+    assert.deepEqual(again, { name: 'sw1', driver: 'command', params: { argv: ['true'] }, createdAt: at(1), updatedAt: at(3) });
+    assert.deepEqual((await s.listControllers()).map((c) => [c.name, c.driver, c.params]), [['bmc', 'ipmi', { host: '10.0.0.3', username: 'admin', password: 'pw' }], ['sw1', 'command', { argv: ['true'] }]]);
+    await s.deleteController('bmc');
+    await rejects(s.deleteController('bmc'), NotFoundError, 'power controller bmc: not found');
+    assert.deepEqual((await s.listControllers()).map((c) => c.name), ['sw1']);
+  });
+
   withStore('archive: export then import into an empty store keeps every record; new events continue after the imported ids', async (s) => {
     const a = await s.createNode(nodeNo(1, { hostname: 'pi-1', labels: { rack: 'r1' } }), [{ kind: 'seen', data: { ip: '10.1.0.1' } }], at(1));
     const b = await s.createNode(nodeNo(2), [{ kind: 'seen' }], at(2));
@@ -64,25 +76,30 @@ export function catalogContract(h: StoreHarness): void {
     await s.takeRuleSequence('r1');
     await s.putImage('raspios', { cmdline: ['quiet'] }, at(5));
     await s.putImage('raspios', { cmdline: ['ro'] }, at(6));
+    await s.putController('sw1', 'snmp-poe', { host: '10.0.0.2', community: 'sekrit', v3: { authKey: 'k' } }, at(6));
+    const pending = await s.createNode(nodeNo(9, { pending: true, power: { controller: 'sw1', port: '3', resolvedPort: null } }), [], at(6));
+    await s.deleteNode(pending.id, 1, [{ kind: 'deleted' }], at(6));
     const lines = await exportLines(s);
-    assert.equal(lines.length, 1 + 1 + 3 + 1 + 1 + 1, 'header, a node, 3 events, a rule, an image, end');
+    assert.equal(lines.length, 1 + 1 + 4 + 1 + 1 + 1 + 1, 'header, a node, 4 events (one of a deleted node), a rule, an image, a power controller, end');
 
     const target = await h.fresh();
     const t = await target.open('target');
     try {
-      assert.deepEqual(await t.archive.load(readArchive(each(lines))), { nodes: 1, events: 3, rules: 1, images: 1 });
+      assert.deepEqual(await t.archive.load(readArchive(each(lines))), { nodes: 1, events: 4, rules: 1, images: 1, controllers: 1 });
       assert.deepEqual(await t.listNodes(), await s.listNodes());
       assert.deepEqual(await t.listEvents(a.id), await s.listEvents(a.id));
+      assert.deepEqual(await t.listAllEvents({}), await s.listAllEvents({}), 'every event, a deleted node\'s too, with its id and instance');
       assert.deepEqual(await t.listRules(), await s.listRules());
       assert.deepEqual(await t.listImages(), await s.listImages());
+      assert.deepEqual(await t.listControllers(), await s.listControllers(), 'power controllers, secrets and all: the archive is a backup');
       assert.equal((await t.findNode({ mac: b.identity.macs[0]! }))?.id, a.id);
       assert.equal(await t.takeRuleSequence('r1'), 8, 'the sequence carries over');
       await t.appendEvents(a.id, [{ kind: 'after-import' }], at(7));
       const events = await t.listEvents(a.id);
       assert.ok(events[3]!.id > events[2]!.id, 'a new event gets a fresh id');
       assert.deepEqual(await exportLines(t).then((l) => l.length), lines.length + 1);
-      await rejects(t.archive.load(readArchive(each(lines))), ConflictError, /the target store is not empty \(1 nodes, 4 events, 1 rules, 1 images\)/);
-      assert.deepEqual(await t.archive.counts(), { nodes: 1, events: 4, rules: 1, images: 1 });
+      await rejects(t.archive.load(readArchive(each(lines))), ConflictError, /the target store is not empty \(1 nodes, 5 events, 1 rules, 1 images, 1 power controllers\)/);
+      assert.deepEqual(await t.archive.counts(), { nodes: 1, events: 5, rules: 1, images: 1, controllers: 1 });
     } finally {
       await t.close();
       await target.cleanup();
@@ -100,7 +117,7 @@ export function catalogContract(h: StoreHarness): void {
       corrupt[3] = corrupt[3]!.replace('"version":1', '"version":"one"');
       await rejects(t.archive.load(readArchive(each(corrupt))), Error, /line 4: version: /);
       await rejects(t.archive.load(readArchive(each(['{"type":"node"}']))), Error, /line 1: not a bootherd store archive/);
-      assert.deepEqual(await t.archive.counts(), { nodes: 0, events: 0, rules: 0, images: 0 });
+      assert.deepEqual(await t.archive.counts(), { nodes: 0, events: 0, rules: 0, images: 0, controllers: 0 });
     } finally {
       await t.close();
       await empty.cleanup();

@@ -1,8 +1,9 @@
 // The Store contract, one suite parameterised by a store factory: every store
-// (SQLite, PostgreSQL) must pass it unchanged. Nodes, CAS, merges and events
-// here; rules, images and the archive in contract-catalog.ts. Each test gets an empty store;
-// `open()` gives further handles on the same database, standing in for
-// several bootherd instances.
+// (SQLite, PostgreSQL) must pass it unchanged. Nodes, CAS, merges, deletes and
+// counts here; events in contract-events.ts; rules, images, power controllers
+// and the archive in contract-catalog.ts; locks in contract-locks.ts. Each
+// test gets an empty store; `open()` gives further handles on the same
+// database, standing in for several bootherd instances.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { newNode } from '../../src/core/enroll.js';
@@ -10,17 +11,31 @@ import type { Node } from '../../src/domain/node.js';
 import { ruleInputSchema } from '../../src/domain/rules.js';
 import { ConflictError, NotFoundError, VersionMismatchError } from '../../src/errors.js';
 import { writeArchive, type ArchivableStore } from '../../src/store/archive.js';
+import type { StoreOptions } from '../../src/store/store.js';
 import { catalogContract } from './contract-catalog.js';
+import { eventsContract } from './contract-events.js';
+import { locksContract } from './contract-locks.js';
+
+/** Commits of events of one kind held back at COMMIT, until released: a writer caught between drawing its ids and committing. */
+export interface CommitGate {
+  /** Resolves once `n` sessions of the store wait on a lock (the held writer, and whoever waits behind it). */
+  waiting(n: number): Promise<void>;
+  release(): Promise<void>;
+}
 
 /** An empty database and a way to open handles on it. */
 export interface StoreSpace {
-  open(instance?: string): Promise<ArchivableStore>;
+  open(instance?: string, opts?: Pick<StoreOptions, 'onEvents'>): Promise<ArchivableStore>;
+  /** Holds back the commit of every transaction that writes an event of `kind` (stores whose writers can be caught mid-commit). */
+  holdCommits?(kind: string): Promise<CommitGate>;
   cleanup(): Promise<void>;
 }
 
 /** What the suite needs from a store kind. */
 export interface StoreHarness {
   name: string;
+  /** Whether handles on one database behave as several instances: shared locks, each hearing of the others' events (PostgreSQL). SQLite serves one instance. */
+  multiInstance: boolean;
   fresh(): Promise<StoreSpace>;
 }
 
@@ -176,31 +191,38 @@ export function storeContract(h: StoreHarness): void {
       assert.deepEqual((await s.listEvents(c.id)).map((e) => e.kind), ['c-1']);
     });
 
-    withStore('events: appended in order, paged by afterId and limit without gaps, stamped with the writing instance', async (s, space) => {
-      const other = await space.open('other');
-      try {
-        const n = await s.createNode(nodeNo(1), [], at(1));
-        await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? other : s).appendEvents(n.id, [{ kind: `e${i}`, data: { i } }, { kind: `e${i}-b` }], at(2))));
-        const all = await s.listEvents(n.id);
-        assert.equal(all.length, 60);
-        for (let i = 1; i < all.length; i++) assert.ok(all[i]!.id > all[i - 1]!.id, 'ids increase');
-        for (const e of all) assert.equal(e.instance, Number(String(e.kind).slice(1).split('-')[0]) % 2 ? 'other' : 'contract');
-        for (let i = 0; i < 30; i++) assert.equal(all.findIndex((e) => e.kind === `e${i}-b`), all.findIndex((e) => e.kind === `e${i}`) + 1, 'one append stays together');
-        const paged: number[] = [];
-        for (let after = 0; ;) {
-          const page = await other.listEvents(n.id, { afterId: after, limit: 7 });
-          if (page.length === 0) break;
-          assert.ok(page.length <= 7);
-          paged.push(...page.map((e) => e.id));
-          after = page[page.length - 1]!.id;
-        }
-        assert.deepEqual(paged, all.map((e) => e.id));
-        assert.deepEqual(await s.listEvents('no-such-node'), []);
-      } finally {
-        await other.close();
-      }
+    withStore('deleteNode: compare-and-set, MAC claims freed, events kept with the given ones appended; missing and stale refused', async (s) => {
+      const n = await s.createNode(nodeNo(1, { hostname: 'gone' }), [{ kind: 'seen' }], at(1));
+      const stale = await rejects(s.deleteNode(n.id, n.version + 1, [{ kind: 'deleted' }], at(2)), VersionMismatchError);
+      assert.equal((stale as VersionMismatchError).current, n.version);
+      assert.deepEqual(await s.getNode(n.id), n, 'a stale version deletes nothing');
+      assert.deepEqual((await s.listEvents(n.id)).map((e) => e.kind), ['seen']);
+      await s.deleteNode(n.id, n.version, [{ kind: 'deleted', data: { by: 'test' } }], at(3));
+      assert.equal(await s.getNode(n.id), null);
+      for (const key of [{ mac: n.identity.macs[0]! }, { serial: n.identity.serial! }, { hostname: 'gone' }]) assert.equal(await s.findNode(key), null);
+      assert.deepEqual((await s.listEvents(n.id)).map((e) => [e.kind, e.data, e.at]), [['seen', {}, at(1)], ['deleted', { by: 'test' }, at(3)]]);
+      await rejects(s.deleteNode(n.id, n.version), NotFoundError, `node ${n.id}: not found`);
+      await s.createNode(nodeNo(1, { hostname: 'gone' }), [], at(4));
+      assert.equal((await s.findNode({ mac: n.identity.macs[0]! }))?.hostname, 'gone', 'serial, MAC and hostname can be claimed again');
     });
 
+    withStore('countNodes and the pending filter: what listNodes would list, limit and offset ignored; a doc without pending is not pending', async (s) => {
+      const { pending: _p, ...old } = nodeNo(4);
+      const nodes = [nodeNo(1, { pending: true }), nodeNo(2, { pending: true, labels: { rack: 'r1' } }), nodeNo(3, { pending: false, state: 'ready' }), old as Node];
+      for (const n of nodes) await s.createNode(n, [], n.createdAt);
+      const ids = (xs: Node[]) => xs.map((x) => x.id);
+      for (const f of [{}, { pending: true }, { pending: false }, { state: 'new' as const, pending: true }, { state: 'ready' as const, pending: true }, { pending: true, label: { key: 'rack', value: 'r1' } }]) {
+        const listed = await s.listNodes(f);
+        assert.equal(await s.countNodes({ ...f, limit: 1, offset: 1 }), listed.length, JSON.stringify(f));
+      }
+      assert.deepEqual(ids(await s.listNodes({ pending: true })), [nodes[0]!.id, nodes[1]!.id]);
+      assert.deepEqual(ids(await s.listNodes({ pending: false })), [nodes[2]!.id, nodes[3]!.id]);
+      assert.equal(await s.countNodes({ state: 'new', pending: true }), 2);
+      assert.equal(await s.countNodes({ serial: 'ffffffff' }), 0);
+    });
+
+    eventsContract(h);
     catalogContract(h);
+    locksContract(h);
   });
 }

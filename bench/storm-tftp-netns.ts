@@ -1,0 +1,40 @@
+// Runs the storm's TFTP part in a network namespace of its own (a random
+// name, removed afterwards), so dnsmasq can have port 69 on its own loopback
+// whatever else this machine runs; in place when namespaces are not at hand.
+// As a program: `node storm-tftp-netns.js N LINK TIMESCALE DEADLINE_MS SIZES` runs the part here.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { realisticSizes, smallSizes } from '../src/sim/index.js';
+import { tftpPart } from './storm-tftp.js';
+
+interface PartOptions {
+  link: number;
+  timeScale: number;
+  deadlineMs: number;
+  sizes: 'small' | 'realistic';
+}
+
+/** The TFTP part for N boards, in a fresh namespace when `ip netns` works here. */
+export async function tftpPartIsolated(n: number, o: PartOptions): Promise<void> {
+  const ns = `bootherd-storm-${randomBytes(4).toString('hex')}`;
+  const ip = (...args: string[]) => spawnSync('ip', args, { stdio: 'ignore' }).status === 0;
+  if (!ip('netns', 'add', ns)) {
+    console.log('  (no network namespace here: the TFTP part runs on the host loopback)');
+    return tftpPart(n, { link: { bytesPerSecond: o.link }, timeScale: o.timeScale, deadlineMs: o.deadlineMs, sizes: o.sizes === 'small' ? smallSizes : realisticSizes });
+  }
+  try {
+    ip('netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up');
+    const self = fileURLToPath(import.meta.url);
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, self, String(n), String(o.link), String(o.timeScale), String(o.deadlineMs), o.sizes], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    if (code !== 0) console.log(`  tftp part exited with ${code}`);
+  } finally {
+    ip('netns', 'delete', ns);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.length >= 7) {
+  const [n, link, timeScale, deadlineMs, sizes] = process.argv.slice(2);
+  await tftpPart(Number(n), { link: { bytesPerSecond: Number(link) }, timeScale: Number(timeScale), deadlineMs: Number(deadlineMs), sizes: sizes === 'small' ? smallSizes : realisticSizes });
+}

@@ -1,0 +1,142 @@
+// The TFTP part of a storm, against bootherd and against dnsmasq: N Pi 4
+// boards (the simulator's bootloader model, the same link) network-boot once
+// the discovery boot set, from power-on to kernel and initramfs loaded.
+// bootherd renders config.txt and cmdline.txt per board under its serial
+// prefix; dnsmasq serves the same bytes from a flat directory (the boards
+// drop the prefix there, as real ones do).
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createSimulation, makeFleet, startSimServer, writeBootSet, type BootSet, type BootSetSizes, type LinkSettings } from '../src/sim/index.js';
+
+/** A TFTP server under test. */
+export interface TftpTarget {
+  name: string;
+  tftp: { address: string; port: number };
+  cpuSeconds(): number | null;
+  stop(): Promise<void>;
+}
+
+/** Figures of one TFTP storm. */
+export interface TftpFigures {
+  boards: number;
+  booted: number;
+  firstTry: number;
+  lastSeconds: number | null;
+  p50: number | null;
+  p99: number | null;
+  failedLoops: number;
+  cpuSeconds: number | null;
+  bytes: number;
+}
+
+/** Runs the TFTP part against `target`; waits at most `deadlineMs` real ms. */
+export async function tftpStorm(target: TftpTarget, n: number, o: { link: LinkSettings; timeScale: number; deadlineMs: number; seed?: number }): Promise<TftpFigures> {
+  const sim = await createSimulation({ specs: makeFleet(n, { seed: o.seed }), link: o.link, timeScale: o.timeScale, netbootOnly: true });
+  try {
+    sim.attach({ tftp: target.tftp, dhcp: null, httpUrl: 'http://127.0.0.1:9' });
+    const cpu0 = target.cpuSeconds();
+    const t0 = sim.clock.now();
+    sim.powerOnAll();
+    const booted = (b: (typeof sim.boards)[0]) => b.events.find((e) => e.kind === 'netbooted');
+    await sim.waitFor((b) => Boolean(booted(b)), o.deadlineMs);
+    const cpu1 = target.cpuSeconds();
+    const times = sim.boards.map((b) => booted(b)?.at).filter((t): t is number => t !== undefined).map((t) => (t - t0) / 1000).sort((a, b) => a - b);
+    const pct = (p: number) => (times.length ? times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)]! : null);
+    return {
+      boards: n, booted: times.length, firstTry: sim.boards.filter((b) => b.snapshot().boots[0]?.firstTry === true).length,
+      lastSeconds: times.length === n ? times[n - 1]! : null, p50: pct(50), p99: pct(99),
+      failedLoops: sim.boards.reduce((s, b) => s + b.snapshot().loopFailures, 0),
+      cpuSeconds: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null, bytes: sim.link.down.stats().bytes,
+    };
+  } finally {
+    await sim.close();
+  }
+}
+
+/** One line of TFTP figures. */
+export function formatTftp(label: string, f: TftpFigures): string {
+  const s = (v: number | null) => (v === null ? '-' : v.toFixed(1));
+  return `${label.padEnd(22)} N=${String(f.boards).padStart(4)}  booted ${f.booted}/${f.boards}  first try ${f.firstTry}  failed loops ${f.failedLoops}  last ${s(f.lastSeconds)} s  p50 ${s(f.p50)} s  p99 ${s(f.p99)} s  server CPU ${s(f.cpuSeconds)} s  ${(f.bytes / 1e6).toFixed(0)} MB`;
+}
+
+/** The discovery boot set as a flat directory dnsmasq can serve (config.txt and cmdline.txt written once for all). */
+export async function flatDiscoveryDir(set: BootSet, dir: string): Promise<void> {
+  await mkdir(path.join(dir, 'overlays'), { recursive: true });
+  const from = (rel: string, to = path.basename(rel)) => copyFile(path.join(set.dir, rel), path.join(dir, to));
+  await from('firmware/start4.elf');
+  await from('firmware/fixup4.dat');
+  await from('firmware/bcm2711-rpi-4-b.dtb');
+  await from('firmware/overlays/overlay_map.dtb', 'overlays/overlay_map.dtb');
+  await from('assets/discovery/arm64/vmlinuz');
+  await from('assets/discovery/arm64/initramfs.gz');
+  await writeFile(path.join(dir, 'config.txt'), '[all]\narm_64bit=1\nenable_uart=1\nkernel=vmlinuz\ninitramfs initramfs.gz followkernel\n');
+  await writeFile(path.join(dir, 'cmdline.txt'), 'console=serial0,115200 console=tty1 bootherd.url=http://127.0.0.1:8080 bootherd.mode=discovery\n');
+  for (const d of [dir, path.join(dir, 'overlays'), path.dirname(dir)]) await chmod(d, 0o755); // dnsmasq reads as nobody
+}
+
+/** dnsmasq's TFTP on 127.0.0.1:69 (it has no other port), or why it cannot run. */
+export async function startDnsmasq(root: string, work: string): Promise<TftpTarget | string> {
+  const probe = dgram.createSocket('udp4');
+  const free = await new Promise<boolean>((resolve) => {
+    probe.once('error', () => resolve(false));
+    probe.bind(69, '127.0.0.1', () => resolve(true));
+  });
+  probe.close();
+  if (!free) return 'UDP port 69 on 127.0.0.1 is in use (or not root)';
+  const args = ['--no-daemon', '--port=0', '--enable-tftp', `--tftp-root=${root}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--tftp-max=4096', '--quiet-tftp', '--conf-file=/dev/null', `--pid-file=${path.join(work, 'dnsmasq.pid')}`];
+  let child: ChildProcess;
+  try {
+    child = spawn('dnsmasq', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('spawn', resolve);
+    });
+  } catch (err) {
+    return `dnsmasq not started (${(err as Error).message}); install the Debian package dnsmasq-base`;
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  if (child.exitCode !== null) return 'dnsmasq exited at once';
+  return {
+    name: 'dnsmasq', tftp: { address: '127.0.0.1', port: 69 }, cpuSeconds: () => cpuOf(child.pid),
+    stop: () => (child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
+  };
+}
+
+// utime + stime from /proc/PID/stat, in seconds.
+function cpuOf(pid: number | undefined): number | null {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** The TFTP part for N boards: bootherd, then dnsmasq, each printed as one line. */
+export async function tftpPart(n: number, o: { link: LinkSettings; timeScale: number; deadlineMs: number; sizes: BootSetSizes }): Promise<void> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'bootherd-bench-storm-'));
+  try {
+    const set = await writeBootSet(path.join(work, 'files'), o.sizes);
+    const server = await startSimServer({ dataDir: path.join(work, 'data'), bootSet: set, dhcpSegment: null, boards: n, logLevel: 'error' });
+    const ours: TftpTarget = { name: 'bootherd', tftp: server.tftp, cpuSeconds: () => server.usage()?.cpuSeconds ?? null, stop: () => server.stop() };
+    try {
+      console.log(formatTftp('  tftp part bootherd', await tftpStorm(ours, n, o)));
+    } finally {
+      await ours.stop();
+    }
+    await flatDiscoveryDir(set, path.join(work, 'flat'));
+    const dnsmasq = await startDnsmasq(path.join(work, 'flat'), work);
+    if (typeof dnsmasq === 'string') return void console.log(`  tftp part dnsmasq skipped: ${dnsmasq}`);
+    try {
+      console.log(formatTftp('  tftp part dnsmasq', await tftpStorm(dnsmasq, n, o)));
+    } finally {
+      await dnsmasq.stop();
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,141 @@
+// The bootherd a simulation boots from: `bootherd serve` as a child process
+// (its CPU and memory measured apart from the boards) or in this process,
+// on loopback (HTTP and TFTP on 127.0.0.1 port 0, the proxyDHCP on free
+// loopback ports answering to the simulator's DHCP segment), with a config
+// checked against bootherd's own schema before it starts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { configSchema, loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { startBootherd } from '../main.js';
+import { packageRoot } from '../paths.js';
+import type { BootSet } from './boot-set.js';
+import type { Peer } from './net.js';
+
+/** How to start bootherd. */
+export interface SimServerOptions {
+  dataDir: string;
+  bootSet: BootSet;
+  /** 'child' (default) runs `bootherd serve`; 'in-process' calls startBootherd. */
+  mode?: 'child' | 'in-process';
+  /** Where the proxyDHCP sends its offers (the segment); null turns the proxy off. */
+  dhcpSegment: Peer | null;
+  /** More config keys (e.g. `admission`, `tftp.maxTransfers`), merged over the storm's. */
+  config?: Record<string, unknown>;
+  /** Boards expected: enrollment limits are raised to fit them, where this bootherd has such limits. */
+  boards: number;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+/** A started bootherd. */
+export interface SimServer {
+  url: string;
+  tftp: Peer;
+  dhcp: Peer | null;
+  adminToken: string;
+  /** The config it was started with, as written. */
+  config: Record<string, unknown>;
+  /** CPU seconds (user + system) and resident memory of the server, when it runs in its own process. */
+  usage(): { cpuSeconds: number; rssBytes: number; peakRssBytes: number } | null;
+  api(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+/** The storm's config: loopback everywhere, limits fitted to `boards`. */
+export function simConfig(o: SimServerOptions, adminToken: string): Record<string, unknown> {
+  const shape = configSchema.shape as Record<string, unknown>;
+  const raw: Record<string, unknown> = {
+    dataDir: o.dataDir, http: '127.0.0.1:0', adminToken, logLevel: o.logLevel ?? 'warn',
+    tftp: { listen: ['127.0.0.1:0'] },
+    firmwareDir: o.bootSet.firmwareDir, assetsDir: o.bootSet.assetsDir, ipxeDir: o.bootSet.ipxeDir,
+    ...(o.dhcpSegment ? { dhcp: { proxy: { enabled: true, listen: '127.0.0.1', port: 0, pxePort: 0, clientPort: o.dhcpSegment.port, replyAddress: o.dhcpSegment.address } } } : {}),
+  };
+  // Every board has its own source address, so per-source limits hold; the pending-node cap must fit the rack.
+  if ('enroll' in shape) raw.enroll = { perSourcePerMinute: 600, maxPendingNodes: Math.max(2048, 4 * o.boards) };
+  for (const [key, value] of Object.entries(o.config ?? {})) {
+    const old = raw[key];
+    raw[key] = old && typeof old === 'object' && value && typeof value === 'object' && !Array.isArray(value) ? { ...old, ...value } : value;
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`sim: this bootherd does not take the storm's config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return raw;
+}
+
+/** Starts bootherd for a simulation. */
+export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
+  const adminToken = randomBytes(18).toString('base64url');
+  const config = simConfig(o, adminToken);
+  const file = path.join(o.dataDir, '..', 'bootherd-sim.json');
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  const started = o.mode === 'in-process' ? await inProcess(file) : await child(file);
+  const api: SimServer['api'] = async (method, p, body) => {
+    const res = await fetch(started.url + p, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body: parsed };
+  };
+  return { ...started, adminToken, config, api };
+}
+
+type Started = Pick<SimServer, 'url' | 'tftp' | 'dhcp' | 'usage' | 'stop'>;
+
+async function inProcess(file: string): Promise<Started> {
+  const config = loadConfig({ config: file }, {});
+  const running = await startBootherd(config, createLogger(config.logLevel));
+  const t = running.tftp[0]!;
+  return {
+    url: `http://127.0.0.1:${running.http.port}`, tftp: { address: t.address, port: t.port },
+    dhcp: running.dhcp ? { address: running.dhcp.address, port: running.dhcp.port } : null,
+    usage: () => null, stop: () => running.stop(),
+  };
+}
+
+async function child(file: string): Promise<Started> {
+  const cli = path.join(packageRoot, 'dist/src/cli/index.js');
+  const proc = spawn(process.execPath, [cli, 'serve', '--config', file], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
+  const lines = await new Promise<string>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (/point DHCP at/.test(out)) resolve(out);
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    void exited.then((code) => reject(new Error(`sim: bootherd serve exited with ${code} before listening:\n${out}`)));
+  });
+  const http = /http: listening on (http:\/\/\S+)/.exec(lines);
+  const tftp = /tftp: listening on (\S+):(\d+)/.exec(lines);
+  const dhcp = /dhcp: proxyDHCP on \S+ \((\S+)\), UDP (\d+) and (\d+)/.exec(lines);
+  if (!http || !tftp) throw new Error(`sim: cannot read where bootherd listens:\n${lines}`);
+  proc.stdout.resume();
+  proc.stderr.on('data', (d: Buffer) => process.stderr.write(`bootherd: ${d.toString()}`));
+  return {
+    url: http[1]!.replace('0.0.0.0', '127.0.0.1'), tftp: { address: tftp[1]!, port: Number(tftp[2]) },
+    dhcp: dhcp ? { address: dhcp[1]!, port: Number(dhcp[2]) } : null,
+    usage: () => usageOf(proc),
+    stop: async () => {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+// utime + stime from /proc/PID/stat; VmRSS and VmHWM from /proc/PID/status (Linux).
+function usageOf(proc: ChildProcess): { cpuSeconds: number; rssBytes: number; peakRssBytes: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${proc.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const status = readFileSync(`/proc/${proc.pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100, rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
+  } catch {
+    return null;
+  }
+}
