@@ -1,6 +1,9 @@
 // Node power (DESIGN §8): which controller and port switch a node, carrying
 // out on/off/cycle through its driver, asking it for status, and recording
 // every request as a `power` event { op, controller, outcome, detail, durationMs }.
+// A node's power actions are taken one at a time across every instance on
+// the store (the store's lock `power:<node id>`), so an off-wait-on cycle
+// from one instance is never interleaved with another's.
 import type { z } from 'zod';
 import { BadGatewayError, ConflictError, ValidationError } from '../errors.js';
 import type { Node, NodePowerLink } from '../domain/node.js';
@@ -41,8 +44,12 @@ export function createPowerService(deps: CoreDeps & { controllers: ControllerReg
     return found;
   }
 
-  /** Carries out `op` on the node's port and records it; never throws for a device's refusal (see `outcome`). */
-  async function run(node: Node, op: PowerEvent['op'], reason: string): Promise<PowerEvent> {
+  /** Carries out `op` on the node's port and records it, holding the node's power lock; never throws for a device's refusal (see `outcome`). */
+  const run = (node: Node, op: PowerEvent['op'], reason: string): Promise<PowerEvent> =>
+    // The record as it is once the lock is ours: a link or port found meanwhile counts.
+    deps.store.withLock(`power:${node.id}`, async () => runLocked((await deps.store.getNode(node.id)) ?? node, op, reason));
+
+  async function runLocked(node: Node, op: PowerEvent['op'], reason: string): Promise<PowerEvent> {
     const link = node.power ?? null;
     const driver = link ? deps.controllers.driver(link.controller) : null;
     const started = Date.now();
