@@ -1,7 +1,8 @@
 // Two real `bootherd serve` processes on one real PostgreSQL, as two racks'
 // bootherds sharing one registry: TFTP on one and the API on the other agree,
 // one ETag wins once across both, the database restarting answers 503 and
-// then recovers, and kill -9 during a discovery storm loses no acknowledged write.
+// then recovers, B's event stream shows A's events (also after the restart),
+// and kill -9 during a discovery storm loses no acknowledged write.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import pg from 'pg';
 import { piInventory } from '../helpers/server.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startServe, type ServeProcess } from '../helpers/process.js';
+import { openSse } from '../helpers/sse.js';
 import { tftpGet } from '../helpers/tftp-client.js';
 
 const token = 'instances-test-admin-token-0123456789';
@@ -21,8 +23,9 @@ let a: ServeProcess;
 let b: ServeProcess;
 const procs: ServeProcess[] = [];
 
+// Stream heartbeats (which also make a follower read the store) an hour apart: only a notification wakes a stream.
 const serve = async (name: string) => {
-  const p = await startServe(['--store', url, '--instance', name, '--admin-token', token, '--data-dir', path.join(dir, name), '--http', '127.0.0.1:0', '--tftp', '127.0.0.1:0', '--firmware-dir', path.join(dir, 'firmware'), '--log-level', 'error']);
+  const p = await startServe(['--config', path.join(dir, 'config.json'), '--store', url, '--instance', name, '--admin-token', token, '--data-dir', path.join(dir, name), '--http', '127.0.0.1:0', '--tftp', '127.0.0.1:0', '--firmware-dir', path.join(dir, 'firmware'), '--log-level', 'error']);
   procs.push(p);
   return p;
 };
@@ -31,6 +34,7 @@ before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'bootherd-instances-'));
   mkdirSync(path.join(dir, 'firmware'));
   writeFileSync(path.join(dir, 'firmware', 'start4.elf'), Buffer.alloc(4096, 1));
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ events: { heartbeatSeconds: 3600 } }));
   db = await startPostgres();
   url = await db.createDatabase('registry');
   [a, b] = await Promise.all([serve('a'), serve('b')]);
@@ -120,6 +124,26 @@ test('the database restarting mid-request answers 503 with a clear message, writ
   const again = await api(a, 'PUT', `/api/v1/nodes/${id}/target`, { kind: 'local' });
   assert.equal(again.status, 200);
   assert.equal((await api(b, 'GET', `/api/v1/nodes/${id}`)).body.state, 'deployed');
+});
+
+test("B's event stream shows the events A writes (a TFTP enrollment), woken by A's notification, also after the database restarted", async () => {
+  const stream = await openSse(`${b.url}/api/v1/events?follow=1`, { authorization: `Bearer ${token}` });
+  try {
+    assert.equal(stream.status, 200);
+    await stream.waitFor(() => stream.comments.some((c) => c.startsWith('events after')), 20_000, 'the stream set up');
+    for (const serial of ['5e0a0011', '5e0a0012']) {
+      await tftpText(a, `${serial}/start4.elf`);
+      const node = (await api(a, 'GET', `/api/v1/nodes/${serial}`)).body as { id: string };
+      await stream.waitFor((ms) => ms.some((m) => JSON.parse(m.data).nodeId === node.id), 60_000, `A's events for ${serial} on B's stream`);
+      const ours = stream.messages.map((m) => JSON.parse(m.data) as { id: number; nodeId: string; kind: string; instance: string }).filter((e) => e.nodeId === node.id);
+      assert.equal(ours[0]!.kind, 'seen');
+      assert.ok(ours.every((e) => e.instance === 'a'), 'written by A');
+    }
+    const ids = stream.messages.map((m) => Number(m.id));
+    assert.deepEqual(ids, [...new Set(ids)].sort((x, y) => x - y), 'in id order, none twice');
+  } finally {
+    stream.close();
+  }
 });
 
 test('kill -9 of A during a discovery storm loses no acknowledged write, and leaves no half-written node', async () => {
