@@ -6,7 +6,7 @@
 # shell, dropbear's command line logged instead of run), BOOTHERD_DROPBEAR / BOOTHERD_DROPBEARKEY.
 
 LIB=${BOOTHERD_LIB:-${0%/*}/lib}
-for f in json disk inventory disks http actions rescue; do . "$LIB/$f.sh"; done
+for f in json disk inventory disks http actions rescue install; do . "$LIB/$f.sh"; done
 WORK="$R/run/bootherd"
 
 # Reads bootherd.url=, bootherd.token= and bootherd.mode= from the kernel command line.

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { imageInputSchema, imageNameSchema } from './domain/images.js';
 import { ConfigError, type Issue } from './errors.js';
 import { publicKeySchema } from './domain/ssh-keys.js';
 import { watchdogSettingsSchema } from './domain/wedge.js';
@@ -64,6 +65,7 @@ export const configSchema = z.strictObject({
   adminToken: z.string().min(16, { message: 'must be at least 16 characters' }).regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' }).optional(),
   firmwareDir: z.string().min(1).optional(),
   assetsDir: z.string().min(1).optional(),
+  imagesDir: z.string().min(1).optional(),
   templatesDir: z.string().min(1).optional(),
   ipxeDir: z.string().min(1).default('/usr/lib/ipxe'),
   bootNetworks: z.array(cidr).default([]),
@@ -77,6 +79,15 @@ export const configSchema = z.strictObject({
   }).default({ perSourcePerMinute: 30, maxPendingNodes: 2048, pendingTtlHours: 24 }),
   agentPollSeconds: z.number().int().min(1).max(3600).default(10),
   installTimeoutSeconds: z.number().int().min(60).default(3600),
+  /** Images stored (created or replaced) at start, by name. */
+  images: z.record(imageNameSchema, imageInputSchema).default({}),
+  roots: z.strictObject({ dir: z.string().min(1).optional(), provider: z.enum(['auto', 'btrfs', 'copy']).default('auto') }).default({ provider: 'auto' }),
+  exports: z.strictObject({
+    kind: z.enum(['kernel', 'ganesha', 'none']).default('none'),
+    file: z.string().min(1).optional(),
+    reloadCommand: z.array(z.string().min(1)).min(1).optional(),
+    nfsVersions: z.array(z.union([z.literal(3), z.literal(4)])).min(1).optional(),
+  }).default({ kind: 'none' }),
   dhcp: z.strictObject({
     /** The built-in proxyDHCP (DESIGN §10): answers PXE clients beside the site's DHCP server. */
     proxy: z.strictObject({
@@ -117,7 +128,7 @@ export const configSchema = z.strictObject({
 });
 
 /** The configuration as parsed, paths made absolute. */
-export type Config = z.infer<typeof configSchema> & { dataDir: string; firmwareDir: string; assetsDir: string; configFile: string | null };
+export type Config = z.infer<typeof configSchema> & { dataDir: string; firmwareDir: string; assetsDir: string; configFile: string | null; imagesDir: string; roots: { dir: string; provider: 'auto' | 'btrfs' | 'copy' } };
 
 /** Flags as the CLI parsed them (names as in `--data-dir`). */
 export type Flags = Record<string, string | string[] | boolean | undefined>;
@@ -127,12 +138,14 @@ const envMap: Record<string, string> = {
   BOOTHERD_ADMIN_TOKEN: 'adminToken', BOOTHERD_FIRMWARE_DIR: 'firmwareDir', BOOTHERD_ASSETS_DIR: 'assetsDir',
   BOOTHERD_TEMPLATES_DIR: 'templatesDir', BOOTHERD_IPXE_DIR: 'ipxeDir', BOOTHERD_BOOT_NETWORKS: 'bootNetworks', BOOTHERD_LOG_LEVEL: 'logLevel',
   BOOTHERD_STORE: 'store.url', BOOTHERD_INSTANCE: 'instance.name',
+  BOOTHERD_IMAGES_DIR: 'imagesDir', BOOTHERD_ROOTS_DIR: 'roots.dir', BOOTHERD_ROOTS_PROVIDER: 'roots.provider', BOOTHERD_EXPORTS_KIND: 'exports.kind', BOOTHERD_EXPORTS_FILE: 'exports.file',
   BOOTHERD_PROXY_DHCP: 'dhcp.proxy.interface',
 };
 const flagMap: Record<string, string> = {
   'data-dir': 'dataDir', http: 'http', tftp: 'tftp.listen', advertise: 'advertise', 'admin-token': 'adminToken',
   'firmware-dir': 'firmwareDir', 'assets-dir': 'assetsDir', 'templates-dir': 'templatesDir', 'ipxe-dir': 'ipxeDir', 'boot-network': 'bootNetworks', 'log-level': 'logLevel',
   store: 'store.url', instance: 'instance.name',
+  'roots-dir': 'roots.dir', 'images-dir': 'imagesDir', 'exports-kind': 'exports.kind', 'exports-file': 'exports.file',
   'proxy-dhcp': 'dhcp.proxy.interface',
 };
 const listKeys = new Set(['tftp.listen', 'bootNetworks']);
@@ -189,8 +202,11 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env, c
     dataDir,
     firmwareDir: path.resolve(cwd, c.firmwareDir ?? path.join(dataDir, 'firmware')),
     assetsDir: path.resolve(cwd, c.assetsDir ?? path.join(dataDir, 'assets')),
+    imagesDir: path.resolve(cwd, c.imagesDir ?? path.join(dataDir, 'images')),
     templatesDir: c.templatesDir ? path.resolve(cwd, c.templatesDir) : undefined,
     ipxeDir: path.resolve(cwd, c.ipxeDir),
+    roots: { ...c.roots, dir: path.resolve(cwd, c.roots.dir ?? path.join(dataDir, 'roots')) },
+    exports: { ...c.exports, ...(c.exports.file ? { file: path.resolve(cwd, c.exports.file) } : {}) },
     configFile: file ? path.resolve(cwd, file) : null,
   };
 }

@@ -20,10 +20,12 @@ import { createProxyDhcp, type ProxyDhcp, type ProxyDhcpInfo } from './dhcp/inde
 import { createBootTelemetry } from './core/boot-telemetry.js';
 import type { CoreDeps } from './core/deps.js';
 import { createDiscoveryService } from './core/discovery.js';
+import { createImageService } from './core/images.js';
 import { createEnrollGate } from './core/enroll-gate.js';
 import { createNodeService } from './core/nodes.js';
 import { createPowerService } from './core/power.js';
 import { createControllerRegistry } from './core/power-controllers.js';
+import { createRootsCapability } from './core/roots-setup.js';
 import { createRuleService } from './core/rules.js';
 import { createPowerRoutes } from './http/power-routes.js';
 import { createWatchdog } from './core/watchdog.js';
@@ -33,6 +35,7 @@ import { createDashboard } from './web/routes.js';
 import { createWebhooks } from './webhooks/webhooks.js';
 import { createAdminRoutes } from './http/admin-routes.js';
 import { createBootRoutes } from './http/boot-routes.js';
+import { createDiskRoute } from './http/disk-route.js';
 import { createIpxeRoutes } from './http/ipxe-routes.js';
 import { createIpxeService } from './core/ipxe.js';
 import { createHttpApp } from './http/app.js';
@@ -111,17 +114,20 @@ export async function startBootherd(config: Config, logger: Logger, now: () => D
 
 async function startLocked(config: Config, logger: Logger, now: () => Date, lock: DataDirLock): Promise<Running> {
   const admin = adminTokenOf(config);
-  const renderer = createTemplateRenderer([config.templatesDir, builtinTemplatesDir].filter((d): d is string => Boolean(d)));
+  const templatesDirs = [config.templatesDir, builtinTemplatesDir].filter((d): d is string => Boolean(d));
+  const renderer = createTemplateRenderer(templatesDirs);
   renderer.check();
+  const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds, watchdog: config.watchdog, rescueKeys: config.rescue.authorizedKeys, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir };
+  const serverUrl = { value: '' };
   const notifier = createEventNotifier();
-  const store = await createStore(config, logger, { onEvents: notifier.notify });
+  const roots = createRootsCapability({ store: await createStore(config, logger, { onEvents: notifier.notify }), logger, now, settings, config, templatesDirs, advertise: () => advertise, serverUrl: () => serverUrl.value });
+  const store = roots.store;
   const metrics = createMetrics();
   metrics.gauge('bootherd_instance_info', 'This bootherd instance (instance.name) and its store', () => [{ labels: { name: config.instance.name, store: config.store.url ? 'postgresql' : 'sqlite' }, value: 1 }]);
   metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => {
     const counts = await store.countNodesByState();
     return states.map((state) => ({ labels: { state }, value: counts[state] ?? 0 }));
   });
-  const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds, watchdog: config.watchdog, rescueKeys: config.rescue.authorizedKeys };
   const controllers = createControllerRegistry({ store, logger, now, configured: config.power.controllers });
   try {
     await controllers.load();
@@ -132,12 +138,14 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
   const power = createPowerService({ store, now, logger, settings, controllers });
   const enrollGate = createEnrollGate({ store, now, logger, settings: config.enroll, refused: metrics.counter('bootherd_enroll_refused_total', 'Enrollments by boot requests refused, by reason (rate, cap)'), expired: metrics.counter('bootherd_enroll_expired_total', 'Pending nodes deleted after enroll.pendingTtlHours') });
   metrics.gauge('bootherd_pending_nodes', 'Nodes enrolled by boot requests that have never reported', async () => [{ labels: {}, value: await store.countNodes({ state: 'new', pending: true }) }]);
-  const deps = { store, now, logger, settings, power, enrollGate };
+  const deps = { store, now, logger, settings, power, enrollGate, roots: roots.hooks };
   const watchdog = createWatchdog(deps);
   metrics.gauge('bootherd_nodes_health', 'Nodes by health, as of the last watchdog sweep', watchdog.healthCounts);
   const agent = createAgentService(deps);
   const discovery = createDiscoveryService({ ...deps, agent });
-  const nodes = createNodeService(deps);
+  const nodes = createNodeService({ ...deps, rootActions: roots.actions });
+  const images = createImageService({ store, now });
+  await images.seed(config.images).catch(async (err: unknown) => (await store.close(), Promise.reject(err)));
   const advertised = resolveAdvertise(config);
   const advertise = advertised.host;
   const cache = createFileCache({ maxBytes: config.tftp.cacheBytes, maxFileBytes: 64 * 1024 * 1024 });
@@ -154,8 +162,8 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
     logger,
     metrics,
     version: version(),
-    nodeRoutes: createNodeRoutes({ discovery, agent, reports: zeroed(metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), 'kind', reportKinds), bootNetwork }),
-    adminRoutes: [createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events }), createPowerRoutes({ controllers, power, nodes })],
+    nodeRoutes: createNodeRoutes({ discovery, agent, reports: zeroed(metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), 'kind', reportKinds), bootNetwork, onHeartbeat: telemetry.osUp, diskRoute: createDiskRoute({ agent, store }) }),
+    adminRoutes: [createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current, advertise: () => advertise, images }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events }), createPowerRoutes({ controllers, power, nodes })],
     sessions: dashboard?.sessions,
     publicRoutes: dashboard ? [dashboard.routes] : [],
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetwork }), createIpxeRoutes({ ipxe, bootNetwork })],
@@ -168,7 +176,7 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
   let tftpAddrs: Array<{ address: string; port: number }> = [];
   try {
     addr = await listen(httpServer, config.http.host, config.http.port, 'http', '--http');
-    resolverDeps.serverUrl = `http://${advertise}:${addr.port}`;
+    resolverDeps.serverUrl = serverUrl.value = `http://${advertise}:${addr.port}`;
     if (config.tftp.enabled) {
       const route = createTftpRoute({ resolver, telemetry, logger });
       tftp = createTftpServer({ ...route, listen: config.tftp.listen, blksizeCap: config.tftp.blksizeCap, maxTransfers: config.tftp.maxTransfers, maxPerClient: config.tftp.maxPerClient, logger });
@@ -187,6 +195,7 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
   const flushTimer = setInterval(() => void telemetry.flush(), 10_000);
   flushTimer.unref();
   const stopWatchdog = watchdog.start();
+  roots.start();
   await webhooks.start();
   const stopGate = enrollGate.start();
   return {
@@ -200,6 +209,7 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
     sweepWatchdog: () => watchdog.sweep(),
     async stop() {
       stopWatchdog();
+      roots.stop();
       stopGate();
       await webhooks.stop();
       clearInterval(flushTimer);

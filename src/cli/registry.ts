@@ -6,7 +6,10 @@ import dhcpConfig from './commands/dhcp-config.js';
 import eepromConfig from './commands/eeprom-config.js';
 import firmwareImport from './commands/firmware-import.js';
 import imageBuild from './commands/image-build.js';
+import imagesAdd from './commands/images-add.js';
+import imagesImport from './commands/images-import.js';
 import imagesList from './commands/images-list.js';
+import imagesRm from './commands/images-rm.js';
 import imagesShow from './commands/images-show.js';
 import installService from './commands/install-service.js';
 import nodesAction from './commands/nodes-action.js';
@@ -56,6 +59,9 @@ export const commands: readonly Command[] = [
   rulesApply,
   imagesList,
   imagesShow,
+  imagesAdd,
+  imagesRm,
+  imagesImport,
   imageBuild,
   firmwareImport,
   dhcpConfig,

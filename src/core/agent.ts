@@ -17,7 +17,10 @@ export type AgentInstruction =
   | { action: 'reboot' }
   | { action: 'poweroff' }
   | { action: 'rescue'; pollSeconds: number }
-  | { action: 'install'; image: string; imageUrl: string; sha256: string; sizeBytes: number | null; disk: string };
+  | { action: 'install'; image: string; imageUrl: string; sha256: string; sizeBytes: number | null; compression: 'none' | 'gzip' | 'xz'; disk: string };
+
+/** Where the agent fetches an image kept as a file on the bootherd host (relative to bootherd.url; agent token required). */
+export const agentDiskPath = '/api/v1/agent/disk';
 
 const partition = z.looseObject({ name: z.string().max(64).optional(), partuuid: z.string().max(64).nullish(), fstype: z.string().max(32).nullish(), label: z.string().max(64).nullish() });
 
@@ -49,10 +52,13 @@ const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(
 
 /** True if `bearer` is `node`'s current agent token (constant-time comparison of the hashes). */
 export function isAgentTokenOf(node: Node, bearer: string): boolean {
-  if (!node.agentTokenHash || !bearer.startsWith(`${node.id}.`)) return false;
+  if (!bearer.startsWith(`${node.id}.`)) return false;
   const given = Buffer.from(hashToken(bearer.slice(node.id.length + 1)));
-  const want = Buffer.from(node.agentTokenHash);
-  return given.length === want.length && timingSafeEqual(given, want);
+  // The token rendered into the node's NFS root counts as its agent token too.
+  return [node.agentTokenHash, node.root?.tokenHash].some((h) => {
+    const want = Buffer.from(h ?? '');
+    return want.length > 0 && given.length === want.length && timingSafeEqual(given, want);
+  });
 }
 
 /** Creates the agent service. */
@@ -83,7 +89,12 @@ export function createAgentService(deps: LifecycleDeps) {
       case 'installing': {
         const t = node.target;
         const image = t?.kind === 'install' ? await deps.store.getImage(t.image) : null;
-        if (t?.kind === 'install' && image?.disk) return { action: 'install', image: image.name, imageUrl: image.disk.url, sha256: image.disk.sha256, sizeBytes: image.disk.sizeBytes ?? null, disk: t.disk };
+        const d = image?.disk;
+        // One install per assignment: handed out once; an agent that comes back mid-install holds until the watchdog or an operator decides.
+        if (t?.kind === 'install' && d && !node.install?.startedAt) {
+          await mutateNode(deps, node.id, (n, at) => (n.install?.startedAt ? null : { node: bump(n, { install: { bytes: 0, updatedAt: at, startedAt: at, totalBytes: d.sizeBytes ?? null, percent: 0 } }, at), events: [{ kind: 'install-started', data: { image: image.name, disk: t.disk } }] }));
+          return { action: 'install', image: image.name, imageUrl: d.url ?? agentDiskPath, sha256: d.sha256, sizeBytes: d.sizeBytes ?? null, compression: d.compression ?? 'none', disk: t.disk };
+        }
         return { action: 'hold', pollSeconds: deps.settings.agentPollSeconds };
       }
       default:
@@ -121,7 +132,11 @@ export function createAgentService(deps: LifecycleDeps) {
       case 'heartbeat':
         return markSeen(node, ip, false);
       case 'install-progress':
-        return mutateNode(deps, node.id, (n, at) => ({ node: bump(n, { install: { bytes: r.bytes, updatedAt: at }, lastSeenAt: at }, at), events: [] }));
+        return mutateNode(deps, node.id, (n, at) => {
+          const total = r.totalBytes ?? n.install?.totalBytes ?? null;
+          const percent = total ? Math.min(100, Math.floor((r.bytes * 100) / total)) : null;
+          return { node: bump(n, { install: { ...n.install, bytes: r.bytes, updatedAt: at, totalBytes: total, percent }, lastSeenAt: at }, at), events: [] };
+        });
       case 'install-succeeded': {
         const partuuid = installedRootPartuuid(r.partitions);
         const partitions = r.partitions.map((p) => ({ name: p.name ?? null, partuuid: p.partuuid?.toLowerCase() ?? null, fstype: p.fstype ?? null, label: p.label ?? null }));

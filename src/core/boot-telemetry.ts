@@ -89,7 +89,19 @@ export function createBootTelemetry(deps: CoreDeps) {
     return e ? { ...e.boot } : null;
   }
 
-  return { record, flush, current };
+  /** The node's own OS sent a heartbeat: its latest boot reached os-up (written once per boot). */
+  async function osUp(nodeId: string, clientIp: string | null): Promise<void> {
+    const iso = deps.now().toISOString();
+    const entry = live.get(nodeId);
+    if (entry?.boot.stage === 'os-up') return;
+    const boot: LastBoot = entry?.boot ?? { startedAt: iso, via: 'http', clientIp, files: 0, probes: 0, notFound: 0, failed: 0, bytes: 0, stage: 'firmware', updatedAt: iso };
+    boot.stage = 'os-up';
+    boot.updatedAt = iso;
+    live.set(nodeId, { boot, lastAt: deps.now().getTime(), dirty: true });
+    await persist(nodeId);
+  }
+
+  return { record, flush, current, osUp };
 }
 
 /** One boot as two records of it say (same startedAt): the further stage, the larger counts, the later update. */

@@ -16,6 +16,9 @@ export interface CoreSettings {
   watchdog: WatchdogSettings;
   /** OpenSSH public-key lines the rescue system's SSH server accepts. */
   rescueKeys: string[];
+  /** When set, an assignment whose plan can serve no kernel from the image or this dir is refused. */
+  firmwareDir?: string;
+  assetsDir?: string;
 }
 
 /** The dependencies of every core service. */

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors.js';
 import { findIdentityConflict } from '../domain/merge.js';
-import { emptyHardware, type Hardware, type Node } from '../domain/node.js';
+import { emptyHardware, normalizeNode, type Hardware, type Node } from '../domain/node.js';
 import { bump, mutateNode, newToken, type CoreDeps } from './deps.js';
 import { candidatesFor, mergeCandidates, recordIdentityConflict } from './identity-links.js';
 
@@ -12,7 +12,7 @@ export type SeenIdentity = { serial: string } | { mac: string } | { uuid: string
 
 /** A new node record in state `new` with the given identities. */
 export function newNode(ids: { serial?: string | null; macs?: string[]; uuid?: string | null }, at: string, ip: string | null): Node {
-  return {
+  return normalizeNode({
     id: randomUUID(),
     hostname: null,
     state: 'new',
@@ -34,7 +34,7 @@ export function newNode(ids: { serial?: string | null; macs?: string[]; uuid?: s
     version: 1,
     createdAt: at,
     updatedAt: at,
-  };
+  });
 }
 
 /**

@@ -8,9 +8,10 @@ import type { NodeEventQuery, NodeFilter, StoredEvent } from '../store/store.js'
 import { bump, mutateNode, resolveNode } from './deps.js';
 import { applyLifecycleWithEffects, completeTarget, runsAgent, type EffectOutcome, type LifecycleDeps } from './lifecycle-ops.js';
 import type { PowerEvent } from './power.js';
+import type { RootActions } from './root-actions.js';
 
 /** Actions an operator can ask for. */
-export const nodeActions = ['rescue', 'end-rescue', 'reboot', 'power-on', 'power-off', 'power-cycle', 'retire', 'reset'] as const;
+export const nodeActions = ['rescue', 'end-rescue', 'reboot', 'power-on', 'power-off', 'power-cycle', 'retire', 'reset', 'reprovision-root'] as const;
 /** One action name. */
 export type NodeAction = (typeof nodeActions)[number];
 
@@ -33,6 +34,13 @@ export interface ChangeResult {
 }
 
 /** How an action reached the node. */
+/** Options an action body may carry: `force` (reprovision-root while booted), `wipe` (retire: remove the node's root too). */
+export interface ActionOptions {
+  force?: boolean;
+  wipe?: boolean;
+}
+
+/** How an action reached the node. */
 export interface ActionResult extends ChangeResult {
   delivery: 'state' | 'agent' | 'power';
   detail: string;
@@ -46,7 +54,7 @@ export interface NodeService {
   get(ref: string): Promise<Node>;
   patch(ref: string, patch: NodePatch, ifMatch?: number): Promise<Node>;
   setTarget(ref: string, target: Target, ifMatch?: number): Promise<ChangeResult>;
-  action(ref: string, action: NodeAction, ifMatch?: number): Promise<ActionResult>;
+  action(ref: string, action: NodeAction, ifMatch?: number, opts?: ActionOptions): Promise<ActionResult>;
   events(ref: string, opts: NodeEventQuery): Promise<StoredEvent[]>;
   /** Deletes a node: refused unless it is retired or `force`; its events stay, ending with `deleted`. */
   remove(ref: string, opts: { force: boolean; ifMatch?: number }): Promise<void>;
@@ -77,7 +85,7 @@ const lifecycleActions: Partial<Record<NodeAction, LifecycleEvent>> = {
 const touched = { pending: false };
 
 /** Creates the admin node service. */
-export function createNodeService(deps: LifecycleDeps): NodeService {
+export function createNodeService(deps: LifecycleDeps & { rootActions?: RootActions }): NodeService {
   const checkVersion = (node: Node, ifMatch?: number) => {
     if (ifMatch !== undefined && node.version !== ifMatch) throw new VersionMismatchError(node.version, ifMatch);
   };
@@ -123,13 +131,21 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
       const complete = await completeTarget(deps, node, target);
       return applyLifecycleWithEffects(deps, node.id, { type: 'assign', target: complete }, { expectedVersion: ifMatch, patch: touched });
     },
-    async action(ref, action, ifMatch) {
+    async action(ref, action, ifMatch, opts = {}) {
       const node = await resolveNode(deps.store, ref);
+      if (action === 'reprovision-root') {
+        checkVersion(node, ifMatch);
+        if (!deps.rootActions) throw new ConflictError('reprovision-root: per-node roots are not configured', 'no-root');
+        const stored = await deps.rootActions.reprovision(node, opts.force === true);
+        return { node: stored, effects: [], delivery: 'state', detail: `root ${stored.root?.path ?? ''} made again from image '${stored.root?.image ?? ''}'` };
+      }
       const event = lifecycleActions[action];
       if (!event) return powerAction(node, action as PowerAction, ifMatch);
       const patch = event.type === 'end-rescue' ? touched : { pendingAction: null, ...touched };
-      const { node: stored, effects } = await applyLifecycleWithEffects(deps, node.id, event, { expectedVersion: ifMatch, patch });
-      return { node: stored, effects, delivery: 'state', detail: `node is now '${stored.state}'` };
+      let { node: stored, effects } = await applyLifecycleWithEffects(deps, node.id, event, { expectedVersion: ifMatch, patch });
+      const wiped = action === 'retire' && opts.wipe && deps.rootActions && node.root;
+      if (wiped) stored = await deps.rootActions!.wipe(stored);
+      return { node: stored, effects, delivery: 'state', detail: `node is now '${stored.state}'${wiped ? `; root ${node.root!.path} removed` : ''}` };
     },
     async events(ref, opts) {
       try {

@@ -86,6 +86,21 @@ export interface Escalation {
   nextAt: string | null;
 }
 
+/** A per-node NFS root that bootherd made (DESIGN §9). */
+export interface NodeRoot {
+  provider: 'btrfs' | 'copy';
+  path: string;
+  image: string;
+  createdAt: string;
+  /** True once the export for this root (to `exportedTo` only) was written and reloaded. */
+  exported: boolean;
+  exportedTo?: string | null;
+  exportId?: number;
+  exportError?: string | null;
+  /** Hash of the token rendered into the root (etc/bootherd/node.env): the node's OS reports with it. */
+  tokenHash?: string;
+}
+
 /** One node. `version` increases by one with every stored change (compare-and-set). */
 export interface Node {
   id: string;
@@ -113,13 +128,16 @@ export interface Node {
   lastIp: string | null;
   lastSeenAt: string | null;
   lastBoot: LastBoot | null;
-  install: { bytes: number; updatedAt: string } | null;
+  /** The running install: handed out once per assignment (`startedAt`), progress as the agent reports it. */
+  install: { bytes: number; updatedAt: string; startedAt?: string; totalBytes?: number | null; percent?: number | null } | null;
   /** The latest successful install; absent on nodes never installed. */
   installed?: Installed | null;
   pendingAction: PendingAction;
   enrolledBy: string | null;
   /** Enrolled by a boot request and since then neither reported nor touched by an operator (may expire). */
   pending?: boolean;
+  /** The NFS root bootherd made for this node; absent in records from before roots existed. */
+  root?: NodeRoot | null;
   bootToken: string;
   agentTokenHash: string | null;
   version: number;
@@ -135,13 +153,31 @@ export function emptyHardware(): Hardware {
 /** A node record as stored, read in today's shape: before health meant wedge detection it also held 'identity-conflict' and 'failed'. */
 export function normalizeNode(doc: Node): Node {
   const old = doc.health as string;
-  if (old === 'ok' || old === 'booting' || old === 'wedged' || old === 'unreachable') return doc;
+  const current = old === 'ok' || old === 'booting' || old === 'wedged' || old === 'unreachable';
   const conflict = old === 'identity-conflict' ? (doc.conflict ?? 'identity conflict (recorded before conflicts had their own field; see the identity-conflict events)') : (doc.conflict ?? null);
-  return { ...doc, health: 'ok', conflict };
+  // Fields added after a record was written read as their defaults, so every node has the same shape.
+  return {
+    ...doc,
+    health: current ? doc.health : 'ok',
+    healthReason: doc.healthReason ?? null,
+    conflict,
+    power: doc.power ?? null,
+    lastPower: doc.lastPower ?? null,
+    lastHeartbeatAt: doc.lastHeartbeatAt ?? null,
+    heartbeatFrom: doc.heartbeatFrom ?? null,
+    watchdog: doc.watchdog ?? null,
+    escalation: doc.escalation ?? null,
+    rescueAccess: doc.rescueAccess ?? null,
+    installed: doc.installed ?? null,
+    pending: doc.pending ?? false,
+    root: doc.root ?? null,
+  };
 }
 
 /** A node as the API shows it: secrets left out. */
 export function publicNode(n: Node): Omit<Node, 'bootToken' | 'agentTokenHash'> {
   const { bootToken: _b, agentTokenHash: _a, ...rest } = n;
-  return rest;
+  if (!n.root) return rest;
+  const { tokenHash: _t, ...root } = n.root;
+  return { ...rest, root };
 }

@@ -6,7 +6,7 @@ import { ruleInputSchema } from '../domain/rules.js';
 import { targetSchema } from '../domain/targets.js';
 import { agentReportSchema } from '../core/agent.js';
 import { powerLinkInput } from '../domain/power-link.js';
-import { nodePatchSchema, releaseIdentitySchema, ruleApplySchema } from './schemas.js';
+import { actionBody, nodePatchSchema, releaseIdentitySchema, ruleApplySchema } from './schemas.js';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const body = (ref: string) => ({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
@@ -24,7 +24,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
         Inventory: schema(inventorySchema), Target: schema(targetSchema), NodePatch: schema(nodePatchSchema),
-        Rule: schema(ruleInputSchema), RuleApply: schema(ruleApplySchema), Image: schema(imageInputSchema), AgentReport: schema(agentReportSchema), ReleaseIdentity: schema(releaseIdentitySchema),
+        Rule: schema(ruleInputSchema), RuleApply: schema(ruleApplySchema), Image: schema(imageInputSchema), AgentReport: schema(agentReportSchema), ReleaseIdentity: schema(releaseIdentitySchema), ActionOptions: schema(actionBody),
         PowerLink: schema(powerLinkInput.nullable()),
         PowerController: { type: 'object', required: ['driver'], description: 'driver (snmp-poe, ipmi, redfish, command, manual) and its params; secrets are write-only', additionalProperties: true },
       },
@@ -50,7 +50,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
         get: { summary: 'the session the cookie names', responses: { '200': ok('{ csrfToken, expiresAt }'), '401': ok('not logged in') } },
         delete: { summary: 'log out (X-CSRF-Token)', responses: { '204': ok('logged out'), '403': ok('no CSRF token') } },
       },
-      '/api/v1/nodes/{id}/actions/{action}': { post: { summary: 'rescue, end-rescue, reboot, power-on, power-off, power-cycle, retire, reset', security: admin, parameters: [...idParam, { name: 'action', in: 'path', required: true, schema: { type: 'string' } }], responses: { '202': ok('accepted; power actions carry the power event'), '409': ok('invalid transition or no power driver'), '502': ok('power-failed: the device refused'), ...errors } } },
+      '/api/v1/nodes/{id}/actions/{action}': { post: { summary: 'rescue, end-rescue, reboot, power-on, power-off, power-cycle, retire, reset, reprovision-root; body { force?, wipe? }', security: admin, parameters: [...idParam, { name: 'action', in: 'path', required: true, schema: { type: 'string' } }], requestBody: { required: false, content: { 'application/json': { schema: { $ref: '#/components/schemas/ActionOptions' } } } }, responses: { '202': ok('{ action, delivery, detail, effects, power?, node }'), '409': ok('invalid transition, no power driver, root in use'), '502': ok('power-failed: the device refused'), ...errors } } },
       '/api/v1/nodes/{id}/power': {
         put: { summary: 'link the node to a controller port (port auto: looked up by MAC), or null', security: admin, parameters: idParam, requestBody: body('PowerLink'), responses: { '200': ok('node'), ...errors } },
         get: { summary: 'the power state as the device reports it', security: admin, parameters: idParam, responses: { '200': ok('{ controller, port, state, detail, durationMs }'), '409': ok('no power driver'), '502': ok('the device failed or refused'), ...errors } },
@@ -66,7 +66,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       '/api/v1/rules/{id}': { put: { summary: 'replace a rule', security: admin, requestBody: body('Rule'), responses: { '200': ok('rule'), ...errors } }, delete: { summary: 'delete a rule', security: admin, responses: { '204': ok('deleted'), ...errors } } },
       '/api/v1/rules/{id}/apply': { post: { summary: 'apply a rule (id or name) to the nodes that exist and match it; dryRun lists what would change', security: admin, requestBody: body('RuleApply'), responses: { '200': ok('{ rule, dryRun, force, matched, results: [{ nodeId, outcome, reason?, changes }] }'), ...errors } } },
       '/api/v1/images': { get: { summary: 'images', security: admin, responses: { '200': ok('{ images }') } } },
-      '/api/v1/images/{name}': { put: { summary: 'create or replace an image', security: admin, requestBody: body('Image'), responses: { '200': ok('image'), ...errors } }, delete: { summary: 'delete an image', security: admin, responses: { '204': ok('deleted'), ...errors } } },
+      '/api/v1/images/{name}': { put: { summary: 'create or replace an image (bootDir, rootDir, disk.path must exist)', security: admin, requestBody: body('Image'), responses: { '200': ok('image'), ...errors } }, delete: { summary: 'delete an image no node uses', security: admin, responses: { '204': ok('deleted'), '409': ok('in use by nodes'), ...errors } } },
     },
   };
 }

@@ -32,6 +32,9 @@ export const nodeListQuery = z.strictObject({
 /** POST /api/v1/nodes/:id/actions/:action */
 export const actionParam = z.enum(nodeActions);
 
+/** POST /api/v1/nodes/:id/actions/:action body (optional). */
+export const actionBody = z.strictObject({ force: z.boolean().optional(), wipe: z.boolean().optional() });
+
 /** GET /api/v1/nodes/:id/events query. */
 export const eventsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(5000).optional(),

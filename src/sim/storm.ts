@@ -133,9 +133,16 @@ async function configure(server: SimServer, set: BootSet, specs: BoardSpec[], ur
   await put('/api/v1/images/raspios', { arch: 'arm64', bootDir: set.images.pi.bootDir, kernel: set.images.pi.kernel, initramfs: set.images.pi.initramfs, disk: disk(set.disks.pi) });
   await put('/api/v1/images/debian', { arch: 'amd64', bootDir: set.images.x86.bootDir, kernel: set.images.x86.kernel, initramfs: set.images.x86.initramfs, disk: disk(set.disks.x86) });
   const serialsOf = (t: string) => specs.filter((s, i) => s.kind !== 'x86' && plannedTarget(s, i) === t).map((s) => s.serial!);
+  // bootherd installs only onto a disk the node reported, by a stable id: one rule per installing board, naming its disk's serial.
+  const installs = specs.flatMap((s, i) => {
+    const d = plannedTarget(s, i) === 'install' ? (s.kind === 'x86' ? s.disks[0] : s.disks.find((x) => x.transport === 'usb')) : undefined;
+    if (!d?.serial) return [];
+    const image = s.kind === 'x86' ? 'debian' : 'raspios';
+    const match = s.kind === 'x86' ? { macPrefixes: [s.mac] } : { serials: [s.serial!] };
+    return [{ name: `install-${String(i).padStart(4, '0')}`, priority: 10, match, apply: { hostname: s.kind === 'x86' ? 'rack1-x86-{mac}' : 'rack1-inst-{serial}', target: { kind: 'install', image, disk: d.serial, then: { kind: 'usb-root', image } } } }];
+  });
   const rules = [
-    { name: 'x86-install', priority: 10, match: { arch: 'x86_64' }, apply: { hostname: 'rack1-x86-{seq:02}', target: { kind: 'install', image: 'debian', disk: 'nvme0n1', then: { kind: 'usb-root', image: 'debian' } } } },
-    { name: 'pi-install', priority: 20, match: { serials: serialsOf('install') }, apply: { hostname: 'rack1-inst{seq:02}', target: { kind: 'install', image: 'raspios', disk: 'sda', then: { kind: 'usb-root', image: 'raspios' } } } },
+    ...installs,
     { name: 'pi-usb', priority: 30, match: { serials: serialsOf('usb-root') }, apply: { hostname: 'rack1-usb{seq:03}', target: { kind: 'usb-root', image: 'raspios' } } },
     { name: 'rack', priority: 100, match: {}, apply: { hostname: 'rack1-pi{seq:03}', target: { kind: 'nfs-root', image: 'raspios', server: '127.0.0.1', path: '/srv/roots/rack1' } } },
   ];

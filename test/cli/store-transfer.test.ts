@@ -3,7 +3,7 @@
 // PostgreSQL, then the API answers the same for every node; and `bootherd
 // migrate` for operators who gate schema changes.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,16 +14,26 @@ import { runCli, startServe, type ServeProcess } from '../helpers/process.js';
 const token = 'transfer-test-admin-token-0123456789';
 let db: TestPostgres;
 let dir: string;
+const running = new Set<ServeProcess>();
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'bootherd-transfer-'));
+  mkdirSync(path.join(dir, 'images', 'raspios'), { recursive: true });
+  writeFileSync(path.join(dir, 'images', 'raspios', 'kernel8.img'), 'test kernel\n');
   db = await startPostgres();
 });
 after(async () => {
+  // A test that failed half-way leaves its servers: stop them, or they keep the test process up.
+  for (const p of running) (p.proc.kill('SIGTERM'), await p.exited);
   await db?.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const serve = (args: string[]) => startServe([...args, '--admin-token', token, '--http', '127.0.0.1:0', '--no-tftp', '--log-level', 'error']);
+const serve = async (args: string[]) => {
+  const p = await startServe([...args, '--admin-token', token, '--http', '127.0.0.1:0', '--no-tftp', '--log-level', 'error']);
+  running.add(p);
+  void p.exited.then(() => running.delete(p));
+  return p;
+};
 const stop = async (p: ServeProcess) => {
   p.proc.kill('SIGTERM');
   assert.equal(await p.exited, 0);
@@ -43,8 +53,8 @@ async function populate(srv: ServeProcess): Promise<void> {
   await json(srv, 'PUT', '/api/v1/power/controllers/sw1', { driver: 'snmp-poe', host: '10.0.0.2', community: 'transfer-sekrit' });
   await json(srv, 'POST', '/api/v1/rules', { name: 'rack1', priority: 10, match: { model: 'Pi 4' }, apply: { hostname: 'rack1-pi{seq:2}', labels: { rack: '1' }, sequenceStart: 3 } });
   await json(srv, 'POST', '/api/v1/rules', { name: 'lab', priority: 20, apply: { labels: { lab: 'yes' } } });
-  await json(srv, 'PUT', '/api/v1/images/raspios', { cmdline: ['quiet'], kernel: 'kernel8.img', bootDir: '/srv/images/raspios' });
-  await json(srv, 'PUT', '/api/v1/images/raspios', { cmdline: ['quiet', 'ro'], kernel: 'kernel8.img', bootDir: '/srv/images/raspios' });
+  await json(srv, 'PUT', '/api/v1/images/raspios', { cmdline: ['quiet'], kernel: 'kernel8.img', bootDir: path.join(dir, 'images', 'raspios') });
+  await json(srv, 'PUT', '/api/v1/images/raspios', { cmdline: ['quiet', 'ro'], kernel: 'kernel8.img', bootDir: path.join(dir, 'images', 'raspios') });
   const ids: string[] = [];
   for (let i = 0; i < 12; i++) ids.push((await json(srv, 'POST', '/api/v1/discovery', piInventory(`7a00000${i.toString(16)}`, `dc:a6:32:7a:00:0${i.toString(16)}`))).nodeId);
   // One board first seen by serial over HTTP boot, once by MAC over iPXE, then linked by its report: merged.

@@ -99,10 +99,10 @@ test('rules and images: CRUD with validation', async () => {
 test('install: the agent is told to install, reports progress and success, and the node deploys to its then target', async () => {
   await s.api('PUT', '/api/v1/images/raspios', { disk: { url: 'http://10.0.0.1/raspios.img', sha256: 'b'.repeat(64), sizeBytes: 1000 } });
   const d = (await s.api('POST', '/api/v1/discovery', piInventory('0000ce01', 'dc:a6:32:00:ce:01'), { auth: null })).body;
-  const t = await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'install', image: 'raspios', disk: 'sda', then: { kind: 'usb-root' } });
+  const t = await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'install', image: 'raspios', disk: 'usb-SanDisk_Ultra_Fit_4C530001-0:0', then: { kind: 'usb-root' } });
   assert.equal(t.body.state, 'installing');
   const next = (await s.api('GET', '/api/v1/agent/next', undefined, { auth: d.token })).body;
-  assert.deepEqual(next, { action: 'install', image: 'raspios', imageUrl: 'http://10.0.0.1/raspios.img', sha256: 'b'.repeat(64), sizeBytes: 1000, disk: 'sda' });
+  assert.deepEqual(next, { action: 'install', image: 'raspios', imageUrl: 'http://10.0.0.1/raspios.img', sha256: 'b'.repeat(64), sizeBytes: 1000, compression: 'none', disk: 'usb-SanDisk_Ultra_Fit_4C530001-0:0' });
   assert.equal((await s.api('POST', '/api/v1/agent/report', { kind: 'install-progress', bytes: 500 }, { auth: d.token })).status, 204);
   assert.equal((await s.api('GET', `/api/v1/nodes/${d.nodeId}`)).body.install.bytes, 500);
   const done = await s.api('POST', '/api/v1/agent/report', { kind: 'install-succeeded', partitions: [{ name: 'sda1', partuuid: '5e3da3da-01', fstype: 'vfat' }, { name: 'sda2', partuuid: '5E3DA3DA-02', fstype: 'ext4' }] }, { auth: d.token });
@@ -116,7 +116,7 @@ test('install: the agent is told to install, reports progress and success, and t
 test('install failure is recorded and the node holds in failed', async () => {
   await s.api('PUT', '/api/v1/images/raspios', { disk: { url: 'http://10.0.0.1/raspios.img', sha256: 'b'.repeat(64) } });
   const d = (await s.api('POST', '/api/v1/discovery', piInventory('0000ce02', 'dc:a6:32:00:ce:02'), { auth: null })).body;
-  await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'install', image: 'raspios', disk: 'sda', then: { kind: 'local' } });
+  await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'install', image: 'raspios', disk: '4C530001', then: { kind: 'local' } });
   await s.api('POST', '/api/v1/agent/report', { kind: 'install-failed', message: 'sha256 mismatch' }, { auth: d.token });
   const node = (await s.api('GET', `/api/v1/nodes/${d.nodeId}`)).body;
   assert.deepEqual([node.state, node.failure, node.health], ['failed', 'install failed: sha256 mismatch', 'ok']);

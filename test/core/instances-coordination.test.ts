@@ -59,6 +59,8 @@ before(async () => {
   mkdirSync(path.join(dir, 'firmware'), { recursive: true });
   writeFileSync(hubScript, `echo "in $1" >> '${hubLog}'\nsleep 0.3\necho "out $1" >> '${hubLog}'\n`);
   writeFileSync(path.join(dir, 'firmware', 'start4.elf'), randomBytes(40_000));
+  // A kernel, so targets without an image have something to boot (bootherd refuses them otherwise).
+  writeFileSync(path.join(dir, 'firmware', 'kernel8.img'), 'test kernel\n');
   [snmpd, db] = await Promise.all([startSnmpd({ ports: 8 }), startPostgres()]);
   url = await db.createDatabase('watchdog');
 });

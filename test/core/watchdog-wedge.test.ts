@@ -46,6 +46,8 @@ before(async () => {
   snmpd = await startSnmpd({ ports: 8 });
   mkdirSync(fw, { recursive: true });
   writeFileSync(path.join(fw, 'start4.elf'), randomBytes(40_000));
+  // A kernel, so targets without an image have something to boot (bootherd refuses them otherwise).
+  writeFileSync(path.join(fw, 'kernel8.img'), 'test kernel\n');
   const disc = path.join(dir, 'assets-unused');
   mkdirSync(disc, { recursive: true });
 });

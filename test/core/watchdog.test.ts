@@ -14,7 +14,7 @@ test('the watchdog fails an install that went silent past the timeout, and only 
   const store = createSqliteStore(path.join(dir, 'db'));
   let clock = Date.parse('2026-01-01T00:00:00Z');
   const deps = await testLifecycleDeps(store, () => new Date(clock), { settings: testSettings({ installTimeoutSeconds: 600 }) });
-  await store.putImage('img', { cmdline: [], disk: { url: 'http://x/y.img', sha256: 'c'.repeat(64) } }, deps.now().toISOString());
+  await store.putImage('img', { cmdline: [], disk: { url: 'http://x/y.img', sha256: 'c'.repeat(64), compression: 'none' } }, deps.now().toISOString());
   const install = { kind: 'install' as const, image: 'img', disk: 'sda', then: { kind: 'local' as const } };
   const ids: string[] = [];
   for (const serial of ['0000dd01', '0000dd02']) {

@@ -34,6 +34,7 @@ before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'bootherd-instances-'));
   mkdirSync(path.join(dir, 'firmware'));
   writeFileSync(path.join(dir, 'firmware', 'start4.elf'), Buffer.alloc(4096, 1));
+  writeFileSync(path.join(dir, 'firmware', 'kernel8.img'), 'test kernel\n');
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ events: { heartbeatSeconds: 3600 } }));
   db = await startPostgres();
   url = await db.createDatabase('registry');
