@@ -105,7 +105,11 @@ export function createWatchdog(deps: LifecycleDeps) {
 
   // Judges every node while this instance holds the sweep; else counts health as the sweeping instance stored it.
   async function sweepOnce(): Promise<SweepResult> {
-    const swept = await deps.store.withLock(sweepLock, (lease) => walk((node, next, result) => (lease.signal.aborted ? countInto(node, next, result) : judgeInto(node, next, result)), true), { wait: false });
+    const swept = await deps.store.withLock(sweepLock, async (lease) => {
+      await deps.power.refresh(); // controllers another instance made or removed since
+      // A lock lost half-way (its session broke): the rest is only counted, another instance may be sweeping now.
+      return walk((node, next, result) => (lease.signal.aborted ? countInto(node, next, result) : judgeInto(node, next, result)), true);
+    }, { wait: false });
     return swept ?? walk(countInto, false);
   }
 

@@ -126,3 +126,23 @@ test("one node's power actions asked of two instances at once run one at a time"
     await b.stop();
   }
 });
+
+test('a power controller made through one instance works through the other at once; removed there, it is gone here', async () => {
+  const a = await start('e');
+  const b = await start('f');
+  try {
+    const put = await a.api('PUT', '/api/v1/power/controllers/hub2', { driver: 'command', argv: ['/bin/sh', hubScript, '{op}', '{port}'] });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.deepEqual(((await b.api('GET', '/api/v1/power/controllers')).body.controllers as Array<{ name: string }>).map((c) => c.name), ['hub', 'hub2', 'sw1']);
+    const node = (await b.api('POST', '/api/v1/discovery', { serial: 'c0ffee02', nics: [{ name: 'eth0', mac: 'dc:a6:32:c0:ff:02', booted: true }] })).body;
+    assert.equal((await b.api('PUT', `/api/v1/nodes/${node.nodeId}/power`, { controller: 'hub2', port: '5' })).status, 200);
+    const status = await b.api('GET', `/api/v1/nodes/${node.nodeId}/power`);
+    assert.deepEqual([status.status, status.body.controller, status.body.port], [200, 'hub2', '5'], 'B drives the controller A made');
+    assert.equal((await b.api('DELETE', '/api/v1/power/controllers/hub2')).status, 204);
+    assert.equal((await a.api('GET', '/api/v1/power/controllers/hub2')).status, 404);
+    assert.equal((await a.api('GET', `/api/v1/nodes/${node.nodeId}/power`)).status, 409, 'A no longer drives it either');
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
