@@ -3,7 +3,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { adminTokenOf } from './admin-token.js';
 import { advertiseWarning, resolveAdvertise } from './advertise.js';
 import type { Config } from './config.js';
@@ -43,7 +42,7 @@ import { createHttpApp } from './http/app.js';
 import { requireBootNetwork } from './http/auth.js';
 import { createNodeRoutes, reportKinds } from './http/node-routes.js';
 import { bootNetworkFilter } from './net/cidr.js';
-import { createSqliteStore } from './store/sqlite.js';
+import { createStore } from './store/index.js';
 import { createTemplateRenderer } from './templates/renderer.js';
 import { createFileCache, createTftpServer, tftpMetrics, type TftpServer } from './tftp/index.js';
 
@@ -122,15 +121,21 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
   const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds, watchdog: config.watchdog, rescueKeys: config.rescue.authorizedKeys, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir };
   const serverUrl = { value: '' };
   const notifier = createEventNotifier();
-  const roots = createRootsCapability({ store: createSqliteStore(path.join(config.dataDir, 'bootherd.db'), { onEvents: notifier.notify }), logger, now, settings, config, templatesDirs, advertise: () => advertise, serverUrl: () => serverUrl.value });
+  const roots = createRootsCapability({ store: await createStore(config, logger, { onEvents: notifier.notify }), logger, now, settings, config, templatesDirs, advertise: () => advertise, serverUrl: () => serverUrl.value });
   const store = roots.store;
   const metrics = createMetrics();
+  metrics.gauge('bootherd_instance_info', 'This bootherd instance (instance.name) and its store', () => [{ labels: { name: config.instance.name, store: config.store.url ? 'postgresql' : 'sqlite' }, value: 1 }]);
   metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => {
     const counts = await store.countNodesByState();
     return states.map((state) => ({ labels: { state }, value: counts[state] ?? 0 }));
   });
   const controllers = createControllerRegistry({ store, logger, now, configured: config.power.controllers });
-  await controllers.load();
+  try {
+    await controllers.load();
+  } catch (err) {
+    await store.close(); // a PostgreSQL pool left open would keep the process up
+    throw err;
+  }
   const power = createPowerService({ store, now, logger, settings, controllers });
   const enrollGate = createEnrollGate({ store, now, logger, settings: config.enroll, refused: metrics.counter('bootherd_enroll_refused_total', 'Enrollments by boot requests refused, by reason (rate, cap)'), expired: metrics.counter('bootherd_enroll_expired_total', 'Pending nodes deleted after enroll.pendingTtlHours') });
   metrics.gauge('bootherd_pending_nodes', 'Nodes enrolled by boot requests that have never reported', async () => [{ labels: {}, value: await store.countNodes({ state: 'new', pending: true }) }]);

@@ -1,6 +1,6 @@
 // Flags that several commands share, declared once: how API commands reach
-// bootherd, the server's configuration flags (checked by the config schema),
-// output formats and --dry-run.
+// bootherd, the server's configuration and store flags (checked by the config
+// schema), output formats and --dry-run.
 import { configSchema } from '../config.js';
 import type { FlagSpec } from './command.js';
 
@@ -25,10 +25,17 @@ export const addressFlags = {
   advertise: { type: 'string', value: 'HOST', help: 'address booting nodes use to reach bootherd (default: the HTTP host, else the first non-loopback IPv4)', schema: shape.advertise },
 } as const satisfies Record<string, FlagSpec>;
 
+/** Which store bootherd uses and the name it writes under (serve, migrate, store export|import). */
+export const storeFlags = {
+  store: { type: 'string', value: 'URL', help: 'PostgreSQL shared by several instances, postgres://USER[:PASS]@HOST[:PORT]/DB (env BOOTHERD_STORE; default: SQLite in <data-dir>/bootherd.db)', schema: shape.store.unwrap().shape.url.unwrap() },
+  instance: { type: 'string', value: 'NAME', help: "this instance's name on the events it writes and in /metrics (env BOOTHERD_INSTANCE; default: the host name)", schema: shape.instance.unwrap().shape.name.unwrap() },
+} as const satisfies Record<string, FlagSpec>;
+
 /** Everything `serve` can be told on the command line; each value is checked by the config schema. */
 export const serverFlags = {
   ...configFlags,
   ...addressFlags,
+  ...storeFlags,
   tftp: { type: 'string', value: 'HOST:PORT', multiple: true, help: 'TFTP listen address, one per boot VLAN (default 0.0.0.0:69)', schema: shape.tftp.unwrap().shape.listen.unwrap().element },
   'no-tftp': { type: 'boolean', help: 'do not serve TFTP' },
   'proxy-dhcp': { type: 'string', value: 'IFACE', help: 'answer PXE clients on IFACE as a proxyDHCP beside the site\'s DHCP server (needs ports 67 and 4011)' },

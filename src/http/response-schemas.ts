@@ -105,7 +105,7 @@ export const actionResultSchema = z.strictObject({
 export const powerStatusSchema = z.strictObject({ controller: text, port: text, state: z.enum(['on', 'off', 'unknown']), detail: text, durationMs: count });
 
 /** One event as stored (also each `data:` line of the event stream). */
-export const eventSchema = z.strictObject({ id: z.number().int().positive(), nodeId: text, at: iso, kind: text, data: z.record(z.string(), z.unknown()) });
+export const eventSchema = z.strictObject({ id: z.number().int().positive(), nodeId: text, at: iso, kind: text, data: z.record(z.string(), z.unknown()), instance: text.nullable() });
 
 /** GET /nodes/{id}/events. */
 export const nodeEventsSchema = z.strictObject({ events: z.array(eventSchema) });

@@ -45,7 +45,7 @@ test('the flags in the table are exactly the flags of bootherd serve', () => {
 });
 
 // A value for each kind of value a flag names, different from every default.
-const samples: Record<string, string> = { DIR: '/srv/bootherd-sample', 'HOST:PORT': '127.0.0.9:1069', HOST: '10.9.9.9', TOKEN: 'sample-token-0123456789', CIDR: '10.9.0.0/16', LEVEL: 'debug', KIND: 'kernel', FILE: '/srv/sample.exports', IFACE: 'eth9' };
+const samples: Record<string, string> = { DIR: '/srv/bootherd-sample', 'HOST:PORT': '127.0.0.9:1069', HOST: '10.9.9.9', TOKEN: 'sample-token-0123456789', CIDR: '10.9.0.0/16', LEVEL: 'debug', KIND: 'kernel', FILE: '/srv/sample.exports', IFACE: 'eth9', URL: 'postgres://bootherd@db.example/bootherd', NAME: 'sample-instance' };
 
 function valueAt(obj: unknown, key: string): unknown {
   return key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], obj);
