@@ -40,12 +40,12 @@ export function proxyAddress(s: Pick<ProxyDhcpSettings, 'interface' | 'listen'>,
 }
 
 /** Creates the proxyDHCP: start() binds and resolves to where it listens. */
-export function createProxyDhcp(deps: { settings: ProxyDhcpSettings; handler: DhcpHandler; logger: Logger; onOutcome?: (o: DhcpOutcome) => void }) {
+export function createProxyDhcp(deps: { settings: ProxyDhcpSettings; handler: DhcpHandler; logger: Logger; onOutcome?: (o: DhcpOutcome) => void; allowClient?: (ip: string) => boolean }) {
   const { iface, address } = proxyAddress(deps.settings);
   const s = deps.settings;
   const server = createDhcpServer({
     handler: deps.handler, address, port: s.port, pxePort: s.pxePort, clientPort: s.clientPort, broadcastAddress: s.replyAddress,
-    maxPerSecond: s.maxPerSecond, logger: deps.logger, onOutcome: deps.onOutcome,
+    maxPerSecond: s.maxPerSecond, logger: deps.logger, onOutcome: deps.onOutcome, allowClient: deps.allowClient,
   });
   return {
     address,

@@ -33,6 +33,7 @@ export function createDhcpServer(opts: DhcpServerOptions): DhcpServer {
   const onDatagram = (port: Port, msg: Buffer, rinfo: RemoteInfo): void => {
     counts.received++;
     try {
+      if (opts.allowClient && rinfo.address !== '0.0.0.0' && !opts.allowClient(rinfo.address)) return outcome('unknown', 'outside-boot-networks');
       const admitted = admit(port, msg, rinfo, opts.address, logger);
       if (typeof admitted === 'string') return outcome('unknown', admitted);
       const { req, pkt } = admitted;

@@ -89,6 +89,11 @@ export interface DhcpServerOptions {
   maxPerSecond?: number;
   /** How long the handler may take, default 3000 ms (clients wait ~4 s). */
   handlerTimeoutMs?: number;
+  /**
+   * Senders allowed by address (the boot networks). Only datagrams with a source address are
+   * held to it: a client without a lease sends from 0.0.0.0 and cannot be told apart by address.
+   */
+  allowClient?: (ip: string) => boolean;
   logger?: Logger;
   onOutcome?: (o: DhcpOutcome) => void;
 }
