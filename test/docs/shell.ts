@@ -88,12 +88,13 @@ export function startBlock(sh: Shell, script: string): Background {
   };
 }
 
-/** Splits one shell command line into words: quotes and backslashes as sh reads them, no expansion. */
+/** Splits one shell command line into words: quotes, backslashes and comments as sh reads them, no expansion. */
 export function shellWords(line: string): string[] {
   const words: string[] = [];
   let cur: string | null = null;
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
+    if (c === '#' && cur === null) break; // a comment to the end of the line
     if (c === "'" || c === '"') {
       const end = line.indexOf(c, i + 1);
       if (end < 0) throw new Error(`unclosed ${c} in: ${line}`);
