@@ -72,6 +72,24 @@ test('no README refers to a document the repo does not ship (DESIGN.md, DESIGN Â
   assert.deepEqual(refs, []);
 });
 
+/** The anchor GitHub gives a heading: lowercased, punctuation dropped, spaces to dashes. */
+const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+
+test("every #anchor a README links to is one of its headings", () => {
+  const broken: string[] = [];
+  let checked = 0;
+  for (const file of readmes) {
+    const text = prose(readme(file));
+    const anchors = new Set(text.split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, ''))));
+    for (const m of text.matchAll(/\]\(#([^)\s]+)\)/g)) {
+      checked++;
+      if (!anchors.has(m[1]!)) broken.push(`${file}: #${m[1]}`);
+    }
+  }
+  assert.deepEqual(broken, []);
+  assert.ok(checked >= 10, `checked ${checked} anchors`);
+});
+
 /** Every `bootherd ...` command in a README's code spans, as written. */
 // A plausible value for each kind of value a usage line names.
 const samples: Record<string, string> = { DIR: '/tmp/x', FILE: '/tmp/x.yaml', URL: 'http://deb.debian.org/debian', SUITE: 'bookworm' };
