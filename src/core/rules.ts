@@ -83,7 +83,8 @@ async function renderTarget(deps: LifecycleDeps, rule: Rule, node: Node, hostnam
     const issues = r.issues.map((i) => ({ path: `target.${i.path}`, message: i.message }));
     throw new ValidationError(`rule ${rule.name}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
   }
-  return completeTarget(deps, node, r.target);
+  // The root is named after the hostname this rule gives, not the one the node had.
+  return completeTarget(deps, { ...node, hostname }, r.target);
 }
 
 function diffLabels(before: Record<string, string>, after: Record<string, string>): RuleChanges['labels'] {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { piInventory, startTestServer, type TestServer } from '../helpers/server.js';
 
 let s: TestServer;
@@ -97,4 +99,26 @@ test('bad requests: unknown rule, a bad body, a template that can never render',
   assert.equal(tpl.status, 400);
   assert.deepEqual([tpl.body.issues[0].path, /unknown placeholder \{rack\}/.test(tpl.body.issues[0].message)], ['apply.target.path', true]);
   assert.equal((await s.api('GET', '/api/v1/rules')).body.rules.some((r: any) => r.name === 'badtpl'), false);
+});
+
+test('a root bootherd makes for a rule\'s nfs-root is named after the hostname the same rule gives, on apply and on first inventory', async () => {
+  const golden = path.join(s.dataDir, 'golden-e5');
+  mkdirSync(path.join(golden, 'etc'), { recursive: true });
+  writeFileSync(path.join(golden, 'etc', 'motd'), 'golden\n');
+  const image = await s.api('PUT', '/api/v1/images/golden-e5', { arch: 'arm64', bootDir: path.join(s.dataDir, 'firmware'), kernel: 'kernel8.img', rootDir: golden });
+  assert.equal(image.status < 300, true, JSON.stringify(image.body));
+  // Rules of the tests before (one matches every node) would enrol the boards first.
+  for (const r of (await s.api('GET', '/api/v1/rules')).body.rules) await s.api('DELETE', `/api/v1/rules/${r.id}`);
+  const [early] = await rack('e5', 1);
+  const rule = await s.api('POST', '/api/v1/rules', { name: 'rack-e5', match: { macPrefixes: ['dc:a6:32:e5'] }, apply: { hostname: 'e5-pi{seq:02}', target: { kind: 'nfs-root', image: 'golden-e5' } } });
+  assert.equal(rule.status, 201, JSON.stringify(rule.body));
+  const applied = (await s.api('POST', '/api/v1/rules/rack-e5/apply', {})).body;
+  assert.equal(applied.results[0].outcome, 'applied', JSON.stringify(applied));
+  const late = (await s.api('POST', '/api/v1/discovery', piInventory('0000e502', 'dc:a6:32:e5:00:02'), { auth: null })).body.nodeId as string;
+  for (const [id, hostname] of [[early!, 'e5-pi01'], [late, 'e5-pi02']] as const) {
+    const n = await node(id);
+    assert.equal(n.hostname, hostname);
+    assert.deepEqual([n.root.path, n.target.path], [path.join(s.dataDir, 'roots', hostname), path.join(s.dataDir, 'roots', hostname)]);
+    assert.equal(readFileSync(path.join(n.root.path, 'etc', 'motd'), 'utf8'), 'golden\n');
+  }
 });
