@@ -26,9 +26,11 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-// A real `bootherd serve` in its own process (as dnsmasq is), firmware dir = the boot set.
-export async function startBootherd(root: string, work: string, configFile?: string): Promise<Target> {
-  const srv = await startServe(['--data-dir', path.join(work, 'data'), '--http', '127.0.0.1:0', '--tftp', '127.0.0.1:0', '--firmware-dir', root, '--log-level', 'error', ...(configFile ? ['--config', path.resolve(configFile)] : [])]);
+// A real `bootherd serve` in its own process (as dnsmasq is), firmware dir = the boot set;
+// nodeArgs (e.g. --cpu-prof) go to its Node.
+export async function startBootherd(root: string, work: string, configFile?: string, nodeArgs: string[] = []): Promise<Target> {
+  const args = ['--data-dir', path.join(work, 'data'), '--http', '127.0.0.1:0', '--tftp', '127.0.0.1:0', '--firmware-dir', root, '--log-level', 'error', ...(configFile ? ['--config', path.resolve(configFile)] : [])];
+  const srv = await startServe(args, {}, nodeArgs);
   const serial = (i: number) => (0xb0000000 + i).toString(16);
   const stop = async () => {
     srv.proc.kill('SIGTERM');

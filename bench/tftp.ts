@@ -6,6 +6,7 @@
 //
 //   node dist/bench/tftp.js [--clients 50,200] [--rounds 1] [--only bootherd] [--minimal]
 //                           [--loss PCT [--dup PCT] [--reorder PCT] [--seed N]] [--bootherd-config FILE]
+//                           [--cpu-prof DIR]
 //
 // --loss puts test/helpers/lossy-proxy.ts in front of every server, dropping
 // PCT% of datagrams each way (--dup and --reorder add duplicates and
@@ -18,11 +19,14 @@
 // Node's dgram that does nothing but send blocks, to show how much of a gap
 // to dnsmasq is bootherd's work and how much is Node's.
 //
+// --cpu-prof DIR runs bootherd under `node --cpu-prof`, writing its profile
+// into DIR when the bench stops it.
+//
 // Each client has its own loopback address (127.0.x.y), like a rack of Pis with
 // their own IPs, and one UDP socket per transfer.
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLossyProxy } from '../test/helpers/lossy-proxy.js';
 import type { LossModel, ProxyCounts } from '../test/helpers/lossy-proxy.js';
@@ -141,7 +145,13 @@ async function storm(target: Target, files: Map<string, Buffer>, clients: number
   };
 }
 
-function report(name: string, r: StormResult): number {
+/** What one storm gives the comparison: throughput, and server CPU per GiB when known. */
+interface Figures {
+  mibs: number;
+  cpuPerGiB: number | null;
+}
+
+function report(name: string, r: StormResult): Figures {
   const mibs = r.bytes / MiB / r.seconds;
   const perGiB = (cpu: number | null) => (cpu === null ? '?' : ((cpu * 1024 * MiB) / r.bytes).toFixed(1));
   console.log(`${name.padEnd(9)} N=${String(r.clients).padStart(3)}  ${mibs.toFixed(1).padStart(7)} MiB/s  last kernel ${r.kernelSeconds.toFixed(1).padStart(6)} s  all done ${r.seconds.toFixed(1).padStart(6)} s  ${(r.bytes / MiB).toFixed(0)} MiB  failed ${r.failed}  resent ${r.resent}  CPU s per GiB: server ${perGiB(r.serverCpu)} clients ${perGiB(r.clientCpu)}`);
@@ -150,28 +160,30 @@ function report(name: string, r: StormResult): number {
     const lost = `${r.proxy.toServer.dropped + r.proxy.toClient.dropped} of ${r.proxy.toServer.forwarded + r.proxy.toServer.dropped + r.proxy.toClient.forwarded + r.proxy.toClient.dropped} datagrams dropped`;
     console.log(`          boot sets complete ${r.setsComplete}/${r.clients}; duplicate DATA seen by clients ${r.resent}${own}; proxy: ${lost}`);
   }
-  return mibs;
+  return { mibs, cpuPerGiB: r.serverCpu === null ? null : (r.serverCpu * 1024 * MiB) / r.bytes };
 }
 
 // Storms rotate through the servers (a different one first each round) so
 // that other load on the machine drifts over all alike. This machine's speed
 // drifts by a third over minutes, so each round's ratios are printed and the
-// median of those paired ratios is reported beside the ratio of medians.
+// median of those paired ratios is reported beside the ratio of medians, for
+// throughput and for server CPU per GiB served, with the load average.
 async function compare(n: number, rounds: number, files: Map<string, Buffer>, ours: Target, refs: Target[], link: Link | null): Promise<void> {
   const all = [ours, ...refs];
-  const results: Array<Map<string, number>> = []; // MiB/s per server, one map per round
-  const ratio = (round: Map<string, number>, ref: Target) => (round.get(ours.name) ?? 0) / (round.get(ref.name) ?? 1);
+  const results: Array<Map<string, Figures>> = []; // one map per round
+  const ratio = (round: Map<string, Figures>, ref: Target, of: keyof Figures) => (round.get(ours.name)?.[of] ?? NaN) / (round.get(ref.name)?.[of] ?? NaN);
   for (let r = 0; r < rounds; r++) {
-    const round = new Map<string, number>();
+    const round = new Map<string, Figures>();
     for (const t of all.map((_, i) => all[(i + r) % all.length]!)) round.set(t.name, report(t.name, await storm(t, files, n, link)));
     results.push(round);
-    if (refs.length) console.log(`  round ${r + 1}: ${refs.map((ref) => `${ours.name}/${ref.name} = ${ratio(round, ref).toFixed(2)}`).join(', ')}`);
+    if (refs.length) console.log(`  round ${r + 1}: ${refs.map((ref) => `${ours.name}/${ref.name} = ${ratio(round, ref, 'mibs').toFixed(2)} MiB/s, ${ratio(round, ref, 'cpuPerGiB').toFixed(2)} CPU per GiB`).join('; ')}; load ${loadavg()[0]!.toFixed(1)}`);
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-  const speeds = (t: Target) => results.map((round) => round.get(t.name) ?? 0);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  const speeds = (t: Target) => results.map((round) => round.get(t.name)?.mibs ?? 0);
   for (const ref of refs) {
     const ofMedians = median(speeds(ours)) / median(speeds(ref));
-    console.log(`ratio ${ours.name}/${ref.name} at N=${n}: ${ofMedians.toFixed(2)} (medians of ${rounds} round(s)); median of paired ratios ${median(results.map((round) => ratio(round, ref))).toFixed(2)}`);
+    console.log(`ratio ${ours.name}/${ref.name} at N=${n}: ${ofMedians.toFixed(2)} (medians of ${rounds} round(s)); median of paired ratios ${median(results.map((round) => ratio(round, ref, 'mibs'))).toFixed(2)}`);
+    console.log(`server CPU per GiB ${ours.name}/${ref.name} at N=${n}: median of paired ratios ${median(results.map((round) => ratio(round, ref, 'cpuPerGiB'))).toFixed(2)} (lower is leaner)`);
   }
 }
 
@@ -186,13 +198,15 @@ async function main(): Promise<void> {
   if (link) console.log(`through a lossy proxy, each way: ${JSON.stringify(link.model)}, seed ${link.seed}`);
   const counts = (flag('--clients') ?? (link ? '20' : '50,200')).split(',').map(Number).filter((n) => n > 0);
   const rounds = Math.max(1, Number(flag('--rounds') ?? 1));
+  console.log(`${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const work = await mkdtemp(path.join(tmpdir(), 'bootherd-bench-tftp-'));
   await chmod(work, 0o755);
   const root = path.join(work, 'root');
   try {
     const files = await writeBootSet(root);
     const only = flag('--only');
-    const ours = await startBootherd(root, work, flag('--bootherd-config'));
+    const prof = flag('--cpu-prof');
+    const ours = await startBootherd(root, work, flag('--bootherd-config'), prof ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`] : []);
     const refs: Target[] = [];
     try {
       const dnsmasq = only === 'bootherd' ? 'left out by --only bootherd' : await startDnsmasq(root, work);
