@@ -2,7 +2,7 @@
 // JSON) < BOOTHERD_* environment < command-line flags. Nothing else in
 // bootherd reads process.env.
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -19,6 +19,9 @@ const hostPort = z.string().transform((s, ctx) => {
   if (!m || p > 65535) return (ctx.addIssue({ code: 'custom', message: `expected HOST:PORT, got ${JSON.stringify(s)}` }), z.NEVER);
   return { host: m[1] ?? m[2]!, port: p };
 });
+const instanceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { message: 'expected 1-63 letters, digits, . _ - (starting with a letter or digit)' });
+/** This machine's host name as an instance name: the default of `instance.name`. */
+export const defaultInstanceName = (): string => os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63) || 'bootherd';
 const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, { message: 'expected an IPv4 address' });
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: 'expected an IPv4 CIDR such as 10.0.0.0/24' });
 
@@ -48,7 +51,7 @@ const controllers = z.array(z.record(z.string(), z.unknown())).default([]).super
 
 /** One on a machine of up to 3 cores (the clients and the rest of bootherd need theirs), else half the cores, at most 8. */
 function defaultTftpWorkers(): number {
-  const cores = availableParallelism();
+  const cores = os.availableParallelism();
   return cores <= 3 ? 1 : Math.min(8, Math.floor(cores / 2));
 }
 
@@ -126,6 +129,13 @@ export const configSchema = z.strictObject({
   power: z.strictObject({ controllers }).default({ controllers: [] }),
   watchdog: watchdogSettingsSchema.default(watchdogSettingsSchema.parse({})),
   rescue: z.strictObject({ authorizedKeys: z.array(publicKeySchema).max(100).default([]) }).default({ authorizedKeys: [] }),
+  store: z.strictObject({
+    /** PostgreSQL shared by several instances; unset: SQLite in the data dir. */
+    url: z.string().regex(/^postgres(ql)?:\/\/\S*$/, { message: 'expected a postgres:// (or postgresql://) URL; leave unset for SQLite in the data dir' }).optional(),
+    autoMigrate: z.boolean().default(true),
+    poolSize: z.number().int().min(1).max(200).default(10),
+  }).default({ autoMigrate: true, poolSize: 10 }),
+  instance: z.strictObject({ name: instanceName.default(defaultInstanceName) }).default(() => ({ name: defaultInstanceName() })),
 });
 
 /** The configuration as parsed, paths made absolute. */
@@ -138,12 +148,14 @@ const envMap: Record<string, string> = {
   BOOTHERD_DATA_DIR: 'dataDir', BOOTHERD_HTTP: 'http', BOOTHERD_TFTP: 'tftp.listen', BOOTHERD_ADVERTISE: 'advertise',
   BOOTHERD_ADMIN_TOKEN: 'adminToken', BOOTHERD_FIRMWARE_DIR: 'firmwareDir', BOOTHERD_ASSETS_DIR: 'assetsDir',
   BOOTHERD_TEMPLATES_DIR: 'templatesDir', BOOTHERD_IPXE_DIR: 'ipxeDir', BOOTHERD_BOOT_NETWORKS: 'bootNetworks', BOOTHERD_LOG_LEVEL: 'logLevel',
+  BOOTHERD_STORE: 'store.url', BOOTHERD_INSTANCE: 'instance.name',
   BOOTHERD_IMAGES_DIR: 'imagesDir', BOOTHERD_ROOTS_DIR: 'roots.dir', BOOTHERD_ROOTS_PROVIDER: 'roots.provider', BOOTHERD_EXPORTS_KIND: 'exports.kind', BOOTHERD_EXPORTS_FILE: 'exports.file',
   BOOTHERD_PROXY_DHCP: 'dhcp.proxy.interface',
 };
 const flagMap: Record<string, string> = {
   'data-dir': 'dataDir', http: 'http', tftp: 'tftp.listen', advertise: 'advertise', 'admin-token': 'adminToken',
   'firmware-dir': 'firmwareDir', 'assets-dir': 'assetsDir', 'templates-dir': 'templatesDir', 'ipxe-dir': 'ipxeDir', 'boot-network': 'bootNetworks', 'log-level': 'logLevel',
+  store: 'store.url', instance: 'instance.name',
   'roots-dir': 'roots.dir', 'images-dir': 'imagesDir', 'exports-kind': 'exports.kind', 'exports-file': 'exports.file',
   'proxy-dhcp': 'dhcp.proxy.interface',
 };

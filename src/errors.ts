@@ -92,8 +92,15 @@ export class UnavailableError extends AppError {
 
 /** A storage failure, already translated from the database's own error. */
 export class StoreError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }, code = 'store') {
+    super(code, message, options);
+  }
+}
+
+/** The database cannot be reached right now (HTTP 503); nothing was half-written, and requests succeed again once it is back. */
+export class StoreUnavailableError extends StoreError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('store', message, options);
+    super(message, options, 'store-unavailable');
   }
 }
 

@@ -1,25 +1,19 @@
 // Composition root: config -> store -> services -> servers. The only place
 // (besides test helpers) that wires the real object graph.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { adminTokenOf } from './admin-token.js';
 import { advertiseWarning, resolveAdvertise } from './advertise.js';
 import type { Config } from './config.js';
 import { lockDataDir, type DataDirLock } from './data-lock.js';
-import { AppError } from './errors.js';
 import type { Logger } from './log.js';
-import { createMetrics, zeroed, type Metrics } from './metrics.js';
-import { states } from './domain/node.js';
+import { createMetrics, zeroed } from './metrics.js';
 import { builtinTemplatesDir, version } from './paths.js';
 import { createAgentService } from './core/agent.js';
 import { createBootFileResolver } from './core/boot-files.js';
-import { createTftpRoute } from './core/boot-route.js';
-import { createDhcpRoute } from './core/dhcp-route.js';
-import { createProxyDhcp, type ProxyDhcp, type ProxyDhcpInfo } from './dhcp/index.js';
+import type { ProxyDhcpInfo } from './dhcp/index.js';
 import { createBootTelemetry } from './core/boot-telemetry.js';
-import type { CoreDeps } from './core/deps.js';
 import { createDiscoveryService } from './core/discovery.js';
 import { createImageService } from './core/images.js';
 import { createEnrollGate } from './core/enroll-gate.js';
@@ -42,10 +36,13 @@ import { createIpxeService } from './core/ipxe.js';
 import { createHttpApp } from './http/app.js';
 import { requireBootNetwork } from './http/auth.js';
 import { createNodeRoutes, reportKinds } from './http/node-routes.js';
-import { bootNetworkFilter } from './net/cidr.js';
-import { createSqliteStore } from './store/sqlite.js';
+import { createStore } from './store/index.js';
 import { createTemplateRenderer } from './templates/renderer.js';
-import { createFileCache, createTftpServer, tftpMetrics, type TftpServer } from './tftp/index.js';
+import { createFileCache } from './tftp/index.js';
+import { createDhcpCapability } from './wiring/dhcp.js';
+import { listenHttp } from './wiring/listen.js';
+import { registerStoreMetrics } from './wiring/store-metrics.js';
+import { createTftpCapability } from './wiring/tftp.js';
 
 /** A running bootherd. */
 export interface Running {
@@ -64,43 +61,6 @@ export interface Running {
 }
 
 export { version };
-
-function listen(server: Server, host: string, port: number, what: string, flag: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      const fix =
-        err.code === 'EADDRINUSE' ? `another process holds the port; stop it or choose another with ${flag} HOST:PORT`
-        : err.code === 'EACCES' ? `ports below 1024 need root or CAP_NET_BIND_SERVICE (setcap cap_net_bind_service=+ep "$(command -v node)"), or choose another with ${flag} HOST:PORT`
-        : err.code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine; fix ${flag}`
-        : err.message;
-      reject(new AppError('bind', `${what}: cannot listen on ${host}:${port}: ${err.code ?? err.message}: ${fix}`));
-    });
-    server.listen(port, host, () => resolve(server.address() as AddressInfo));
-  });
-}
-
-async function startTftp(tftp: TftpServer, config: Config): Promise<Array<{ address: string; port: number }>> {
-  try {
-    return await tftp.start();
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const where = config.tftp.listen.map((l) => `${l.host}:${l.port}`).join(', ');
-    const fix =
-      e.code === 'EACCES' ? 'port 69 needs root or CAP_NET_BIND_SERVICE (setcap cap_net_bind_service=+ep "$(command -v node)"), or choose another with --tftp HOST:PORT'
-      : e.code === 'EADDRINUSE' ? 'another TFTP server (dnsmasq, tftpd-hpa?) holds the port; stop it, or choose another with --tftp HOST:PORT, or --no-tftp'
-      : e.message;
-    throw new AppError('bind', `tftp: cannot listen on ${where}: ${e.code ?? e.message}: ${fix}`);
-  }
-}
-
-/** The proxyDHCP answering through core's route, counted in /metrics. */
-function createProxyDhcpFor(config: Config, deps: CoreDeps, metrics: Metrics, chainUrl: () => string): ProxyDhcp {
-  const counter = metrics.counter('bootherd_dhcp_requests_total', 'proxyDHCP requests by client kind and outcome');
-  const route = createDhcpRoute({ ...deps, serverAddress: () => proxy.address, chainUrl, ipxeRoms: config.dhcp.proxy.ipxeRoms });
-  const proxy: ProxyDhcp = createProxyDhcp({ settings: config.dhcp.proxy, logger: deps.logger, handler: route.handler, onOutcome: (o) => counter.inc({ kind: o.kind, outcome: o.outcome }) });
-  metrics.gauge('bootherd_dhcp_state', 'proxyDHCP state sizes: client MACs tracked for rate limits, requests in flight', () => [{ labels: { what: 'clients' }, value: proxy.stats().trackedClients }, { labels: { what: 'in-flight' }, value: proxy.stats().inFlight }]);
-  return proxy;
-}
 
 /** Starts bootherd from a loaded config; refuses a data dir another bootherd uses. */
 export async function startBootherd(config: Config, logger: Logger, now: () => Date = () => new Date()): Promise<Running> {
@@ -122,18 +82,19 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
   const settings = { agentPollSeconds: config.agentPollSeconds, installTimeoutSeconds: config.installTimeoutSeconds, watchdog: config.watchdog, rescueKeys: config.rescue.authorizedKeys, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir };
   const serverUrl = { value: '' };
   const notifier = createEventNotifier();
-  const roots = createRootsCapability({ store: createSqliteStore(path.join(config.dataDir, 'bootherd.db'), { onEvents: notifier.notify }), logger, now, settings, config, templatesDirs, advertise: () => advertise, serverUrl: () => serverUrl.value });
+  const roots = createRootsCapability({ store: await createStore(config, logger, { onEvents: notifier.notify }), logger, now, settings, config, templatesDirs, advertise: () => advertise, serverUrl: () => serverUrl.value });
   const store = roots.store;
   const metrics = createMetrics();
-  metrics.gauge('bootherd_nodes', 'Nodes by lifecycle state', async () => {
-    const counts = await store.countNodesByState();
-    return states.map((state) => ({ labels: { state }, value: counts[state] ?? 0 }));
-  });
+  registerStoreMetrics(metrics, store, config);
   const controllers = createControllerRegistry({ store, logger, now, configured: config.power.controllers });
-  await controllers.load();
+  try {
+    await controllers.load();
+  } catch (err) {
+    await store.close(); // a PostgreSQL pool left open would keep the process up
+    throw err;
+  }
   const power = createPowerService({ store, now, logger, settings, controllers });
   const enrollGate = createEnrollGate({ store, now, logger, settings: config.enroll, refused: metrics.counter('bootherd_enroll_refused_total', 'Enrollments by boot requests refused, by reason (rate, cap)'), expired: metrics.counter('bootherd_enroll_expired_total', 'Pending nodes deleted after enroll.pendingTtlHours') });
-  metrics.gauge('bootherd_pending_nodes', 'Nodes enrolled by boot requests that have never reported', async () => [{ labels: {}, value: await store.countNodes({ state: 'new', pending: true }) }]);
   const deps = { store, now, logger, settings, power, enrollGate, roots: roots.hooks };
   const watchdog = createWatchdog(deps);
   metrics.gauge('bootherd_nodes_health', 'Nodes by health, as of the last watchdog sweep', watchdog.healthCounts);
@@ -165,25 +126,18 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetwork }), createIpxeRoutes({ ipxe, bootNetwork })],
   });
   httpServer.on('request', app);
-  let proxy: ProxyDhcp | null = null;
+  const tftp = createTftpCapability({ config, resolver, telemetry, cache, metrics, logger });
+  const proxy = createDhcpCapability({ config, core: deps, metrics, chainUrl: () => `${resolverDeps.serverUrl}/boot.ipxe` });
   let dhcp: ProxyDhcpInfo | null = null;
   let addr: AddressInfo;
-  let tftp: TftpServer | null = null;
   let tftpAddrs: Array<{ address: string; port: number }> = [];
   try {
-    addr = await listen(httpServer, config.http.host, config.http.port, 'http', '--http');
+    addr = await listenHttp(httpServer, config.http.host, config.http.port, 'http', '--http');
     resolverDeps.serverUrl = serverUrl.value = `http://${advertise}:${addr.port}`;
-    if (config.tftp.enabled) {
-      const route = createTftpRoute({ resolver, telemetry, logger });
-      const { enabled: _, cacheBytes: __, ...serverOptions } = config.tftp;
-      tftp = createTftpServer({ ...route, ...serverOptions, allowClient: bootNetworkFilter(config.bootNetworks, config.trustLoopback), logger });
-      tftpAddrs = await startTftp(tftp, config);
-      for (const m of tftpMetrics(tftp, cache)) (m.kind === 'counter' ? metrics.counterFrom : metrics.gauge).call(metrics, m.name, m.help, m.read);
-    }
-    proxy = config.dhcp.proxy.enabled ? createProxyDhcpFor(config, deps, metrics, () => `${resolverDeps.serverUrl}/boot.ipxe`) : null;
-    dhcp = (await proxy?.start()) ?? null;
+    tftpAddrs = await tftp.start();
+    dhcp = await proxy.start();
   } catch (err) {
-    await tftp?.stop();
+    await tftp.stop();
     httpServer.close();
     await store.close();
     throw err;
@@ -209,8 +163,8 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
       stopGate();
       await webhooks.stop();
       clearInterval(flushTimer);
-      await proxy?.stop();
-      await tftp?.stop();
+      await proxy.stop();
+      await tftp.stop();
       await telemetry.flush();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));

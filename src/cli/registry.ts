@@ -2,6 +2,7 @@
 // file under commands/ (a defineCommand spec) and one line here.
 import type { Command } from './command.js';
 import completion from './commands/completion.js';
+import demo from './commands/demo.js';
 import dhcpConfig from './commands/dhcp-config.js';
 import eepromConfig from './commands/eeprom-config.js';
 import firmwareImport from './commands/firmware-import.js';
@@ -29,11 +30,17 @@ import rulesEdit from './commands/rules-edit.js';
 import rulesList from './commands/rules-list.js';
 import rulesRm from './commands/rules-rm.js';
 import rulesShow from './commands/rules-show.js';
+import migrate from './commands/migrate.js';
 import serve from './commands/serve.js';
+import storeExport from './commands/store-export.js';
+import storeImport from './commands/store-import.js';
 
 /** The command table: parser, help, suggestions and completion all read it. */
 export const commands: readonly Command[] = [
   serve,
+  migrate,
+  storeExport,
+  storeImport,
   nodesList,
   nodesShow,
   nodesSet,
@@ -61,5 +68,6 @@ export const commands: readonly Command[] = [
   dhcpConfig,
   eepromConfig,
   installService,
+  demo,
   completion,
 ];

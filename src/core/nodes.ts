@@ -99,6 +99,7 @@ export function createNodeService(deps: LifecycleDeps & { rootActions?: RootActi
       });
       return { node: stored, effects: [], delivery: 'agent', detail: `the node's agent will ${agentOp} at its next poll` };
     }
+    await deps.power.refresh();
     if (!deps.power.canControl(node)) throw new ConflictError(`${action}: node ${node.id} is in state '${node.state}' (no agent polling) and has no power driver configured`, 'no-power-driver');
     checkVersion(node, ifMatch);
     if (node.pending) await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, touched, at), events: [] }));

@@ -1,6 +1,8 @@
 // Power controllers: the ones in the config file (read-only through the API)
 // and the ones made through the API (kept in the store), each with its live
-// driver. Secrets never leave: views show them as `[redacted]`.
+// driver. Secrets never leave: views show them as `[redacted]`. Several
+// instances on one store each hold drivers: `refresh()` brings this one's in
+// line with the store (a controller another instance put or removed).
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PowerDriver } from '../power/power.js';
@@ -42,14 +44,31 @@ export function createControllerRegistry(deps: ControllerDeps) {
     await old?.driver.close?.();
   }
 
+  // Changes of the API controllers one at a time: a refresh never undoes a put or remove running beside it.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+
   /** Reads the configured and stored controllers and creates their drivers. */
   async function load(): Promise<void> {
     for (const raw of deps.configured) {
       const p = parseController(raw);
       if (p.ok) await install(p.controller, viewOf(p.controller, 'config'));
     }
-    for (const row of await deps.store.listControllers()) {
-      if (live.get(row.name)?.view.source === 'config') continue;
+    await refresh();
+  }
+
+  /** Stored controllers new or changed since this instance read them get a driver; ones removed from the store lose theirs. */
+  const refresh = () => serial(refreshNow);
+
+  async function refreshNow(): Promise<void> {
+    const rows = await deps.store.listControllers();
+    for (const row of rows) {
+      const cur = live.get(row.name)?.view;
+      if (cur?.source === 'config' || (cur && cur.updatedAt === row.updatedAt)) continue;
       const p = parseController({ ...row.params, name: row.name, driver: row.driver });
       if (!p.ok) {
         deps.logger.warn('stored power controller is not valid any more; skipped', { controller: row.name, issues: p.issues.map((i) => `${i.path}: ${i.message}`).join('; ') });
@@ -58,6 +77,15 @@ export function createControllerRegistry(deps: ControllerDeps) {
       raws.set(row.name, { ...row.params, driver: row.driver });
       await install(p.controller, viewOf(p.controller, 'api', { createdAt: row.createdAt, updatedAt: row.updatedAt }));
     }
+    const stored = new Set(rows.map((r) => r.name));
+    for (const [name, c] of [...live]) if (c.view.source === 'api' && !stored.has(name)) await drop(name);
+  }
+
+  async function drop(name: string): Promise<void> {
+    const old = live.get(name);
+    live.delete(name);
+    raws.delete(name);
+    await old?.driver.close?.();
   }
 
   const get = (name: string): ControllerView => {
@@ -70,7 +98,10 @@ export function createControllerRegistry(deps: ControllerDeps) {
   };
 
   /** Creates or replaces an API controller from a raw body (`name` optional, must match). */
-  async function put(name: string, body: Record<string, unknown>): Promise<ControllerView> {
+  const put = (name: string, body: Record<string, unknown>) => serial(() => putNow(name, body));
+
+  async function putNow(name: string, body: Record<string, unknown>): Promise<ControllerView> {
+    await refreshNow();
     fromConfig(name, 'change');
     if (body.name !== undefined && body.name !== name) throw new ValidationError(`invalid power controller: name: '${String(body.name)}' differs from the URL's '${name}'`, [{ path: 'name', message: 'must match the URL' }]);
     // What a GET shows besides params (source, times) may come back with a PUT: it is not a param.
@@ -85,18 +116,17 @@ export function createControllerRegistry(deps: ControllerDeps) {
     return get(name);
   }
 
-  async function remove(name: string): Promise<void> {
+  const remove = (name: string) => serial(async () => {
+    await refreshNow();
     get(name);
     fromConfig(name, 'remove');
     await deps.store.deleteController(name);
-    const old = live.get(name);
-    live.delete(name);
-    raws.delete(name);
-    await old?.driver.close?.();
-  }
+    await drop(name);
+  });
 
   return {
     load,
+    refresh,
     get,
     put,
     remove,

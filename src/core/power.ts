@@ -1,6 +1,9 @@
 // Node power (DESIGN §8): which controller and port switch a node, carrying
 // out on/off/cycle through its driver, asking it for status, and recording
 // every request as a `power` event { op, controller, outcome, detail, durationMs }.
+// A node's power actions are taken one at a time across every instance on
+// the store (the store's lock `power:<node id>`), so an off-wait-on cycle
+// from one instance is never interleaved with another's.
 import type { z } from 'zod';
 import { BadGatewayError, ConflictError, ValidationError } from '../errors.js';
 import type { Node, NodePowerLink } from '../domain/node.js';
@@ -41,8 +44,15 @@ export function createPowerService(deps: CoreDeps & { controllers: ControllerReg
     return found;
   }
 
-  /** Carries out `op` on the node's port and records it; never throws for a device's refusal (see `outcome`). */
-  async function run(node: Node, op: PowerEvent['op'], reason: string): Promise<PowerEvent> {
+  /** Carries out `op` on the node's port and records it, holding the node's power lock; never throws for a device's refusal (see `outcome`). */
+  const run = (node: Node, op: PowerEvent['op'], reason: string): Promise<PowerEvent> =>
+    // The record as it is once the lock is ours: a link or port found meanwhile counts.
+    deps.store.withLock(`power:${node.id}`, async () => {
+      await deps.controllers.refresh();
+      return runLocked((await deps.store.getNode(node.id)) ?? node, op, reason);
+    });
+
+  async function runLocked(node: Node, op: PowerEvent['op'], reason: string): Promise<PowerEvent> {
     const link = node.power ?? null;
     const driver = link ? deps.controllers.driver(link.controller) : null;
     const started = Date.now();
@@ -73,6 +83,7 @@ export function createPowerService(deps: CoreDeps & { controllers: ControllerReg
 
   /** Asks the node's device for its power state. */
   async function status(node: Node): Promise<{ controller: string; port: string; state: PowerState; detail: string; durationMs: number }> {
+    await deps.controllers.refresh();
     const link = node.power;
     const driver = link ? deps.controllers.driver(link.controller) : null;
     if (!link || !driver) throw new ConflictError(`power status: node ${node.id} has no power driver configured`, 'no-power-driver');
@@ -89,6 +100,7 @@ export function createPowerService(deps: CoreDeps & { controllers: ControllerReg
   /** Links a node to a controller's port (null unlinks); `auto` is resolved now where the switch already knows the MAC. */
   async function setLink(ref: string, link: z.infer<typeof powerLinkSchema>): Promise<Node> {
     const node = await resolveNode(deps.store, ref);
+    await deps.controllers.refresh();
     if (link) {
       const issue = (path: string, message: string) => new ValidationError(`invalid power link: ${path}: ${message}`, [{ path, message }]);
       const driver = deps.controllers.driver(link.controller);
@@ -110,7 +122,10 @@ export function createPowerService(deps: CoreDeps & { controllers: ControllerReg
     return (await deps.store.getNode(node.id)) ?? node;
   }
 
-  return { canControl, run, status, setLink, resolveAuto };
+  /** Reads controllers another instance put or removed (call before canControl where it matters). */
+  const refresh = () => deps.controllers.refresh();
+
+  return { canControl, refresh, run, status, setLink, resolveAuto };
 }
 
 /** The node power service. */

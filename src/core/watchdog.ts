@@ -3,6 +3,10 @@
 // policy: notify; retry (power-cycle up to `retries` times with backoff, then
 // rescue); rescue. A node still wedged after its rescue is marked unreachable.
 // Every step is an event (`wedged`, `power`, `recovered`, `unreachable`).
+// With several instances on one store, one sweeps at a time (the store's
+// lock `watchdog-sweep`); the others count health from the records, so a
+// wedged node is acted on once. Each action is also taken only if its
+// compare-and-set on the judged version won.
 import { assessNode, effectiveSettings, healths, type Assessment, type EffectiveSettings, type Health } from '../domain/wedge.js';
 import { table } from '../domain/lifecycle.js';
 import type { Escalation, Node } from '../domain/node.js';
@@ -15,17 +19,20 @@ export interface SweepResult {
   checked: number;
   wedged: number;
   acted: number;
+  /** False when another instance held the sweep: this one only counted health as stored. */
+  swept: boolean;
 }
 
 const sweepPage = 500;
+const sweepLock = 'watchdog-sweep';
 
 /** Creates the watchdog; `sweep()` checks once, `start()` checks now and every `watchdog.sweepSeconds`. */
 export function createWatchdog(deps: LifecycleDeps) {
   let counts: Record<Health, number> = { ok: 0, booting: 0, wedged: 0, unreachable: 0 };
 
-  // Stores a change only if nobody changed the node since it was judged (else the next sweep judges it again).
-  const write = (node: Node, patch: Partial<Node>, events: NewEvent[]) =>
-    mutateNode(deps, node.id, (n, at) => (n.version === node.version ? { node: bump(n, patch, at), events } : null));
+  // Stores a change only if nobody changed the node since it was judged (else the next sweep judges it again); true if it did.
+  const write = async (node: Node, patch: Partial<Node>, events: NewEvent[]) =>
+    (await mutateNode(deps, node.id, (n, at) => (n.version === node.version ? { node: bump(n, patch, at), events } : null))).version !== node.version;
 
   async function act(node: Node, a: Assessment, s: EffectiveSettings): Promise<boolean> {
     const now = deps.now();
@@ -36,21 +43,19 @@ export function createWatchdog(deps: LifecycleDeps) {
     if (s.policy === 'notify' || !deps.power.canControl(node)) {
       if (node.health === 'wedged' && node.healthReason === a.reason) return false;
       const why = s.policy === 'notify' ? 'policy notify' : 'no power driver: an operator must act';
-      await write(node, wedged, [{ kind: 'wedged', data: { reason: a.reason, policy: s.policy, action: 'notify', detail: why } }]);
-      return true;
+      return write(node, wedged, [{ kind: 'wedged', data: { reason: a.reason, policy: s.policy, action: 'notify', detail: why } }]);
     }
     if (esc.rescued) {
-      await write(node, { health: 'unreachable', healthReason: a.reason, escalation: { ...esc, nextAt: null } }, [{ kind: 'unreachable', data: { reason: a.reason, attempts: esc.attempts, detail: 'still wedged after power-cycles and a rescue boot' } }]);
-      return true;
+      return write(node, { health: 'unreachable', healthReason: a.reason, escalation: { ...esc, nextAt: null } }, [{ kind: 'unreachable', data: { reason: a.reason, attempts: esc.attempts, detail: 'still wedged after power-cycles and a rescue boot' } }]);
     }
     const backoff = new Date(now.getTime() + s.bootStartSeconds * 1000 * 2 ** esc.attempts).toISOString();
     if (s.policy === 'retry' && esc.attempts < s.retries) {
       const attempt = esc.attempts + 1;
-      await write(node, { ...wedged, escalation: { ...esc, attempts: attempt, nextAt: backoff } }, [{ kind: 'wedged', data: { reason: a.reason, policy: s.policy, action: 'power-cycle', attempt, of: s.retries } }]);
+      if (!(await write(node, { ...wedged, escalation: { ...esc, attempts: attempt, nextAt: backoff } }, [{ kind: 'wedged', data: { reason: a.reason, policy: s.policy, action: 'power-cycle', attempt, of: s.retries } }]))) return false;
       await deps.power.run((await deps.store.getNode(node.id)) ?? node, 'cycle', `watchdog: ${a.reason} (attempt ${attempt} of ${s.retries})`);
       return true;
     }
-    await write(node, { ...wedged, escalation: { ...esc, rescued: true, nextAt: backoff } }, [{ kind: 'wedged', data: { reason: a.reason, policy: s.policy, action: 'rescue', attempts: esc.attempts } }]);
+    if (!(await write(node, { ...wedged, escalation: { ...esc, rescued: true, nextAt: backoff } }, [{ kind: 'wedged', data: { reason: a.reason, policy: s.policy, action: 'rescue', attempts: esc.attempts } }]))) return false;
     await rescue(node.id, a);
     return true;
   }
@@ -73,8 +78,8 @@ export function createWatchdog(deps: LifecycleDeps) {
     }
     const escalated = node.escalation || node.health === 'wedged' || node.health === 'unreachable';
     if (escalated && a.health === 'ok') {
-      await write(node, { health: 'ok', healthReason: null, escalation: null }, [{ kind: 'recovered', data: { reason: node.healthReason ?? node.escalation?.reason ?? null, attempts: node.escalation?.attempts ?? 0 } }]);
-      return { health: 'ok', acted: true };
+      const acted = await write(node, { health: 'ok', healthReason: null, escalation: null }, [{ kind: 'recovered', data: { reason: node.healthReason ?? node.escalation?.reason ?? null, attempts: node.escalation?.attempts ?? 0 } }]);
+      return { health: 'ok', acted };
     }
     if (escalated) return { health: node.health, acted: false };
     if (node.health !== a.health) await write(node, { health: a.health, healthReason: null }, []);
@@ -98,18 +103,34 @@ export function createWatchdog(deps: LifecycleDeps) {
     return next;
   }
 
+  // Judges every node while this instance holds the sweep; else counts health as the sweeping instance stored it.
   async function sweepOnce(): Promise<SweepResult> {
+    const swept = await deps.store.withLock(sweepLock, async (lease) => {
+      await deps.power.refresh(); // controllers another instance made or removed since
+      // A lock lost half-way (its session broke): the rest is only counted, another instance may be sweeping now.
+      return walk((node, next, result) => (lease.signal.aborted ? countInto(node, next, result) : judgeInto(node, next, result)), true);
+    }, { wait: false });
+    return swept ?? walk(countInto, false);
+  }
+
+  async function walk(visit: (node: Node, next: Record<Health, number>, result: SweepResult) => Promise<void> | void, swept: boolean): Promise<SweepResult> {
     const next: Record<Health, number> = { ok: 0, booting: 0, wedged: 0, unreachable: 0 };
-    const result: SweepResult = { checked: 0, wedged: 0, acted: 0 };
+    const result: SweepResult = { checked: 0, wedged: 0, acted: 0, swept };
     // Pages, so that reading 10,000 records never holds the event loop (TFTP, HTTP) for long.
     for (let offset = 0; ; offset += sweepPage) {
       const page = await deps.store.listNodes({ limit: sweepPage, offset });
-      for (const node of page) await judgeInto(node, next, result);
+      for (const node of page) await visit(node, next, result);
       if (page.length < sweepPage) break;
       await new Promise((r) => setImmediate(r));
     }
     counts = next;
     return result;
+  }
+
+  function countInto(node: Node, next: Record<Health, number>, result: SweepResult): void {
+    result.checked++;
+    next[node.health]++;
+    if (node.health === 'wedged' || node.health === 'unreachable') result.wedged++;
   }
 
   async function judgeInto(node: Node, next: Record<Health, number>, result: SweepResult): Promise<void> {

@@ -11,6 +11,7 @@ import type { NodeService } from '../core/nodes.js';
 import type { ImageService } from '../core/images.js';
 import type { RuleService } from '../core/rules.js';
 import type { BootFileResolver } from '../core/boot-files.js';
+import { latestBoot } from '../core/boot-telemetry.js';
 import type { Store } from '../store/store.js';
 import { NotFoundError } from '../errors.js';
 import { sendBootFile } from './boot-routes.js';
@@ -44,7 +45,8 @@ function ifMatch(req: Request): number | undefined {
 export function createAdminRoutes(deps: AdminRouteDeps): Router {
   const r = Router();
   const id = (req: Request) => String(req.params.id);
-  const show = (node: Node) => ({ ...publicNode(node), lastBoot: deps.liveBoot(node.id) ?? node.lastBoot, nextBoot: nextBoot(node, deps.advertise?.() ?? '(advertise address)') });
+  // This instance's live counts, unless another instance has recorded a newer boot since.
+  const show = (node: Node) => ({ ...publicNode(node), lastBoot: latestBoot(deps.liveBoot(node.id), node.lastBoot), nextBoot: nextBoot(node, deps.advertise?.() ?? '(advertise address)') });
   const sendNode = (res: Response, node: Node) => void res.set('ETag', `"${node.version}"`).json(show(node));
 
   r.get('/nodes', async (req, res) => {

@@ -23,7 +23,8 @@ export interface NodeRouteDeps {
   diskRoute?: Router;
 }
 
-const nextQuery = z.strictObject({ node: z.string().max(64).optional() });
+/** GET /api/v1/agent/next query: `node`, when given, must be the token's node. */
+export const nextQuery = z.strictObject({ node: z.string().max(64).optional() });
 
 /** The kinds of report the node-facing routes count: discovery, and each agent report kind. */
 export const reportKinds = ['discovery', ...agentReportSchema.options.map((o) => o.shape.kind.value)] as const;

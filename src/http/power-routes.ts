@@ -22,8 +22,16 @@ const body = z.record(z.string(), z.unknown());
 export function createPowerRoutes(deps: PowerRouteDeps): Router {
   const r = Router();
   const name = (req: Request) => parseWith(controllerNameSchema, req.params.name, 'controller name');
-  r.get('/power/controllers', (_req, res) => void res.json({ controllers: deps.controllers.list() }));
-  r.get('/power/controllers/:name', (req, res) => void res.json(deps.controllers.get(name(req))));
+  // Another instance on the store may have put or removed controllers since.
+  r.get('/power/controllers', async (_req, res) => {
+    await deps.controllers.refresh();
+    res.json({ controllers: deps.controllers.list() });
+  });
+  r.get('/power/controllers/:name', async (req, res) => {
+    const n = name(req);
+    await deps.controllers.refresh();
+    res.json(deps.controllers.get(n));
+  });
   r.put('/power/controllers/:name', async (req, res) => {
     res.json(await deps.controllers.put(name(req), parseWith(body, req.body, 'power controller')));
   });

@@ -8,6 +8,7 @@ import { commandParams, createCommandDriver } from './drivers/command.js';
 import { createIpmiDriver, ipmiParams, ipmiSecrets } from './drivers/ipmi.js';
 import { createManualDriver, manualParams } from './drivers/manual.js';
 import { createRedfishDriver, redfishParams, redfishSecrets } from './drivers/redfish.js';
+import { createSimDriver, simParams } from './drivers/sim.js';
 import { createSnmpPoeDriver, snmpPoeParams, snmpPoeSecrets } from './drivers/snmp-poe.js';
 import type { DriverDeps, PowerDriver } from './power.js';
 import { redacted } from './secret.js';
@@ -16,6 +17,8 @@ interface Kind<S extends z.ZodType> {
   params: S;
   secrets: string[];
   create: (params: z.output<S>, deps: DriverDeps) => PowerDriver;
+  /** Not offered to operators: usable only with params a file or a request cannot hold (sim). */
+  hidden?: boolean;
 }
 const kind = <S extends z.ZodType>(k: Kind<S>) => k as unknown as Kind<z.ZodType>;
 
@@ -26,6 +29,7 @@ export const driverKinds: Record<string, Kind<z.ZodType>> = {
   redfish: kind({ params: redfishParams, secrets: redfishSecrets, create: createRedfishDriver }),
   command: kind({ params: commandParams, secrets: [], create: createCommandDriver }),
   manual: kind({ params: manualParams, secrets: [], create: createManualDriver }),
+  sim: kind({ params: simParams, secrets: [], create: createSimDriver, hidden: true }),
 };
 
 /** A controller's name. */
@@ -46,7 +50,7 @@ export function parseController(raw: unknown): { ok: true; controller: ParsedCon
   if (!h.success) return { ok: false, issues: h.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message })) };
   const { name, driver, ...rest } = h.data;
   const k = driverKinds[driver];
-  if (!k) return { ok: false, issues: [{ path: 'driver', message: `unknown driver '${driver}' (known: ${Object.keys(driverKinds).join(', ')})` }] };
+  if (!k) return { ok: false, issues: [{ path: 'driver', message: `unknown driver '${driver}' (known: ${Object.keys(driverKinds).filter((d) => !driverKinds[d]!.hidden).join(', ')})` }] };
   const p = k.params.safeParse(rest);
   if (!p.success) return { ok: false, issues: p.error.issues.map((i) => ({ path: i.path.join('.') || '(params)', message: i.message })) };
   return { ok: true, controller: { name, driver, params: p.data as Record<string, unknown> } };

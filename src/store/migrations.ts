@@ -1,4 +1,6 @@
-// Numbered schema migrations; PRAGMA user_version records the last applied.
+// Numbered schema migrations of the SQLite store; the schema_version table
+// records each one applied (so numbers may land out of order), PRAGMA
+// user_version the highest.
 
 /** Migrations in order; never edit one that has shipped, add a new one. */
 export const migrations: Array<{ version: number; sql: string }> = [
@@ -45,5 +47,10 @@ export const migrations: Array<{ version: number; sql: string }> = [
         created_at TEXT NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL);
       CREATE INDEX nodes_created ON nodes(created_at, id);
     `,
+  },
+  {
+    // The bootherd instance (instance.name) that wrote each event; null for older events.
+    version: 5,
+    sql: 'ALTER TABLE events ADD COLUMN instance TEXT;',
   },
 ];

@@ -1,4 +1,4 @@
-// Power controllers in SQLite (migration 3): one row per API-made controller.
+// Power controllers in SQLite (migration 4): one row per API-made controller.
 import { NotFoundError } from '../errors.js';
 import { guard, type Db } from './sqlite-db.js';
 import type { Store, StoredController } from './store.js';

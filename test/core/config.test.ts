@@ -37,6 +37,33 @@ test('every problem is reported at once', () => {
   }
 });
 
+test('store.url and instance.name: SQLite and the host name by default; file < BOOTHERD_STORE/BOOTHERD_INSTANCE < --store/--instance; bad values listed', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bootherd-cfg-'));
+  try {
+    const defaults = loadConfig({}, {}, dir);
+    assert.deepEqual([defaults.store.url, defaults.store.autoMigrate, defaults.instance.name], [undefined, true, os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63)]);
+    const file = path.join(dir, 'c.yaml');
+    writeFileSync(file, 'store:\n  url: postgres://file@db/bootherd\n  autoMigrate: false\ninstance:\n  name: from-file\n');
+    const fromFile = loadConfig({ config: file }, {}, dir);
+    assert.deepEqual([fromFile.store.url, fromFile.store.autoMigrate, fromFile.instance.name], ['postgres://file@db/bootherd', false, 'from-file']);
+    const env = { BOOTHERD_STORE: 'postgresql://env@db/bootherd', BOOTHERD_INSTANCE: 'rack2' };
+    const fromEnv = loadConfig({ config: file }, env, dir);
+    assert.deepEqual([fromEnv.store.url, fromEnv.instance.name, fromEnv.store.autoMigrate], ['postgresql://env@db/bootherd', 'rack2', false]);
+    const fromFlags = loadConfig({ config: file, store: 'postgres://flag@db/b', instance: 'rack3' }, env, dir);
+    assert.deepEqual([fromFlags.store.url, fromFlags.instance.name], ['postgres://flag@db/b', 'rack3']);
+    try {
+      loadConfig({ store: 'mysql://db/x', instance: 'no spaces please' }, {}, dir);
+      assert.fail('expected a ConfigError');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.issues.map((i) => i.path).sort(), ['instance.name', 'store.url']);
+      assert.doesNotMatch(err.message, /mysql:\/\/db/, 'a store URL (it may hold a password) is not echoed');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('power controllers, watchdog and rescue keys are checked at start, each problem with its path', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bootherd-cfg-'));
   try {
