@@ -115,10 +115,13 @@ interface Figures {
   cpuPerGiB: number | null;
 }
 
+// The most the server could serve with each of its threads on a core of its own: its busiest thread's limit.
+const ceiling = (r: StormResult): string => (r.busiestThread > 0 ? (r.bytes / MiB / r.busiestThread).toFixed(0) : '?');
+
 function report(name: string, r: StormResult): Figures {
   const mibs = r.bytes / MiB / r.seconds;
   const perGiB = (cpu: number | null) => (cpu === null ? '?' : ((cpu * 1024 * MiB) / r.bytes).toFixed(1));
-  console.log(`${name.padEnd(9)} N=${String(r.clients).padStart(3)}  ${mibs.toFixed(1).padStart(7)} MiB/s  last kernel ${r.kernelSeconds.toFixed(1).padStart(6)} s  all done ${r.seconds.toFixed(1).padStart(6)} s  ${(r.bytes / MiB).toFixed(0)} MiB  failed ${r.failed}  resent ${r.resent}  CPU s per GiB: server ${perGiB(r.serverCpu)} (busiest thread ${perGiB(r.busiestThread)}) clients ${perGiB(r.clientCpu)}`);
+  console.log(`${name.padEnd(9)} N=${String(r.clients).padStart(3)}  ${mibs.toFixed(1).padStart(7)} MiB/s  last kernel ${r.kernelSeconds.toFixed(1).padStart(6)} s  all done ${r.seconds.toFixed(1).padStart(6)} s  ${(r.bytes / MiB).toFixed(0)} MiB  failed ${r.failed}  resent ${r.resent}  CPU s per GiB: server ${perGiB(r.serverCpu)} (busiest thread ${perGiB(r.busiestThread)}: ceiling ${ceiling(r)} MiB/s a core per thread) clients ${perGiB(r.clientCpu)}`);
   if (r.proxy) {
     const own = r.serverResends ? `; server counted ${r.serverResends.retransmits} retransmissions, ${r.serverResends.spurious} spurious` : '';
     const lost = `${r.proxy.toServer.dropped + r.proxy.toClient.dropped} of ${r.proxy.toServer.forwarded + r.proxy.toServer.dropped + r.proxy.toClient.forwarded + r.proxy.toClient.dropped} datagrams dropped`;
