@@ -4,11 +4,12 @@
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServe } from '../test/helpers/process.js';
 import { tftpGet } from '../test/helpers/tftp-client.js';
+import { serialPath } from './tftp-pi.js';
 
 /** Where the clients send their RRQs. */
 export interface Target {
@@ -21,15 +22,18 @@ export interface Target {
   rendered: ReadonlySet<string>;
   /** CPU seconds (user + system) the server process has used, when known. */
   cpuSeconds(): number | null;
+  /** Its process, for taskset and per-thread CPU. */
+  pid: number | undefined;
   /** Retransmissions the server counted, and how many it found needless, when it says. */
   resends(): Promise<{ retransmits: number; spurious: number } | null>;
   stop(): Promise<void>;
 }
 
-// A real `bootherd serve` in its own process (as dnsmasq is), firmware dir = the boot set.
-export async function startBootherd(root: string, work: string, configFile?: string): Promise<Target> {
-  const srv = await startServe(['--data-dir', path.join(work, 'data'), '--http', '127.0.0.1:0', '--tftp', '127.0.0.1:0', '--firmware-dir', root, '--log-level', 'error', ...(configFile ? ['--config', path.resolve(configFile)] : [])]);
-  const serial = (i: number) => (0xb0000000 + i).toString(16);
+// A real `bootherd serve` in its own process (as dnsmasq is), firmware dir = the boot set;
+// nodeArgs (e.g. --cpu-prof) go to its Node.
+export async function startBootherd(root: string, work: string, configFile?: string, nodeArgs: string[] = []): Promise<Target> {
+  const args = ['--data-dir', path.join(work, 'data'), '--http', '127.0.0.1:0', '--tftp', '127.0.0.1:0', '--firmware-dir', root, '--log-level', 'error', ...(configFile ? ['--config', path.resolve(configFile)] : [])];
+  const srv = await startServe(args, {}, nodeArgs);
   const stop = async () => {
     srv.proc.kill('SIGTERM');
     await srv.exited;
@@ -39,7 +43,7 @@ export async function startBootherd(root: string, work: string, configFile?: str
     const metric = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
     return { retransmits: metric('bootherd_tftp_retransmits_total'), spurious: metric('bootherd_tftp_spurious_resends_total') };
   };
-  return { name: 'bootherd', host: '127.0.0.1', port: srv.tftpPorts[0]!, pathFor: (f, i) => `${serial(i)}/${f}`, rendered: new Set(['config.txt', 'cmdline.txt']), cpuSeconds: () => cpuOf(srv.proc.pid), resends, stop };
+  return { name: 'bootherd', host: '127.0.0.1', port: srv.tftpPorts[0]!, pathFor: serialPath, rendered: new Set(['config.txt', 'cmdline.txt']), cpuSeconds: () => cpuOf(srv.proc.pid), pid: srv.proc.pid, resends, stop };
 }
 
 export async function startDnsmasq(root: string, work: string): Promise<Target | string> {
@@ -65,7 +69,7 @@ export async function startDnsmasq(root: string, work: string): Promise<Target |
   }
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const target: Target = { name: 'dnsmasq', host: '127.0.0.1', port: 69, pathFor: (f) => f, rendered: new Set(), cpuSeconds: () => cpuOf(child.pid), resends: async () => null, stop: () => kill(child) };
+  const target: Target = { name: 'dnsmasq', host: '127.0.0.1', port: 69, pathFor: (f) => f, rendered: new Set(), cpuSeconds: () => cpuOf(child.pid), pid: child.pid, resends: async () => null, stop: () => kill(child) };
   for (let i = 0; i < 50; i++) {
     if (child.exitCode !== null) return `dnsmasq exited: ${stderr.trim()}`;
     const ok = await tftpGet({ host: '127.0.0.1', port: 69, path: 'config.txt', timeoutMs: 200 }).then(() => true, () => false);
@@ -83,17 +87,32 @@ export async function startMinimal(root: string): Promise<Target> {
     child.once('exit', (code) => reject(new Error(`minimal server exited with ${code}`)));
     child.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
   });
-  return { name: 'node-minimal', host: '127.0.0.1', port, pathFor: (f) => f, rendered: new Set(), cpuSeconds: () => cpuOf(child.pid), resends: async () => null, stop: () => kill(child) };
+  return { name: 'node-minimal', host: '127.0.0.1', port, pathFor: (f) => f, rendered: new Set(), cpuSeconds: () => cpuOf(child.pid), pid: child.pid, resends: async () => null, stop: () => kill(child) };
 }
 
 // utime + stime from /proc/PID/stat (Linux), in seconds.
 function cpuOf(pid: number | undefined): number | null {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return statCpu(`/proc/${pid}/stat`);
   } catch {
     return null;
   }
+}
+
+function statCpu(file: string): number {
+  const fields = readFileSync(file, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of each thread of `pid` by thread id (/proc/PID/task), empty when unknown. */
+export function threadCpu(pid: number | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) out.set(tid, statCpu(`/proc/${pid}/task/${tid}/stat`));
+  } catch {
+    /* gone, or not Linux */
+  }
+  return out;
 }
 
 function kill(child: ChildProcess): Promise<void> {

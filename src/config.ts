@@ -49,6 +49,12 @@ const controllers = z.array(z.record(z.string(), z.unknown())).default([]).super
   });
 });
 
+/** One on a machine of up to 3 cores (the clients and the rest of bootherd need theirs), else half the cores, at most 8. */
+function defaultTftpWorkers(): number {
+  const cores = os.availableParallelism();
+  return cores <= 3 ? 1 : Math.min(8, Math.floor(cores / 2));
+}
+
 /** The configuration schema, with every default. */
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data'),
@@ -63,6 +69,8 @@ export const configSchema = z.strictObject({
     // Retransmission follows each transfer's measured round trip, within these bounds.
     rtoMinMs: z.number().int().min(1).max(60_000).default(10),
     rtoMaxMs: z.number().int().min(1).max(255_000).default(2000),
+    // Threads carrying transfers: 1 keeps them on the main thread; more run them on worker threads.
+    workers: z.number().int().min(1).max(64).default(defaultTftpWorkers()),
   }).refine((t) => t.rtoMinMs <= t.rtoMaxMs, { message: 'must not exceed tftp.rtoMaxMs', path: ['rtoMinMs'] }).prefault({}),
   advertise: z.string().regex(/^[A-Za-z0-9.:-]+$/, { message: 'expected a host name or IP address' }).optional(),
   adminToken: z.string().min(16, { message: 'must be at least 16 characters' }).regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' }).optional(),

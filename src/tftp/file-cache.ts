@@ -3,11 +3,12 @@
 // Whole files and the DATA packets cut from them share one byte budget
 // (budget.ts): a file is kept cut at a block size once a second transfer asks
 // for that size, so a client sweeping odd block sizes costs one chunk per
-// transfer, never a cached copy per size.
+// transfer, never a cached copy per size. What it keeps lives in
+// SharedArrayBuffers, so transfer worker threads send from it without a copy.
 import { open, stat } from 'node:fs/promises';
 import { createBudget } from './budget.js';
 import type { BudgetEntry, BudgetStats } from './budget.js';
-import { cutBytes, cutDataPackets } from './packet.js';
+import { cutBytes, cutDataPackets, sharedBuffer } from './packet.js';
 import type { TftpFile, TftpReader } from './types.js';
 
 /** Limits of createFileCache. */
@@ -77,7 +78,7 @@ export function createFileCache(opts: FileCacheOptions): FileCache {
       entry = undefined;
     }
     if (!entry && countAsk(w.asks, blksize) >= 2) {
-      entry = budget.add(key, cutBytes(w.size, blksize), (): Cut => ({ kind: 'cut', size: w.size, mtimeMs: w.mtimeMs, packets: cutDataPackets(content, 1, blksize) })) ?? undefined;
+      entry = budget.add(key, cutBytes(w.size, blksize), (): Cut => ({ kind: 'cut', size: w.size, mtimeMs: w.mtimeMs, packets: cutDataPackets(content, 1, blksize, sharedBuffer) })) ?? undefined;
     }
     if (entry?.value.kind !== 'cut') return null;
     holds.push(budget.pin(entry));
@@ -141,7 +142,7 @@ async function loadExact(absPath: string, size: number, mtimeMs: number): Promis
   try {
     const st = await fh.stat();
     if (st.size !== size || st.mtimeMs !== mtimeMs) throw new Error(`file changed while opening: ${absPath}`);
-    const buf = Buffer.allocUnsafe(size);
+    const buf = sharedBuffer(size);
     let done = 0;
     while (done < size) {
       const { bytesRead } = await fh.read(buf, done, size - done, done);

@@ -18,6 +18,10 @@
 //   timeout, not as a fixed interval. A client that never answered is given
 //   up after maxRetries timeouts, one that did after idleTimeoutMs without
 //   progress.
+// - With workers > 1 (tftp.workers), admission, the handler and the cache stay
+//   on the calling thread and each transfer's data path runs on a worker
+//   thread chosen by client address (pool.ts); cached bytes are shared, not
+//   copied, and a worker that dies ends only its own transfers.
 export type { TftpFile, TftpHandler, TftpReader, TftpRequest, TftpServer, TftpServerOptions, TftpStats, TransferOutcome, TransferRecord } from './types.js';
 export { createTftpServer } from './server.js';
 export { validateTftpPath } from './path.js';

@@ -111,18 +111,24 @@ export function cutBytes(size: number, blksize: number): number {
 /**
  * DATA packets for `data`, whose first byte starts block `firstBlock`, laid
  * end to end `blksize + 4` bytes apart: a send is one subarray, header and
- * payload together. (An empty last block is not included.)
+ * payload together. (An empty last block is not included.) `alloc` makes
+ * the buffer (sharedBuffer for packets that worker threads send).
  */
-export function cutDataPackets(data: Buffer, firstBlock: number, blksize: number): Buffer {
+export function cutDataPackets(data: Buffer, firstBlock: number, blksize: number, alloc: (bytes: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const stride = blksize + 4;
   const n = Math.ceil(data.length / blksize);
-  const buf = Buffer.allocUnsafe(cutBytes(data.length, blksize));
+  const buf = alloc(cutBytes(data.length, blksize));
   for (let i = 0; i < n; i++) {
     buf.writeUInt16BE(Op.DATA, i * stride);
     buf.writeUInt16BE((firstBlock + i) & 0xffff, i * stride + 2);
     data.copy(buf, i * stride + 4, i * blksize, Math.min((i + 1) * blksize, data.length));
   }
   return buf;
+}
+
+/** A zeroed buffer on a SharedArrayBuffer: worker threads see it without a copy. */
+export function sharedBuffer(bytes: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(bytes));
 }
 
 /** Builds an ACK packet (clients). */

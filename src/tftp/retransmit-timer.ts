@@ -1,7 +1,10 @@
 // The retransmission timer of one transfer (RFC 6298 §5.3: restarted by every
-// ACK that moves the transfer on) on one Node timer: a restart with about the
-// same timeout refreshes it in place, which costs no allocation; a timeout
-// that changed by more than an eighth gets a new one.
+// ACK that moves the transfer on) on one Node timer. An ACK only moves the
+// deadline, which costs nothing: the Node timer stays where it was and, when
+// it fires before the deadline, is set again for what is left, so a transfer
+// touches Node's timer list about once per timeout rather than once per
+// packet. A deadline moved earlier than the Node timer (by more than an
+// eighth) sets it again at once.
 
 /** A restartable deadline that calls back once it has passed with nothing in between. */
 export interface RetransmitTimer {
@@ -15,12 +18,13 @@ export interface RetransmitTimer {
 export function createRetransmitTimer(onExpire: () => void): RetransmitTimer {
   let deadline = 0;
   let timer: NodeJS.Timeout | undefined;
-  let timerMs = 0;
+  let fireAt = 0; // when the Node timer fires (performance.now() scale)
   let stopped = false;
 
-  const schedule = (ms: number): void => {
-    timerMs = ms;
-    timer = setTimeout(wake, Math.max(1, Math.ceil(ms)));
+  const schedule = (now: number, ms: number): void => {
+    const wait = Math.max(1, Math.ceil(ms));
+    fireAt = now + wait;
+    timer = setTimeout(wake, wait);
   };
 
   // Node runs timers before the poll phase that reads sockets, so an ACK may
@@ -30,8 +34,9 @@ export function createRetransmitTimer(onExpire: () => void): RetransmitTimer {
   const wake = (): void => {
     timer = undefined;
     if (stopped) return;
-    const left = deadline - performance.now();
-    if (left >= 1) return schedule(left);
+    const now = performance.now();
+    const left = deadline - now;
+    if (left >= 1) return schedule(now, left);
     const due = deadline;
     setImmediate(() => setImmediate(() => {
       if (!stopped && deadline === due) onExpire();
@@ -42,12 +47,9 @@ export function createRetransmitTimer(onExpire: () => void): RetransmitTimer {
     restart(now, ms) {
       if (stopped) return;
       deadline = now + ms;
-      if (timer && Math.abs(ms - timerMs) <= timerMs / 8) {
-        timer.refresh();
-        return;
-      }
+      if (timer && deadline >= fireAt - ms / 8) return;
       clearTimeout(timer);
-      schedule(ms);
+      schedule(now, ms);
     },
     stop() {
       stopped = true;

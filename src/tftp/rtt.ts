@@ -77,7 +77,8 @@ export function createRtoFloors(opts: { minMs: number; maxMs: number; maxClients
   const floors = new Map<string, number>(); // clients above minMs only, least recent first
   const maxClients = opts.maxClients ?? 4096;
   return {
-    floor: (client) => floors.get(client) ?? opts.minMs,
+    // Read on every ACK: most clients are at minMs, and an empty map needs no lookup.
+    floor: (client) => (floors.size === 0 ? opts.minMs : (floors.get(client) ?? opts.minMs)),
     settle(client, spurious) {
       const was = floors.get(client) ?? opts.minMs;
       const next = spurious ? Math.min(opts.maxMs, was * 2) : Math.max(opts.minMs, was * settleDown);

@@ -12,6 +12,9 @@ import { createTracker } from './tracker.js';
 import { startTransfer } from './transfer.js';
 import type { Pacing, RetryPolicy } from './transfer.js';
 import { createRtoFloors } from './rtt.js';
+import { createTransferPool } from './pool.js';
+import type { TransferPool } from './pool.js';
+import { openTransferSocket } from './transfer-socket.js';
 import type { TftpFile, TftpServer, TftpServerOptions, TransferOutcome } from './types.js';
 
 interface Listener {
@@ -28,7 +31,8 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
     timeoutMs: Math.max(1, opts.timeoutMs ?? 1000),
   };
   const rtoMaxMs = Math.max(1, opts.rtoMaxMs ?? 2000);
-  const floors = createRtoFloors({ minMs: Math.min(rtoMaxMs, Math.max(1, opts.rtoMinMs ?? 10)), maxMs: rtoMaxMs });
+  const rtoMinMs = Math.min(rtoMaxMs, Math.max(1, opts.rtoMinMs ?? 10));
+  const floors = createRtoFloors({ minMs: rtoMinMs, maxMs: rtoMaxMs });
   const retry: RetryPolicy = {
     rtoMaxMs,
     maxRetries: Math.max(0, opts.maxRetries ?? 5),
@@ -37,6 +41,9 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
   const handlerTimeoutMs = Math.max(1, opts.handlerTimeoutMs ?? 10_000);
   const tracker = createTracker({ maxTransfers: opts.maxTransfers ?? 512, maxPerClient: opts.maxPerClient ?? 16, onTransfer: opts.onTransfer, logger });
   const listeners: Listener[] = [];
+  // With more than one worker, transfers run on worker threads (pool.ts); with one, here.
+  const workerCount = Math.max(1, Math.floor(opts.workers ?? 1));
+  let pool: TransferPool | null = null;
 
   const onDatagram = (l: Listener, msg: Buffer, rinfo: RemoteInfo): void => {
     try {
@@ -107,19 +114,33 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
 
   const transfer = async (l: Listener, file: TftpFile, pkt: RequestPacket, rinfo: RemoteInfo, end: (o: TransferOutcome, bytes: number, size?: number) => void): Promise<void> => {
     const size = file.size;
+    const key = `${l.host}|${rinfo.address}|${rinfo.port}`;
+    const serverError = () => sendTo(l.socket, errorPacket(ErrCode.notDefined, 'server error'), rinfo);
+    if (pool) {
+      const client = { address: rinfo.address, port: rinfo.port };
+      try {
+        const t = await pool.run({ host: l.host, client, file, negotiated: negotiate(pkt.options, size, limits), onEnd: (outcome, bytes) => end(outcome, bytes, size), onSocketFailed: serverError });
+        tracker.attach(key, t);
+      } catch (err) {
+        logger.error('tftp: transfer not started', { err, client: client.address });
+        end('error', 0, size);
+        serverError();
+      }
+      return;
+    }
     let socket: Socket;
     try {
-      socket = await openTransferSocket(l, rinfo);
+      socket = await openTransferSocket(l.host, rinfo);
     } catch (err) {
       logger.error('tftp: cannot open transfer socket', { err });
       end('error', 0, size);
-      return sendTo(l.socket, errorPacket(ErrCode.notDefined, 'server error'), rinfo);
+      return serverError();
     }
     try {
       const negotiated = negotiate(pkt.options, size, limits);
       const pacing = pacingFor(rinfo.address);
       const t = startTransfer({ socket, file, negotiated, retry, pacing, logger, onEnd: (outcome, bytes) => end(outcome, bytes, size) });
-      tracker.attach(`${l.host}|${rinfo.address}|${rinfo.port}`, t);
+      tracker.attach(key, t);
     } catch (err) {
       socket.close();
       end('error', 0, size);
@@ -138,6 +159,7 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
 
   return {
     async start() {
+      if (workerCount > 1) pool = createTransferPool({ count: workerCount, config: { retry, rtoMinMs, rtoMaxMs }, logger, countResend: (e) => tracker.countResend(e) });
       for (const { host, port } of opts.listen) {
         const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
         const l: Listener = { socket, host };
@@ -160,30 +182,12 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
     async stop() {
       await Promise.all(listeners.splice(0).map((l) => new Promise<void>((resolve) => l.socket.close(() => resolve()))));
       tracker.abortAll('server stopping');
+      await pool?.stop();
+      pool = null;
     },
     stats: () => tracker.stats(),
+    workers: () => pool?.workers() ?? [],
   };
-}
-
-// Each transfer gets a fresh port (its TID) on the address the RRQ arrived on,
-// connected to the client so the kernel filters other senders.
-async function openTransferSocket(l: Listener, rinfo: RemoteInfo): Promise<Socket> {
-  const socket = dgram.createSocket(l.host.includes(':') ? 'udp6' : 'udp4');
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind({ address: l.host, port: 0 }, () => {
-        socket.connect(rinfo.port, rinfo.address, () => {
-          socket.off('error', reject);
-          resolve();
-        });
-      });
-    });
-  } catch (err) {
-    socket.close();
-    throw err;
-  }
-  return socket;
 }
 
 // A handler that hangs must not hold the client's slot for ever.

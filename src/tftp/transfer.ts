@@ -116,8 +116,9 @@ export function startTransfer(p: TransferParams): Transfer {
 
   // Sends blocks up to the end of the window. When a block's chunk is not
   // loaded yet, loads it and continues; a rewind meanwhile (`sent` moved
-  // back) is honoured because sending resumes from `sent + 1`.
-  const pump = (): void => {
+  // back) is honoured because sending resumes from `sent + 1`. `now` times
+  // the first new block (the caller's clock, read once per ACK).
+  const pump = (now = performance.now()): void => {
     while (!loading && phase === 'data' && sent < Math.min(acked + neg.windowsize, lastBlock)) {
       const block = sent + 1;
       const pkt = blocks.packet(block);
@@ -127,7 +128,7 @@ export function startTransfer(p: TransferParams): Transfer {
       if (block > maxSent) {
         maxSent = block;
         timed = block;
-        timedAt = performance.now();
+        timedAt = now;
       } else if (block <= timed) timed = -1;
     }
   };
@@ -160,7 +161,7 @@ export function startTransfer(p: TransferParams): Transfer {
     } else {
       resent = { from: acked + 1, to: Math.min(acked + neg.windowsize, lastBlock) };
       sent = acked;
-      pump();
+      pump(now);
     }
     timer.restart(now, rtt.rto());
   };
@@ -183,7 +184,7 @@ export function startTransfer(p: TransferParams): Transfer {
       if (timed === 0) rtt.sample(now - timedAt);
       phase = 'data';
       progress(now);
-      pump();
+      pump(now);
       return;
     }
     // Map the 16-bit block number (it rolls over to 0 after 65535) to the
@@ -208,7 +209,7 @@ export function startTransfer(p: TransferParams): Transfer {
     // RFC 7440: an ACK below the last block sent means the rest of the window
     // was lost; resume right after it.
     sent = block;
-    pump();
+    pump(now);
   };
 
   socket.on('message', (msg: Buffer) => {

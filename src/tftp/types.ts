@@ -1,5 +1,6 @@
 // Public types of the RRQ-only TFTP server. The server knows nothing about
 // nodes: the product decides what a path means through a TftpHandler.
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
 
 /** One read request as the handler sees it. */
@@ -75,6 +76,8 @@ export interface TftpServerOptions {
   maxPerClient?: number;
   /** Which client addresses are served (e.g. the boot networks); others get ERROR 2 and count as denied. Default: all. */
   allowClient?: (address: string) => boolean;
+  /** Threads carrying transfers: 1 (default) runs them on the calling thread; more starts that many worker threads, clients grouped by address. */
+  workers?: number;
   logger?: Logger;
   onTransfer?: (rec: TransferRecord) => void;
 }
@@ -104,4 +107,6 @@ export interface TftpServer {
   /** Closes listeners and aborts live transfers. */
   stop(): Promise<void>;
   stats(): TftpStats;
+  /** The transfer worker threads (workers > 1), empty otherwise. */
+  workers(): readonly Worker[];
 }

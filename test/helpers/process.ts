@@ -29,10 +29,10 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `bootherd serve ARGS` and waits for its listening lines. */
-export function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+/** Starts `bootherd serve ARGS` (under `node NODEARGS`) and waits for its listening lines. */
+export function startServe(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [cliPath, 'serve', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...nodeArgs, cliPath, 'serve', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const exited = new Promise<number | null>((r) => proc.on('close', (code) => r(code)));
     const onData = (d: Buffer) => {
