@@ -6,7 +6,9 @@
 //   than refused with ERROR 8; blksize above the cap is clamped to it. When no
 //   option survives, the transfer starts with DATA 1 as in RFC 1350.
 // - Any ERROR from the client ends a transfer as 'early-terminate' (the Pi's
-//   existence probe), not as a failure, whenever it arrives.
+//   existence probe), not as a failure, whenever it arrives; so does finding
+//   the client's port closed (ECONNREFUSED), as when a resend outruns the
+//   probe's ERROR after the probe closed its socket.
 // - Refusals (paths, modes, WRQ, busy, not found) are answered from the listen
 //   socket; transfers from a fresh socket per RRQ connected to the client.
 // - Malformed RRQs and WRQs are counted but produce no TransferRecord.

@@ -220,7 +220,11 @@ export function startTransfer(p: TransferParams): Transfer {
     // "Early terminate" existence probe is the common case.
     else if (op === Op.ERROR) finish('early-terminate');
   });
-  socket.on('error', (err) => {
+  socket.on('error', (err: NodeJS.ErrnoException) => {
+    // The client's port is closed (ICMP port unreachable on a resend): it has
+    // stopped, as a probe that sent its ERROR and closed before a resend
+    // reached it. That ends the transfer as the ERROR would have.
+    if (err.code === 'ECONNREFUSED') return finish('early-terminate');
     logger.warn('tftp: transfer socket error', { err });
     finish('error');
   });
