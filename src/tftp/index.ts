@@ -7,12 +7,12 @@
 //   option survives, the transfer starts with DATA 1 as in RFC 1350.
 // - Any ERROR from the client ends a transfer as 'early-terminate' (the Pi's
 //   existence probe), not as a failure, whenever it arrives.
-// - Refusals (paths, modes, WRQ, busy, not found) are answered from the listen
+// - Refusals (paths, modes, WRQ, busy, the handler's, not found) are answered from the listen
 //   socket; transfers from a fresh socket per RRQ connected to the client.
 // - Malformed RRQs and WRQs are counted but produce no TransferRecord.
 // - A handler that gives no answer within handlerTimeoutMs (10 s) is treated
 //   as failed: the client gets ERROR 0 and its slot is freed.
-export type { TftpFile, TftpHandler, TftpReader, TftpRequest, TftpServer, TftpServerOptions, TftpStats, TransferOutcome, TransferRecord } from './types.js';
+export type { TftpFile, TftpHandler, TftpReader, TftpRefusal, TftpRequest, TftpServer, TftpServerOptions, TftpStats, TransferOutcome, TransferRecord } from './types.js';
 export { createTftpServer } from './server.js';
 export { validateTftpPath } from './path.js';
 export { createFileCache } from './file-cache.js';
