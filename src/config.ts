@@ -30,6 +30,29 @@ export const webhookSchema = z.strictObject({
   queueSize: z.number().int().min(1).max(100_000).default(1000),
 });
 
+const seconds = z.number().positive().max(86_400);
+/** The `admission` block: the budget (boards at once, link bytes per second) and its timings, in seconds. */
+export const admissionSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  maxBoards: z.number().int().min(1).max(100_000).default(256),
+  minBoards: z.number().int().min(1).default(2),
+  /** The budget before any transfer was measured (bytesPerSecond 'auto'). */
+  initialBoards: z.number().int().min(1).default(16),
+  /** 'auto' measures what the network carries; a number is the link's usable bytes per second. */
+  bytesPerSecond: z.union([z.literal('auto'), z.number().positive()]).default('auto'),
+  /** A slot ends this long after admission whatever the board does. */
+  slotSeconds: seconds.default(120),
+  /** The boards' TFTP_FILE_TIMEOUT. */
+  fileTimeoutSeconds: seconds.default(30),
+  /** DHCP silence at most, then the board is answered and turned away at its first TFTP request instead: keep it within DHCP_TIMEOUT (45 s). */
+  maxDeferSeconds: seconds.default(36),
+  idleSeconds: seconds.default(10),
+  /** A waiting board silent this long loses its place. */
+  forgetSeconds: seconds.default(10),
+  /** Share of fileTimeoutSeconds the largest file may take at the planned rate. */
+  headroom: z.number().gt(0).max(1).default(0.5),
+}).prefault({}).refine((a) => a.minBoards <= a.maxBoards && a.initialBoards <= a.maxBoards, { message: 'minBoards and initialBoards must not exceed maxBoards' });
+
 /** The configuration schema, with every default. */
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data'),
@@ -82,6 +105,8 @@ export const configSchema = z.strictObject({
     maxClients: z.number().int().min(1).max(10_000).default(256),
   }).prefault({}),
   webhooks: z.array(webhookSchema).default([]),
+  /** Boot admission (DESIGN §7, docs/admission.md): boards beyond the budget wait before their firmware. */
+  admission: admissionSchema,
   dashboard: z.strictObject({
     enabled: z.boolean().default(true),
     sessionHours: z.number().positive().max(24 * 30).default(12),

@@ -13,6 +13,7 @@ import type { Logger } from './log.js';
 import { createMetrics, zeroed, type Metrics } from './metrics.js';
 import { states } from './domain/node.js';
 import { builtinTemplatesDir, version } from './paths.js';
+import { createAdmission, type Admission } from './core/admission.js';
 import { createAgentService } from './core/agent.js';
 import { createBootFileResolver } from './core/boot-files.js';
 import { createTftpRoute } from './core/boot-route.js';
@@ -86,9 +87,9 @@ async function startTftp(tftp: TftpServer, config: Config): Promise<Array<{ addr
 }
 
 /** The proxyDHCP answering through core's route, counted in /metrics. */
-function createProxyDhcpFor(config: Config, deps: CoreDeps, metrics: Metrics, chainUrl: () => string): ProxyDhcp {
+function createProxyDhcpFor(config: Config, deps: CoreDeps, metrics: Metrics, chainUrl: () => string, admission: Admission): ProxyDhcp {
   const counter = metrics.counter('bootherd_dhcp_requests_total', 'proxyDHCP requests by client kind and outcome');
-  const route = createDhcpRoute({ ...deps, serverAddress: () => proxy.address, chainUrl, ipxeRoms: config.dhcp.proxy.ipxeRoms });
+  const route = createDhcpRoute({ ...deps, serverAddress: () => proxy.address, chainUrl, ipxeRoms: config.dhcp.proxy.ipxeRoms, admission });
   const proxy: ProxyDhcp = createProxyDhcp({ settings: config.dhcp.proxy, logger: deps.logger, handler: route.handler, onOutcome: (o) => counter.inc({ kind: o.kind, outcome: o.outcome }) });
   metrics.gauge('bootherd_dhcp_state', 'proxyDHCP state sizes: client MACs tracked for rate limits, requests in flight', () => [{ labels: { what: 'clients' }, value: proxy.stats().trackedClients }, { labels: { what: 'in-flight' }, value: proxy.stats().inFlight }]);
   return proxy;
@@ -132,6 +133,7 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
   const resolverDeps = { ...deps, renderer, readFile: cache.file, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir, ipxeDir: config.ipxeDir, serverUrl: '' };
   const resolver = createBootFileResolver(resolverDeps);
   const telemetry = createBootTelemetry(deps);
+  const admission = createAdmission({ store, now, logger, metrics, settings: config.admission });
   const ipxe = createIpxeService({ ...deps, renderer, serverUrl: () => resolverDeps.serverUrl });
   const dashboard = config.dashboard.enabled ? createDashboard({ adminToken: admin.token, now, sessionHours: config.dashboard.sessionHours, logger }) : null;
   const webhooks = createWebhooks({ store, notifier, hooks: config.webhooks, logger, metrics, version: version() });
@@ -142,7 +144,7 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
     metrics,
     version: version(),
     nodeRoutes: createNodeRoutes({ discovery, agent, reports: zeroed(metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), 'kind', reportKinds), bootNetwork }),
-    adminRoutes: [createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events })],
+    adminRoutes: [createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current, admission: admission.view }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events })],
     sessions: dashboard?.sessions,
     publicRoutes: dashboard ? [dashboard.routes] : [],
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetwork }), createIpxeRoutes({ ipxe, bootNetwork })],
@@ -157,13 +159,13 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
     addr = await listen(httpServer, config.http.host, config.http.port, 'http', '--http');
     resolverDeps.serverUrl = `http://${advertise}:${addr.port}`;
     if (config.tftp.enabled) {
-      const route = createTftpRoute({ resolver, telemetry, logger });
+      const route = createTftpRoute({ resolver, telemetry, logger, admission });
       tftp = createTftpServer({ ...route, listen: config.tftp.listen, blksizeCap: config.tftp.blksizeCap, maxTransfers: config.tftp.maxTransfers, maxPerClient: config.tftp.maxPerClient, logger });
       tftpAddrs = await startTftp(tftp, config);
       metrics.counterFrom('bootherd_tftp_transfers_total', 'TFTP transfers since start by outcome', () => Object.entries(tftp!.stats()).filter(([k]) => k !== 'active').map(([outcome, value]) => ({ labels: { outcome }, value })));
       metrics.gauge('bootherd_tftp_transfers_active', 'TFTP transfers in progress', () => [{ labels: {}, value: tftp!.stats().active }]);
     }
-    proxy = config.dhcp.proxy.enabled ? createProxyDhcpFor(config, deps, metrics, () => `${resolverDeps.serverUrl}/boot.ipxe`) : null;
+    proxy = config.dhcp.proxy.enabled ? createProxyDhcpFor(config, deps, metrics, () => `${resolverDeps.serverUrl}/boot.ipxe`, admission) : null;
     dhcp = (await proxy?.start()) ?? null;
   } catch (err) {
     await tftp?.stop();
@@ -174,6 +176,7 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
   const flushTimer = setInterval(() => void telemetry.flush(), 10_000);
   flushTimer.unref();
   const stopWatchdog = createWatchdog(deps).start();
+  const stopAdmission = admission.start();
   await webhooks.start();
   const stopGate = enrollGate.start();
   return {
@@ -186,6 +189,7 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
     adminTokenFile: admin.file,
     async stop() {
       stopWatchdog();
+      stopAdmission();
       stopGate();
       await webhooks.stop();
       clearInterval(flushTimer);

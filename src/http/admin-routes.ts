@@ -7,6 +7,7 @@ import { publicNode, type Node } from '../domain/node.js';
 import { ruleInputSchema } from '../domain/rules.js';
 import { targetSchema } from '../domain/targets.js';
 import { normalizeMac, normalizeSerial } from '../domain/identity.js';
+import type { NodeAdmission } from '../core/admission.js';
 import type { NodeService } from '../core/nodes.js';
 import type { RuleService } from '../core/rules.js';
 import type { BootFileResolver } from '../core/boot-files.js';
@@ -25,6 +26,8 @@ export interface AdminRouteDeps {
   resolver: BootFileResolver;
   /** Boot telemetry not yet written to the store. */
   liveBoot: (nodeId: string) => Node['lastBoot'];
+  /** The node's boot admission (deferred, admitted), live; null when neither. */
+  admission?: (nodeId: string) => NodeAdmission | null;
 }
 
 
@@ -38,7 +41,7 @@ function ifMatch(req: Request): number | undefined {
 export function createAdminRoutes(deps: AdminRouteDeps): Router {
   const r = Router();
   const id = (req: Request) => String(req.params.id);
-  const show = (node: Node) => ({ ...publicNode(node), lastBoot: deps.liveBoot(node.id) ?? node.lastBoot });
+  const show = (node: Node) => ({ ...publicNode(node), lastBoot: deps.liveBoot(node.id) ?? node.lastBoot, admission: deps.admission?.(node.id) ?? null });
   const sendNode = (res: Response, node: Node) => void res.set('ETag', `"${node.version}"`).json(show(node));
 
   r.get('/nodes', async (req, res) => {
