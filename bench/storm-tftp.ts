@@ -3,22 +3,31 @@
 // the discovery boot set, from power-on to kernel and initramfs loaded.
 // bootherd renders config.txt and cmdline.txt per board under its serial
 // prefix; dnsmasq serves the same bytes from a flat directory (the boards
-// drop the prefix there, as real ones do).
+// drop the prefix there, as real ones do). bootherd runs without boot
+// admission, with it behind its own proxyDHCP (deferred boards get no
+// offer), and with it but no proxyDHCP (deferred boards get ERROR 0 at
+// start4.elf); the boards of the other rows are told the TFTP server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createSimulation, makeFleet, startSimServer, writeBootSet, type BootSet, type BootSetSizes, type LinkSettings } from '../src/sim/index.js';
+import { createSimulation, makeFleet, startSimServer, writeBootSet, type BootSet, type BootSetSizes, type LinkSettings, type Peer } from '../src/sim/index.js';
 
-/** A TFTP server under test. */
+/** A TFTP server under test (and the proxyDHCP the boards ask, if any). */
 export interface TftpTarget {
   name: string;
   tftp: { address: string; port: number };
+  dhcp?: Peer | null;
   cpuSeconds(): number | null;
   stop(): Promise<void>;
 }
+
+/** Which servers the TFTP part runs: bootherd without and with admission (behind its proxyDHCP, or TFTP only), dnsmasq. */
+export const tftpRows = ['bootherd', 'admission', 'admission-tftp', 'dnsmasq'] as const;
+/** One row of the TFTP part. */
+export type TftpRow = (typeof tftpRows)[number];
 
 /** Figures of one TFTP storm. */
 export interface TftpFigures {
@@ -33,11 +42,12 @@ export interface TftpFigures {
   bytes: number;
 }
 
-/** Runs the TFTP part against `target`; waits at most `deadlineMs` real ms. */
-export async function tftpStorm(target: TftpTarget, n: number, o: { link: LinkSettings; timeScale: number; deadlineMs: number; seed?: number }): Promise<TftpFigures> {
+/** Runs the TFTP part against the target `start` makes (given the boards' DHCP segment); waits at most `deadlineMs` real ms. */
+export async function tftpStorm(start: (segment: Peer) => Promise<TftpTarget>, n: number, o: { link: LinkSettings; timeScale: number; deadlineMs: number; seed?: number }): Promise<TftpFigures> {
   const sim = await createSimulation({ specs: makeFleet(n, { seed: o.seed }), link: o.link, timeScale: o.timeScale, netbootOnly: true });
+  const target = await start(sim.segment.address);
   try {
-    sim.attach({ tftp: target.tftp, dhcp: null, httpUrl: 'http://127.0.0.1:9' });
+    sim.attach({ tftp: target.tftp, dhcp: target.dhcp ?? null, httpUrl: 'http://127.0.0.1:9' });
     const cpu0 = target.cpuSeconds();
     const t0 = sim.clock.now();
     sim.powerOnAll();
@@ -54,6 +64,7 @@ export async function tftpStorm(target: TftpTarget, n: number, o: { link: LinkSe
     };
   } finally {
     await sim.close();
+    await target.stop();
   }
 }
 
@@ -116,26 +127,37 @@ function cpuOf(pid: number | undefined): number | null {
   }
 }
 
-/** The TFTP part for N boards: bootherd, then dnsmasq, each printed as one line. */
-export async function tftpPart(n: number, o: { link: LinkSettings; timeScale: number; deadlineMs: number; sizes: BootSetSizes }): Promise<void> {
+/** What the TFTP part runs. */
+export interface TftpPartOptions {
+  link: LinkSettings;
+  timeScale: number;
+  deadlineMs: number;
+  sizes: BootSetSizes;
+  rows?: readonly TftpRow[];
+  /** More admission config for the admission rows. */
+  admission?: Record<string, unknown>;
+}
+
+/** The TFTP part for N boards: each row printed as one line. */
+export async function tftpPart(n: number, o: TftpPartOptions): Promise<void> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'bootherd-bench-storm-'));
   try {
     const set = await writeBootSet(path.join(work, 'files'), o.sizes);
-    const server = await startSimServer({ dataDir: path.join(work, 'data'), bootSet: set, dhcpSegment: null, boards: n, logLevel: 'error' });
-    const ours: TftpTarget = { name: 'bootherd', tftp: server.tftp, cpuSeconds: () => server.usage()?.cpuSeconds ?? null, stop: () => server.stop() };
-    try {
-      console.log(formatTftp('  tftp part bootherd', await tftpStorm(ours, n, o)));
-    } finally {
-      await ours.stop();
-    }
+    let run = 0;
+    const bootherd = (admission: boolean, proxy: boolean) => async (segment: Peer): Promise<TftpTarget> => {
+      const config = { admission: { ...o.admission, enabled: admission } };
+      const server = await startSimServer({ dataDir: path.join(work, `data-${run++}`), bootSet: set, dhcpSegment: proxy ? segment : null, boards: n, timeScale: o.timeScale, config, logLevel: 'error' });
+      return { name: 'bootherd', tftp: server.tftp, dhcp: server.dhcp, cpuSeconds: () => server.usage()?.cpuSeconds ?? null, stop: () => server.stop() };
+    };
+    const rows = o.rows ?? tftpRows;
+    if (rows.includes('bootherd')) console.log(formatTftp('  tftp bootherd', await tftpStorm(bootherd(false, false), n, o)));
+    if (rows.includes('admission')) console.log(formatTftp('  tftp + admission', await tftpStorm(bootherd(true, true), n, o)));
+    if (rows.includes('admission-tftp')) console.log(formatTftp('  tftp + adm, no DHCP', await tftpStorm(bootherd(true, false), n, o)));
+    if (!rows.includes('dnsmasq')) return;
     await flatDiscoveryDir(set, path.join(work, 'flat'));
     const dnsmasq = await startDnsmasq(path.join(work, 'flat'), work);
-    if (typeof dnsmasq === 'string') return void console.log(`  tftp part dnsmasq skipped: ${dnsmasq}`);
-    try {
-      console.log(formatTftp('  tftp part dnsmasq', await tftpStorm(dnsmasq, n, o)));
-    } finally {
-      await dnsmasq.stop();
-    }
+    if (typeof dnsmasq === 'string') return void console.log(`  tftp dnsmasq skipped: ${dnsmasq}`);
+    console.log(formatTftp('  tftp dnsmasq', await tftpStorm(async () => dnsmasq, n, o)));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
