@@ -2,10 +2,11 @@
 # The bootherd discovery agent: posts the inventory, then polls for work.
 # `agent.sh inventory|json-str VALUE|json-get KEY` run one pure part (host-side tests).
 # Test knobs: BOOTHERD_ROOT (fake /proc, /sys, /dev), BOOTHERD_CONSOLE (log file, - for stderr),
-# BOOTHERD_MAX_ITER (stop after N requests), BOOTHERD_NOEXEC (never reboot/poweroff).
+# BOOTHERD_MAX_ITER (stop after N requests), BOOTHERD_NOEXEC (never reboot/poweroff, no console
+# shell, dropbear's command line logged instead of run), BOOTHERD_DROPBEAR / BOOTHERD_DROPBEARKEY.
 
 LIB=${BOOTHERD_LIB:-${0%/*}/lib}
-for f in json disk inventory disks http actions; do . "$LIB/$f.sh"; done
+for f in json disk inventory disks http actions rescue install; do . "$LIB/$f.sh"; done
 WORK="$R/run/bootherd"
 
 # Reads bootherd.url=, bootherd.token= and bootherd.mode= from the kernel command line.
@@ -80,7 +81,7 @@ main() {
 	mkdir -p "$WORK"
 	read_cmdline
 	log "starting (mode $BOOTHERD_MODE, server ${BOOTHERD_URL:-none})"
-	[ "$BOOTHERD_MODE" = rescue ] && start_rescue_shell
+	[ "$BOOTHERD_MODE" = rescue ] && start_rescue_console
 	while [ -z "$BOOTHERD_URL" ]; do
 		log "no bootherd.url= on the kernel command line"
 		tick

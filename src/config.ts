@@ -2,10 +2,15 @@
 // JSON) < BOOTHERD_* environment < command-line flags. Nothing else in
 // bootherd reads process.env.
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { imageInputSchema, imageNameSchema } from './domain/images.js';
 import { ConfigError, type Issue } from './errors.js';
+import { publicKeySchema } from './domain/ssh-keys.js';
+import { watchdogSettingsSchema } from './domain/wedge.js';
+import { parseController } from './power/registry.js';
 
 const port = z.number().int().min(0).max(65535);
 const hostPort = z.string().transform((s, ctx) => {
@@ -14,6 +19,9 @@ const hostPort = z.string().transform((s, ctx) => {
   if (!m || p > 65535) return (ctx.addIssue({ code: 'custom', message: `expected HOST:PORT, got ${JSON.stringify(s)}` }), z.NEVER);
   return { host: m[1] ?? m[2]!, port: p };
 });
+const instanceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { message: 'expected 1-63 letters, digits, . _ - (starting with a letter or digit)' });
+/** This machine's host name as an instance name: the default of `instance.name`. */
+export const defaultInstanceName = (): string => os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63) || 'bootherd';
 const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, { message: 'expected an IPv4 address' });
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: 'expected an IPv4 CIDR such as 10.0.0.0/24' });
 
@@ -53,6 +61,17 @@ export const admissionSchema = z.strictObject({
   headroom: z.number().gt(0).max(1).default(0.5),
 }).prefault({}).refine((a) => a.minBoards <= a.maxBoards && a.initialBoards <= a.maxBoards, { message: 'minBoards and initialBoards must not exceed maxBoards' });
 
+// Each controller is checked by its driver's own schema; the raw object is kept (secrets stay strings until a driver parses them).
+const controllers = z.array(z.record(z.string(), z.unknown())).default([]).superRefine((list, ctx) => {
+  const names = new Set<string>();
+  list.forEach((raw, i) => {
+    const r = parseController(raw);
+    if (!r.ok) for (const issue of r.issues) ctx.addIssue({ code: 'custom', path: [i, ...issue.path.split('.')], message: issue.message });
+    else if (names.has(r.controller.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `a controller named '${r.controller.name}' is defined twice` });
+    else names.add(r.controller.name);
+  });
+});
+
 /** The configuration schema, with every default. */
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data'),
@@ -64,15 +83,19 @@ export const configSchema = z.strictObject({
     maxTransfers: z.number().int().min(1).default(512),
     maxPerClient: z.number().int().min(1).default(16),
     cacheBytes: z.number().int().min(0).default(128 * 1024 * 1024),
-  }).default({ enabled: true, listen: [{ host: '0.0.0.0', port: 69 }], blksizeCap: 1468, maxTransfers: 512, maxPerClient: 16, cacheBytes: 128 * 1024 * 1024 }),
+    // Retransmission follows each transfer's measured round trip, within these bounds.
+    rtoMinMs: z.number().int().min(1).max(60_000).default(10),
+    rtoMaxMs: z.number().int().min(1).max(255_000).default(2000),
+  }).refine((t) => t.rtoMinMs <= t.rtoMaxMs, { message: 'must not exceed tftp.rtoMaxMs', path: ['rtoMinMs'] }).prefault({}),
   advertise: z.string().regex(/^[A-Za-z0-9.:-]+$/, { message: 'expected a host name or IP address' }).optional(),
   adminToken: z.string().min(16, { message: 'must be at least 16 characters' }).regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' }).optional(),
   firmwareDir: z.string().min(1).optional(),
   assetsDir: z.string().min(1).optional(),
+  imagesDir: z.string().min(1).optional(),
   templatesDir: z.string().min(1).optional(),
   ipxeDir: z.string().min(1).default('/usr/lib/ipxe'),
   bootNetworks: z.array(cidr).default([]),
-  /** Loopback clients (127.0.0.0/8, ::1) may use node-facing routes whatever bootNetworks says. */
+  /** Loopback clients (127.0.0.0/8, ::1) may use node-facing routes and TFTP whatever bootNetworks says. */
   trustLoopback: z.boolean().default(true),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   enroll: z.strictObject({
@@ -82,6 +105,15 @@ export const configSchema = z.strictObject({
   }).default({ perSourcePerMinute: 30, maxPendingNodes: 2048, pendingTtlHours: 24 }),
   agentPollSeconds: z.number().int().min(1).max(3600).default(10),
   installTimeoutSeconds: z.number().int().min(60).default(3600),
+  /** Images stored (created or replaced) at start, by name. */
+  images: z.record(imageNameSchema, imageInputSchema).default({}),
+  roots: z.strictObject({ dir: z.string().min(1).optional(), provider: z.enum(['auto', 'btrfs', 'copy']).default('auto') }).default({ provider: 'auto' }),
+  exports: z.strictObject({
+    kind: z.enum(['kernel', 'ganesha', 'none']).default('none'),
+    file: z.string().min(1).optional(),
+    reloadCommand: z.array(z.string().min(1)).min(1).optional(),
+    nfsVersions: z.array(z.union([z.literal(3), z.literal(4)])).min(1).optional(),
+  }).default({ kind: 'none' }),
   dhcp: z.strictObject({
     /** The built-in proxyDHCP (DESIGN §10): answers PXE clients beside the site's DHCP server. */
     proxy: z.strictObject({
@@ -111,10 +143,20 @@ export const configSchema = z.strictObject({
     enabled: z.boolean().default(true),
     sessionHours: z.number().positive().max(24 * 30).default(12),
   }).prefault({}),
+  power: z.strictObject({ controllers }).default({ controllers: [] }),
+  watchdog: watchdogSettingsSchema.default(watchdogSettingsSchema.parse({})),
+  rescue: z.strictObject({ authorizedKeys: z.array(publicKeySchema).max(100).default([]) }).default({ authorizedKeys: [] }),
+  store: z.strictObject({
+    /** PostgreSQL shared by several instances; unset: SQLite in the data dir. */
+    url: z.string().regex(/^postgres(ql)?:\/\/\S*$/, { message: 'expected a postgres:// (or postgresql://) URL; leave unset for SQLite in the data dir' }).optional(),
+    autoMigrate: z.boolean().default(true),
+    poolSize: z.number().int().min(1).max(200).default(10),
+  }).default({ autoMigrate: true, poolSize: 10 }),
+  instance: z.strictObject({ name: instanceName.default(defaultInstanceName) }).default(() => ({ name: defaultInstanceName() })),
 });
 
 /** The configuration as parsed, paths made absolute. */
-export type Config = z.infer<typeof configSchema> & { dataDir: string; firmwareDir: string; assetsDir: string; configFile: string | null };
+export type Config = z.infer<typeof configSchema> & { dataDir: string; firmwareDir: string; assetsDir: string; configFile: string | null; imagesDir: string; roots: { dir: string; provider: 'auto' | 'btrfs' | 'copy' } };
 
 /** Flags as the CLI parsed them (names as in `--data-dir`). */
 export type Flags = Record<string, string | string[] | boolean | undefined>;
@@ -123,11 +165,15 @@ const envMap: Record<string, string> = {
   BOOTHERD_DATA_DIR: 'dataDir', BOOTHERD_HTTP: 'http', BOOTHERD_TFTP: 'tftp.listen', BOOTHERD_ADVERTISE: 'advertise',
   BOOTHERD_ADMIN_TOKEN: 'adminToken', BOOTHERD_FIRMWARE_DIR: 'firmwareDir', BOOTHERD_ASSETS_DIR: 'assetsDir',
   BOOTHERD_TEMPLATES_DIR: 'templatesDir', BOOTHERD_IPXE_DIR: 'ipxeDir', BOOTHERD_BOOT_NETWORKS: 'bootNetworks', BOOTHERD_LOG_LEVEL: 'logLevel',
+  BOOTHERD_STORE: 'store.url', BOOTHERD_INSTANCE: 'instance.name',
+  BOOTHERD_IMAGES_DIR: 'imagesDir', BOOTHERD_ROOTS_DIR: 'roots.dir', BOOTHERD_ROOTS_PROVIDER: 'roots.provider', BOOTHERD_EXPORTS_KIND: 'exports.kind', BOOTHERD_EXPORTS_FILE: 'exports.file',
   BOOTHERD_PROXY_DHCP: 'dhcp.proxy.interface',
 };
 const flagMap: Record<string, string> = {
   'data-dir': 'dataDir', http: 'http', tftp: 'tftp.listen', advertise: 'advertise', 'admin-token': 'adminToken',
   'firmware-dir': 'firmwareDir', 'assets-dir': 'assetsDir', 'templates-dir': 'templatesDir', 'ipxe-dir': 'ipxeDir', 'boot-network': 'bootNetworks', 'log-level': 'logLevel',
+  store: 'store.url', instance: 'instance.name',
+  'roots-dir': 'roots.dir', 'images-dir': 'imagesDir', 'exports-kind': 'exports.kind', 'exports-file': 'exports.file',
   'proxy-dhcp': 'dhcp.proxy.interface',
 };
 const listKeys = new Set(['tftp.listen', 'bootNetworks']);
@@ -184,8 +230,11 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env, c
     dataDir,
     firmwareDir: path.resolve(cwd, c.firmwareDir ?? path.join(dataDir, 'firmware')),
     assetsDir: path.resolve(cwd, c.assetsDir ?? path.join(dataDir, 'assets')),
+    imagesDir: path.resolve(cwd, c.imagesDir ?? path.join(dataDir, 'images')),
     templatesDir: c.templatesDir ? path.resolve(cwd, c.templatesDir) : undefined,
     ipxeDir: path.resolve(cwd, c.ipxeDir),
+    roots: { ...c.roots, dir: path.resolve(cwd, c.roots.dir ?? path.join(dataDir, 'roots')) },
+    exports: { ...c.exports, ...(c.exports.file ? { file: path.resolve(cwd, c.exports.file) } : {}) },
     configFile: file ? path.resolve(cwd, file) : null,
   };
 }

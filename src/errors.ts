@@ -92,8 +92,15 @@ export class UnavailableError extends AppError {
 
 /** A storage failure, already translated from the database's own error. */
 export class StoreError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }, code = 'store') {
+    super(code, message, options);
+  }
+}
+
+/** The database cannot be reached right now (HTTP 503); nothing was half-written, and requests succeed again once it is back. */
+export class StoreUnavailableError extends StoreError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('store', message, options);
+    super(message, options, 'store-unavailable');
   }
 }
 
@@ -103,5 +110,25 @@ export class ConfigError extends AppError {
   constructor(issues: Issue[]) {
     super('config', `invalid configuration:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
     this.issues = issues;
+  }
+}
+
+/** An external program that could not run: not installed, killed, or past its timeout. */
+export class ProgramError extends AppError {
+  readonly kind: 'missing' | 'spawn' | 'timeout' | 'killed';
+  readonly program: string;
+  constructor(kind: ProgramError['kind'], program: string, message: string, options?: { cause?: unknown }) {
+    super(`program-${kind}`, message, options);
+    this.kind = kind;
+    this.program = program;
+  }
+}
+
+/** A device or service bootherd asked on the caller's behalf refused or did not answer (HTTP 502); the message says what it said. */
+export class BadGatewayError extends AppError {
+  readonly data: Record<string, unknown>;
+  constructor(message: string, code = 'bad-gateway', data: Record<string, unknown> = {}) {
+    super(code, message);
+    this.data = data;
   }
 }

@@ -1,6 +1,6 @@
 // Flags that several commands share, declared once: how API commands reach
-// bootherd, the server's configuration flags (checked by the config schema),
-// output formats and --dry-run.
+// bootherd, the server's configuration and store flags (checked by the config
+// schema), output formats and --dry-run.
 import { configSchema } from '../config.js';
 import type { FlagSpec } from './command.js';
 
@@ -25,10 +25,17 @@ export const addressFlags = {
   advertise: { type: 'string', value: 'HOST', help: 'address booting nodes use to reach bootherd (default: the HTTP host, else the first non-loopback IPv4)', schema: shape.advertise },
 } as const satisfies Record<string, FlagSpec>;
 
+/** Which store bootherd uses and the name it writes under (serve, migrate, store export|import). */
+export const storeFlags = {
+  store: { type: 'string', value: 'URL', help: 'PostgreSQL shared by several instances, postgres://USER[:PASS]@HOST[:PORT]/DB (env BOOTHERD_STORE; default: SQLite in <data-dir>/bootherd.db)', schema: shape.store.unwrap().shape.url.unwrap() },
+  instance: { type: 'string', value: 'NAME', help: "this instance's name on the events it writes and in /metrics (env BOOTHERD_INSTANCE; default: the host name)", schema: shape.instance.unwrap().shape.name.unwrap() },
+} as const satisfies Record<string, FlagSpec>;
+
 /** Everything `serve` can be told on the command line; each value is checked by the config schema. */
 export const serverFlags = {
   ...configFlags,
   ...addressFlags,
+  ...storeFlags,
   tftp: { type: 'string', value: 'HOST:PORT', multiple: true, help: 'TFTP listen address, one per boot VLAN (default 0.0.0.0:69)', schema: shape.tftp.unwrap().shape.listen.unwrap().element },
   'no-tftp': { type: 'boolean', help: 'do not serve TFTP' },
   'proxy-dhcp': { type: 'string', value: 'IFACE', help: 'answer PXE clients on IFACE as a proxyDHCP beside the site\'s DHCP server (needs ports 67 and 4011)' },
@@ -37,6 +44,10 @@ export const serverFlags = {
   'assets-dir': { type: 'string', value: 'DIR', help: 'discovery image builds (default <data-dir>/assets)', complete: 'dir' },
   'templates-dir': { type: 'string', value: 'DIR', help: 'operator templates layered over the built-in ones', complete: 'dir' },
   'ipxe-dir': { type: 'string', value: 'DIR', help: "iPXE binaries (default /usr/lib/ipxe, Debian's ipxe package)", complete: 'dir' },
+  'images-dir': { type: 'string', value: 'DIR', help: 'where images import unpacks images (default <data-dir>/images)', complete: 'dir' },
+  'roots-dir': { type: 'string', value: 'DIR', help: 'per-node NFS roots (default <data-dir>/roots)', complete: 'dir' },
+  'exports-kind': { type: 'string', value: 'KIND', help: 'export the roots over NFS: kernel, ganesha or none (default none)', choices: shape.exports.unwrap().shape.kind.unwrap().options },
+  'exports-file': { type: 'string', value: 'FILE', help: 'the exports file bootherd writes (kernel: /etc/exports.d/bootherd.exports; ganesha: /etc/ganesha/bootherd-exports.conf)', complete: 'file' },
   'boot-network': { type: 'string', value: 'CIDR', multiple: true, help: 'only these networks may use the node-facing routes (default: all)', schema: shape.bootNetworks.unwrap().element },
   'log-level': { type: 'string', value: 'LEVEL', help: 'debug, info, warn, error or silent (default info)', choices: shape.logLevel.unwrap().options },
 } as const satisfies Record<string, FlagSpec>;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadConfig, type Config, type Flags } from '../config.js';
 import { createLogger } from '../log.js';
 import { startBootherd, version } from '../main.js';
+import { describeStore } from '../store/index.js';
 
 /** Runs the server until SIGINT/SIGTERM. */
 export async function runServe(flags: Flags, out: (s: string) => void): Promise<number> {
@@ -17,6 +18,7 @@ export async function runServe(flags: Flags, out: (s: string) => void): Promise<
   const running = await startBootherd(config, logger);
   const httpUrl = `http://${running.advertise}:${running.http.port}`;
   out(`bootherd ${version()} serving; data in ${config.dataDir}`);
+  out(`store: ${describeStore(config)} (instance ${config.instance.name})`);
   out(`http: listening on http://${running.http.host}:${running.http.port}`);
   for (const t of running.tftp) out(`tftp: listening on ${t.address}:${t.port}`);
   for (const line of proxyLines(running, httpUrl, config)) out(line);

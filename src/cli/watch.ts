@@ -14,7 +14,7 @@ export interface WatchOptions {
 }
 
 /** Reads one SSE response body, calling `onEvent` for each message; resolves when the server ends it. */
-async function readEvents(body: ReadableStream<Uint8Array>, onEvent: (e: RackEvent, raw: string) => void): Promise<void> {
+export async function readEvents(body: ReadableStream<Uint8Array>, onEvent: (e: RackEvent, raw: string) => void): Promise<void> {
   const decoder = new TextDecoder();
   let buf = '';
   for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {

@@ -71,9 +71,11 @@ export function createBootFileResolver(deps: BootFileDeps) {
     if (!plan) return null;
     if (generatedFiles.has(rest) && deps.renderer.has(`rpi/${plan.name}/${rest}`)) return bufferFile(await render(node, plan, rest));
     for (const layer of plan.layers) {
+      const prefix = layer.kind === 'discovery' ? (layer.prefix ?? '') : '';
+      if (!rest.startsWith(prefix)) continue;
       const dir = await layerDir(layer, node);
       if (!dir) continue;
-      const file = await deps.readFile(path.join(dir, rest));
+      const file = await deps.readFile(path.join(dir, rest.slice(prefix.length)));
       if (file) return file;
     }
     return null;

@@ -2,6 +2,9 @@
 // coalesced into its `lastBoot`; the record is written when a boot starts,
 // when it reaches a further stage (each with a `boot-stage` event, so the
 // event stream shows boots progress), and by a periodic flush, never per request.
+// Counts live per instance; a write is compare-and-set and merged by
+// startedAt, so an instance flushing an older boot never overwrites a newer
+// one another instance recorded (the same boot seen by two is merged).
 import { stageOf, stages } from '../domain/boot-plan.js';
 import type { LastBoot } from '../domain/node.js';
 import { bump, mutateNode, type CoreDeps } from './deps.js';
@@ -31,7 +34,13 @@ export function createBootTelemetry(deps: CoreDeps) {
     entry.dirty = false;
     const boot = { ...entry.boot };
     const events = stageEvent ? [{ kind: 'boot-stage', data: { stage: boot.stage, via: boot.via, clientIp: boot.clientIp, startedAt: boot.startedAt } }] : [];
-    await mutateNode(deps, nodeId, (n, at) => ({ node: bump(n, { lastBoot: boot, lastIp: boot.clientIp ?? n.lastIp, lastSeenAt: at }, at), events })).catch((err: unknown) => {
+    await mutateNode(deps, nodeId, (n, at) => {
+      const stored = n.lastBoot ?? null;
+      // A newer boot is on record (another instance served it): this one is history; stop flushing it.
+      if (stored && stored.startedAt > boot.startedAt) return (live.get(nodeId) === entry && live.delete(nodeId), null);
+      const lastBoot = stored?.startedAt === boot.startedAt ? mergeBoots(stored, boot) : boot;
+      return { node: bump(n, { lastBoot, lastIp: boot.clientIp ?? n.lastIp, lastSeenAt: at }, at), events };
+    }).catch((err: unknown) => {
       deps.logger.warn('boot telemetry not saved', { node: nodeId, err });
     });
   };
@@ -80,7 +89,34 @@ export function createBootTelemetry(deps: CoreDeps) {
     return e ? { ...e.boot } : null;
   }
 
-  return { record, flush, current };
+  /** The node's own OS sent a heartbeat: its latest boot reached os-up (written once per boot). */
+  async function osUp(nodeId: string, clientIp: string | null): Promise<void> {
+    const iso = deps.now().toISOString();
+    const entry = live.get(nodeId);
+    if (entry?.boot.stage === 'os-up') return;
+    const boot: LastBoot = entry?.boot ?? { startedAt: iso, via: 'http', clientIp, files: 0, probes: 0, notFound: 0, failed: 0, bytes: 0, stage: 'firmware', updatedAt: iso };
+    boot.stage = 'os-up';
+    boot.updatedAt = iso;
+    live.set(nodeId, { boot, lastAt: deps.now().getTime(), dirty: true });
+    await persist(nodeId);
+  }
+
+  return { record, flush, current, osUp };
+}
+
+/** One boot as two records of it say (same startedAt): the further stage, the larger counts, the later update. */
+export function mergeBoots(a: LastBoot, b: LastBoot): LastBoot {
+  const [older, newer] = a.updatedAt <= b.updatedAt ? [a, b] : [b, a];
+  const stage = stages.indexOf(a.stage) >= stages.indexOf(b.stage) ? a.stage : b.stage;
+  const most = (k: 'files' | 'probes' | 'notFound' | 'failed' | 'bytes') => Math.max(older[k], newer[k]);
+  return { ...newer, stage, files: most('files'), probes: most('probes'), notFound: most('notFound'), failed: most('failed'), bytes: most('bytes') };
+}
+
+/** The later of two records of a node's last boot (by startedAt, then updatedAt); live counts beside the stored ones. */
+export function latestBoot(a: LastBoot | null | undefined, b: LastBoot | null | undefined): LastBoot | null {
+  if (!a || !b) return a ?? b ?? null;
+  if (a.startedAt !== b.startedAt) return a.startedAt > b.startedAt ? a : b;
+  return mergeBoots(a, b);
 }
 
 /** The telemetry collector. */

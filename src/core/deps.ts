@@ -4,6 +4,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { NotFoundError, VersionMismatchError } from '../errors.js';
 import { normalizeMac, normalizeSerial } from '../domain/identity.js';
 import type { Node } from '../domain/node.js';
+import type { WatchdogSettings } from '../domain/wedge.js';
 import type { Logger } from '../log.js';
 import type { NewEvent, Store } from '../store/store.js';
 import type { EnrollGate } from './enroll-gate.js';
@@ -12,6 +13,12 @@ import type { EnrollGate } from './enroll-gate.js';
 export interface CoreSettings {
   agentPollSeconds: number;
   installTimeoutSeconds: number;
+  watchdog: WatchdogSettings;
+  /** OpenSSH public-key lines the rescue system's SSH server accepts. */
+  rescueKeys: string[];
+  /** When set, an assignment whose plan can serve no kernel from the image or this dir is refused. */
+  firmwareDir?: string;
+  assetsDir?: string;
 }
 
 /** The dependencies of every core service. */

@@ -62,7 +62,7 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
       deps.logger.warn('enrollment rule not applied', { node: plan.node.id, rule: rule.name, err: error });
       return { ...plan, events: [...plan.events, { kind: 'rule-failed', data: { rule: rule.name, message: error?.message ?? 'not applied' } }] };
     }
-    const named = { ...plan.node, hostname: planned.hostname, labels: planned.labels, enrolledBy: rule.name };
+    const named = { ...plan.node, hostname: planned.hostname, labels: planned.labels, ...planned.settings, enrolledBy: rule.name };
     const events = [...plan.events, { kind: 'enrolled-by-rule', data: { rule: rule.name, sequence: planned.sequence, hostname: planned.hostname, via: 'first-inventory' } }];
     if (!planned.changes.target || !planned.target) return { ...plan, node: named, events };
     const assigned = planLifecycle(named, { type: 'assign', target: planned.target }, at);
@@ -80,6 +80,16 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
     return node;
   }
 
+  // A rule's nfs-root target gets its root once the report is stored; a root that cannot be made is on record, the report stands.
+  async function withRootOf(node: Node): Promise<Node> {
+    if (!deps.roots) return node;
+    return deps.roots.ensure(node).catch(async (err: unknown) => {
+      deps.logger.warn('root not made for a rule target', { node: node.id, err });
+      await deps.store.appendEvents(node.id, [{ kind: 'root-failed', data: { message: (err as Error).message } }], deps.now().toISOString());
+      return node;
+    });
+  }
+
   async function reportOnce(inv: Inventory, claim: ClaimedIdentity, ctx: { ip: string | null; bearer: string | null }): Promise<DiscoveryResult> {
     const candidates = await candidatesFor(deps.store, claim);
     const conflict = findIdentityConflict(claim, candidates);
@@ -94,13 +104,15 @@ export function createDiscoveryService(deps: LifecycleDeps & { agent: AgentServi
         hardware: hardwareFrom(inv, n.hardware),
         lastIp: ctx.ip ?? n.lastIp,
         lastSeenAt: at,
+        lastHeartbeatAt: at,
+        heartbeatFrom: 'agent',
         agentTokenHash: hash,
         pending: false,
       }),
       events: [{ kind: 'inventory', data: { ip: ctx.ip, macs: claim.macs, disks: inv.disks.length, model: inv.model ?? null } }],
     });
     if (linked.base.state === 'new' && !linked.base.target) plan = await withRule(plan, at);
-    const node = await store(linked, plan, claim, ctx.ip, at);
+    const node = await deps.power.resolveAuto(await withRootOf(await store(linked, plan, claim, ctx.ip, at)));
     await runEffects(deps, node, plan.effects);
     return { node, token, next: await deps.agent.instructionFor(node) };
   }

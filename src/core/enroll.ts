@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors.js';
 import { findIdentityConflict } from '../domain/merge.js';
-import { emptyHardware, type Hardware, type Node } from '../domain/node.js';
+import { emptyHardware, normalizeNode, type Hardware, type Node } from '../domain/node.js';
 import { bump, mutateNode, newToken, type CoreDeps } from './deps.js';
 import { candidatesFor, mergeCandidates, recordIdentityConflict } from './identity-links.js';
 
@@ -12,7 +12,7 @@ export type SeenIdentity = { serial: string } | { mac: string } | { uuid: string
 
 /** A new node record in state `new` with the given identities. */
 export function newNode(ids: { serial?: string | null; macs?: string[]; uuid?: string | null }, at: string, ip: string | null): Node {
-  return {
+  return normalizeNode({
     id: randomUUID(),
     hostname: null,
     state: 'new',
@@ -34,7 +34,7 @@ export function newNode(ids: { serial?: string | null; macs?: string[]; uuid?: s
     version: 1,
     createdAt: at,
     updatedAt: at,
-  };
+  });
 }
 
 /**
@@ -80,7 +80,7 @@ export async function findOrEnrollLinked(deps: CoreDeps, seen: LinkedSighting, c
   const conflict = findIdentityConflict(claim, candidates);
   if (conflict) {
     // A board retries DHCP every few seconds: flag once, not per packet.
-    if (conflict.node.health !== 'identity-conflict') await recordIdentityConflict(deps, conflict.node, conflict.reason, claim, ctx.ip);
+    if (!conflict.node.conflict) await recordIdentityConflict(deps, conflict.node, conflict.reason, claim, ctx.ip);
     return { node: conflict.node, created: false, conflict: conflict.reason };
   }
   const first = candidates.length === 0 ? await findOrEnroll(deps, { serial: seen.serial }, ctx) : { node: await mergeCandidates(deps, claim, candidates), created: false };

@@ -20,7 +20,7 @@ export async function candidatesFor(store: Store, claim: ClaimedIdentity): Promi
 
 /** Marks `node` as in identity conflict, with an `identity-conflict` event naming the claim. */
 export async function recordIdentityConflict(deps: CoreDeps, node: Node, reason: string, claim: ClaimedIdentity, ip: string | null): Promise<void> {
-  await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, { health: 'identity-conflict' }, at), events: [{ kind: 'identity-conflict', data: { reason, claim, ip } }] }));
+  await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, { conflict: reason }, at), events: [{ kind: 'identity-conflict', data: { reason, claim, ip } }] }));
   deps.logger.warn('identity conflict', { node: node.id, reason, ip });
 }
 

@@ -3,14 +3,16 @@
 import { VersionMismatchError, ValidationError } from '../errors.js';
 import { agentStates, transition, type Effect, type LifecycleEvent } from '../domain/lifecycle.js';
 import { imageArchesFor } from '../domain/images.js';
-import type { Node } from '../domain/node.js';
+import type { Node, NodeRoot } from '../domain/node.js';
 import { installedRootPartuuid, type Target } from '../domain/targets.js';
-import type { PowerService } from '../power/power.js';
+import type { PowerService } from './power.js';
 import type { NewEvent } from '../store/store.js';
 import { mutateNode, type CoreDeps } from './deps.js';
+import type { RootsHooks } from './root-actions.js';
+import { checkInstallDisk, checkKernel } from './target-checks.js';
 
-/** Core deps plus power control. */
-export type LifecycleDeps = CoreDeps & { power: PowerService };
+/** Core deps plus power control, and per-node roots when configured. */
+export type LifecycleDeps = CoreDeps & { power: PowerService; roots?: RootsHooks };
 
 async function checkImage(deps: CoreDeps, node: Node, name: string | undefined, path: string, needDisk: boolean): Promise<void> {
   if (name === undefined) return;
@@ -25,7 +27,21 @@ async function checkImage(deps: CoreDeps, node: Node, name: string | undefined, 
 }
 
 /** Completes and checks a target against the node and the image catalogue; ValidationError naming the field otherwise. */
-export async function completeTarget(deps: CoreDeps, node: Node, target: Target): Promise<Target> {
+export async function completeTarget(deps: LifecycleDeps, node: Node, target: Target): Promise<Target> {
+  const done = await completeTargetOnly(deps, node, target);
+  if (deps.settings.firmwareDir !== undefined) await checkKernel(deps.store, { firmwareDir: deps.settings.firmwareDir, assetsDir: deps.settings.assetsDir }, node, done);
+  checkInstallDisk(node, done);
+  if (done.kind === 'nfs-root') return deps.roots ? deps.roots.complete(node, done) : { ...done, path: requirePath(done.path) };
+  if (done.kind === 'install' && done.then.kind === 'nfs-root') return { ...done, then: deps.roots ? await deps.roots.complete(node, done.then, 'target.then') : { ...done.then, path: requirePath(done.then.path) } };
+  return done;
+}
+
+function requirePath(p: string | undefined): string {
+  if (!p) throw new ValidationError('target.path: required (per-node roots are not configured)', [{ path: 'target.path', message: 'required' }]);
+  return p;
+}
+
+async function completeTargetOnly(deps: CoreDeps, node: Node, target: Target): Promise<Target> {
   if (target.kind === 'local') return target;
   await checkImage(deps, node, target.image, 'target', target.kind === 'install');
   if (target.kind === 'install') {
@@ -92,13 +108,26 @@ export async function applyLifecycle(deps: LifecycleDeps, id: string, event: Lif
 /** applyLifecycle, also answering what became of each effect. */
 export async function applyLifecycleWithEffects(deps: LifecycleDeps, id: string, event: LifecycleEvent, opts: LifecycleOpts & { expectedVersion?: number } = {}): Promise<{ node: Node; effects: EffectOutcome[] }> {
   let effects: Effect[] = [];
+  // An nfs-root assignment makes the node's root first; a change that is then refused removes it again.
+  const prepared = event.type === 'assign' && deps.roots ? await deps.roots.prepare(id, event.target) : null;
   const stored = await mutateNode(deps, id, (node, at) => {
     if (opts.expectedVersion !== undefined && node.version !== opts.expectedVersion) throw new VersionMismatchError(node.version, opts.expectedVersion);
     const planned = planLifecycle(node, event, at, opts);
     effects = planned.effects;
-    return planned;
+    return prepared ? withRoot(planned, prepared.root) : planned;
+  }).catch(async (err: unknown) => {
+    await prepared?.undo();
+    throw err;
   });
-  return { node: stored, effects: await runEffects(deps, stored, effects) };
+  if (stored.root && deps.roots) await deps.roots.changed(stored);
+  const outcomes = await runEffects(deps, stored, effects);
+  // The exports sync may have stored the export's state on the node since.
+  return { node: (stored.root && deps.roots && (await deps.store.getNode(id))) || stored, effects: outcomes };
+}
+
+/** A planned change with the root made for it, and the `root` event. */
+export function withRoot(planned: PlannedChange, root: NodeRoot): PlannedChange {
+  return { ...planned, node: { ...planned.node, root }, events: [...planned.events, { kind: 'root', data: { provider: root.provider, path: root.path, image: root.image } }] };
 }
 
 /** Carries out a stored change's effects (power), recording each as a `power` event. */
@@ -106,12 +135,13 @@ export async function runEffects(deps: LifecycleDeps, node: Node, effects: Effec
   const outcomes: EffectOutcome[] = [];
   for (const effect of effects) {
     const op = effect.kind === 'power-off' ? 'power-off' : 'power-cycle';
-    const result = await deps.power.run(node, op);
-    await deps.store.appendEvents(node.id, [{ kind: 'power', data: { op, reason: effect.reason, done: result.done, detail: result.detail } }], deps.now().toISOString());
+    // The power service records every request as a `power` event, carried out or not.
+    const event = await deps.power.run(node, op === 'power-off' ? 'off' : 'cycle', effect.reason);
+    const result = { done: event.outcome === 'ok', detail: event.detail };
     const outcome: EffectOutcome = { op, reason: effect.reason, done: result.done, detail: result.detail };
     if (!result.done) {
-      const todo = op === 'power-off' ? 'power the node off yourself' : 'reboot the node yourself so that it boots what it should now';
-      outcome.notice = deps.power.canControl(node) ? `${op} failed (${result.detail}): ${todo}` : `no power driver: ${todo}`;
+      const todo = op === 'power-off' ? 'power the node off yourself' : effect.kind === 'power-cycle' && effect.agentPolls ? "its agent takes the change at its next poll; if the node does not answer, reboot it yourself" : 'reboot the node yourself so that it boots what it should now';
+      outcome.notice = event.outcome === 'manual' ? `manual power control: ${result.detail}` : deps.power.canControl(node) ? `${op} failed (${result.detail}): ${todo}` : `no power driver: ${todo}`;
       deps.logger.info('power effect not carried out', { node: node.id, op, detail: result.detail });
     }
     outcomes.push(outcome);

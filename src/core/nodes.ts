@@ -1,21 +1,27 @@
 // Admin use cases on nodes: list, show, rename/label, set target, actions, events.
-import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '../errors.js';
+import { BadGatewayError, ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '../errors.js';
 import type { LifecycleEvent } from '../domain/lifecycle.js';
 import type { Node } from '../domain/node.js';
+import type { WatchdogOverride } from '../domain/wedge.js';
 import type { Target } from '../domain/targets.js';
 import type { NodeEventQuery, NodeFilter, StoredEvent } from '../store/store.js';
 import { bump, mutateNode, resolveNode } from './deps.js';
 import { applyLifecycleWithEffects, completeTarget, runsAgent, type EffectOutcome, type LifecycleDeps } from './lifecycle-ops.js';
+import type { PowerEvent } from './power.js';
+import type { RootActions } from './root-actions.js';
 
 /** Actions an operator can ask for. */
-export const nodeActions = ['rescue', 'end-rescue', 'reboot', 'power-on', 'power-off', 'retire', 'reset'] as const;
+export const nodeActions = ['rescue', 'end-rescue', 'reboot', 'power-on', 'power-off', 'power-cycle', 'retire', 'reset', 'reprovision-root'] as const;
 /** One action name. */
 export type NodeAction = (typeof nodeActions)[number];
+
+type PowerAction = 'reboot' | 'power-on' | 'power-off' | 'power-cycle';
 
 /** A PATCH body: JSON merge-patch semantics, a null label value removes the label. */
 export interface NodePatch {
   hostname?: string | null;
   labels?: Record<string, string | null>;
+  watchdog?: WatchdogOverride | null;
 }
 
 /** One identity to drop from a node (exactly one field set, normalised). */
@@ -28,9 +34,18 @@ export interface ChangeResult {
 }
 
 /** How an action reached the node. */
+/** Options an action body may carry: `force` (reprovision-root while booted), `wipe` (retire: remove the node's root too). */
+export interface ActionOptions {
+  force?: boolean;
+  wipe?: boolean;
+}
+
+/** How an action reached the node. */
 export interface ActionResult extends ChangeResult {
   delivery: 'state' | 'agent' | 'power';
   detail: string;
+  /** The power event, when a power driver carried the action out. */
+  power?: PowerEvent;
 }
 
 /** The admin node service. */
@@ -39,7 +54,7 @@ export interface NodeService {
   get(ref: string): Promise<Node>;
   patch(ref: string, patch: NodePatch, ifMatch?: number): Promise<Node>;
   setTarget(ref: string, target: Target, ifMatch?: number): Promise<ChangeResult>;
-  action(ref: string, action: NodeAction, ifMatch?: number): Promise<ActionResult>;
+  action(ref: string, action: NodeAction, ifMatch?: number, opts?: ActionOptions): Promise<ActionResult>;
   events(ref: string, opts: NodeEventQuery): Promise<StoredEvent[]>;
   /** Deletes a node: refused unless it is retired or `force`; its events stay, ending with `deleted`. */
   remove(ref: string, opts: { force: boolean; ifMatch?: number }): Promise<void>;
@@ -70,12 +85,12 @@ const lifecycleActions: Partial<Record<NodeAction, LifecycleEvent>> = {
 const touched = { pending: false };
 
 /** Creates the admin node service. */
-export function createNodeService(deps: LifecycleDeps): NodeService {
+export function createNodeService(deps: LifecycleDeps & { rootActions?: RootActions }): NodeService {
   const checkVersion = (node: Node, ifMatch?: number) => {
     if (ifMatch !== undefined && node.version !== ifMatch) throw new VersionMismatchError(node.version, ifMatch);
   };
 
-  async function powerAction(node: Node, action: 'reboot' | 'power-on' | 'power-off', ifMatch?: number): Promise<ActionResult> {
+  async function powerAction(node: Node, action: PowerAction, ifMatch?: number): Promise<ActionResult> {
     const agentOp = action === 'reboot' ? 'reboot' : action === 'power-off' ? 'poweroff' : null;
     if (agentOp && runsAgent(node)) {
       const stored = await mutateNode(deps, node.id, (n, at) => {
@@ -84,14 +99,14 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
       });
       return { node: stored, effects: [], delivery: 'agent', detail: `the node's agent will ${agentOp} at its next poll` };
     }
-    const op = action === 'reboot' ? 'power-cycle' : action;
+    await deps.power.refresh();
     if (!deps.power.canControl(node)) throw new ConflictError(`${action}: node ${node.id} is in state '${node.state}' (no agent polling) and has no power driver configured`, 'no-power-driver');
     checkVersion(node, ifMatch);
     if (node.pending) await mutateNode(deps, node.id, (n, at) => ({ node: bump(n, touched, at), events: [] }));
-    const result = await deps.power.run(node, op);
-    await deps.store.appendEvents(node.id, [{ kind: 'power', data: { op, reason: `action ${action}`, done: result.done, detail: result.detail } }], deps.now().toISOString());
-    if (!result.done) throw new ConflictError(`${action}: ${result.detail}`, 'power-failed');
-    return { node: (await deps.store.getNode(node.id)) ?? node, effects: [], delivery: 'power', detail: result.detail };
+    const op = action === 'power-on' ? 'on' : action === 'power-off' ? 'off' : 'cycle';
+    const event = await deps.power.run(node, op, `action ${action}`);
+    if (event.outcome === 'failed') throw new BadGatewayError(`${action}: ${event.detail}`, 'power-failed', { power: event });
+    return { node: (await deps.store.getNode(node.id)) ?? node, effects: [], delivery: 'power', detail: event.detail, power: event };
   }
 
   return {
@@ -107,7 +122,8 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
           else labels[k] = v;
         }
         const hostname = patch.hostname === undefined ? n.hostname : patch.hostname;
-        return { node: bump(n, { hostname, labels, ...touched }, at), events: [{ kind: 'updated', data: { ...patch } }] };
+        const watchdog = patch.watchdog === undefined ? (n.watchdog ?? null) : patch.watchdog;
+        return { node: bump(n, { hostname, labels, watchdog, ...touched }, at), events: [{ kind: 'updated', data: { ...patch } }] };
       });
     },
     async setTarget(ref, target, ifMatch) {
@@ -116,12 +132,21 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
       const complete = await completeTarget(deps, node, target);
       return applyLifecycleWithEffects(deps, node.id, { type: 'assign', target: complete }, { expectedVersion: ifMatch, patch: touched });
     },
-    async action(ref, action, ifMatch) {
+    async action(ref, action, ifMatch, opts = {}) {
       const node = await resolveNode(deps.store, ref);
+      if (action === 'reprovision-root') {
+        checkVersion(node, ifMatch);
+        if (!deps.rootActions) throw new ConflictError('reprovision-root: per-node roots are not configured', 'no-root');
+        const stored = await deps.rootActions.reprovision(node, opts.force === true);
+        return { node: stored, effects: [], delivery: 'state', detail: `root ${stored.root?.path ?? ''} made again from image '${stored.root?.image ?? ''}'` };
+      }
       const event = lifecycleActions[action];
-      if (!event) return powerAction(node, action as 'reboot' | 'power-on' | 'power-off', ifMatch);
-      const { node: stored, effects } = await applyLifecycleWithEffects(deps, node.id, event, { expectedVersion: ifMatch, patch: { pendingAction: null, ...touched } });
-      return { node: stored, effects, delivery: 'state', detail: `node is now '${stored.state}'` };
+      if (!event) return powerAction(node, action as PowerAction, ifMatch);
+      const patch = event.type === 'end-rescue' ? touched : { pendingAction: null, ...touched };
+      let { node: stored, effects } = await applyLifecycleWithEffects(deps, node.id, event, { expectedVersion: ifMatch, patch });
+      const wiped = action === 'retire' && opts.wipe && deps.rootActions && node.root;
+      if (wiped) stored = await deps.rootActions!.wipe(stored);
+      return { node: stored, effects, delivery: 'state', detail: `node is now '${stored.state}'${wiped ? `; root ${node.root!.path} removed` : ''}` };
     },
     async events(ref, opts) {
       try {
@@ -155,8 +180,7 @@ export function createNodeService(deps: LifecycleDeps): NodeService {
       return mutateNode(deps, node.id, (n, at) => {
         checkVersion(n, ifMatch);
         const identity = withoutIdentity(n, release);
-        const health = n.health === 'identity-conflict' ? 'ok' : n.health;
-        return { node: bump(n, { identity, health, ...touched }, at), events: [{ kind: 'identity-released', data: { ...release, conflictCleared: n.health === 'identity-conflict' } }] };
+        return { node: bump(n, { identity, conflict: null, ...touched }, at), events: [{ kind: 'identity-released', data: { ...release, conflictCleared: Boolean(n.conflict) } }] };
       });
     },
   };

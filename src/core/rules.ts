@@ -16,6 +16,7 @@ export interface RuleChanges {
   labels?: Record<string, { from: string | null; to: string }>;
   target?: { from: Target | null; to: Target };
   state?: { from: NodeState; to: NodeState };
+  power?: { from: { controller: string; port: string } | null; to: { controller: string; port: string } };
 }
 
 /** One node's line in a rule application. */
@@ -42,6 +43,8 @@ export interface RuleApplyResult {
 export interface Plan {
   hostname: string | null;
   labels: Record<string, string>;
+  /** The rule's power link and watchdog overrides, when it sets them. */
+  settings: Partial<Pick<Node, 'power' | 'watchdog'>>;
   target: Target | null;
   sequence: number | null;
   changes: RuleChanges;
@@ -106,7 +109,13 @@ async function planFor(deps: LifecycleDeps, rule: Rule, node: Node, ctx: PlanCon
       changes.state = { from: node.state, to: next.state };
     }
   }
-  return { hostname, labels, target, sequence, changes };
+  const link = node.power ? { controller: node.power.controller, port: node.power.port } : null;
+  if (rule.apply.power && JSON.stringify(link) !== JSON.stringify({ controller: rule.apply.power.controller, port: rule.apply.power.port })) changes.power = { from: link, to: { controller: rule.apply.power.controller, port: rule.apply.power.port } };
+  const settings: Plan['settings'] = {
+    ...(rule.apply.power ? { power: { ...rule.apply.power, resolvedPort: null } } : {}),
+    ...(rule.apply.watchdog ? { watchdog: rule.apply.watchdog } : {}),
+  };
+  return { hostname, labels, settings, target, sequence, changes };
 }
 
 const isHostnameClash = (err: unknown) => err instanceof ConflictError && err.code === 'duplicate' && /hostname/.test(err.message);
@@ -115,7 +124,7 @@ async function write(deps: LifecycleDeps, rule: Rule, node: Node, plan: Plan, op
   const patch = (n: Node): Partial<Node> => {
     const skip = ruleSkipReason(n, opts.force);
     if (skip) throw new ConflictError(`node ${n.id} changed while the rule was applied: it ${skip}`);
-    return { hostname: plan.hostname, labels: plan.labels, enrolledBy: rule.name };
+    return { hostname: plan.hostname, labels: plan.labels, ...plan.settings, enrolledBy: rule.name };
   };
   const events = [{ kind: 'enrolled-by-rule', data: { rule: rule.name, sequence: plan.sequence, hostname: plan.hostname, via: opts.via } }];
   if (plan.changes.target) return applyLifecycle(deps, node.id, { type: 'assign', target: plan.target! }, { patch, events });

@@ -7,7 +7,11 @@ export type PlanName = 'discovery' | 'install' | 'rescue' | 'nfs-root' | 'usb-ro
 
 /** One place boot files come from. */
 /** `discovery-firmware` is the Pi firmware the image builder unpacked beside the discovery image, used when the firmware dir lacks a file. */
-export type AssetLayer = { kind: 'image'; image: string } | { kind: 'discovery' } | { kind: 'firmware' } | { kind: 'discovery-firmware' };
+/** `prefix`: the layer answers only paths under it (with the prefix taken off), so its names cannot shadow another layer's. */
+export type AssetLayer = { kind: 'image'; image: string } | { kind: 'discovery'; prefix?: string } | { kind: 'firmware' } | { kind: 'discovery-firmware' };
+
+/** Where an nfs-root plan serves the discovery kernel and initramfs (for boards that mount the root from its nfs-root mode). */
+export const discoveryPrefix = 'bootherd/';
 
 /** A node's boot plan. */
 export interface BootPlan {
@@ -37,7 +41,8 @@ export function planFor(node: Node | null): BootPlan | null {
     case 'deployed': {
       const t = node.target;
       if (!t || t.kind === 'local' || t.kind === 'install') return null;
-      const layers: AssetLayer[] = [...(t.image ? [{ kind: 'image' as const, image: t.image }] : []), { kind: 'firmware' }, { kind: 'discovery-firmware' }];
+      const nfs: AssetLayer[] = t.kind === 'nfs-root' ? [{ kind: 'discovery', prefix: discoveryPrefix }] : [];
+      const layers: AssetLayer[] = [...(t.image ? [{ kind: 'image' as const, image: t.image }] : []), ...nfs, { kind: 'firmware' }, { kind: 'discovery-firmware' }];
       return { name: t.kind, layers };
     }
   }

@@ -1,5 +1,6 @@
-// Images: what a target boots (boot files on the bootherd host) and what an
-// install writes (a disk image by URL and sha256).
+// Images: what a target boots (boot files on the bootherd host), the golden
+// root an NFS root is made from, and what an install writes (a disk image by
+// URL or path, with its sha256 and size).
 import { z } from 'zod';
 import { absolutePath, cmdlineToken, nameSchema, sha256Schema } from './values.js';
 
@@ -11,6 +12,24 @@ export const imageArches = ['arm64', 'armhf', 'amd64'] as const;
 /** One image architecture. */
 export type ImageArch = (typeof imageArches)[number];
 
+/** How a disk image file is compressed; installs decompress while streaming. */
+export const compressions = ['none', 'gzip', 'xz'] as const;
+
+/** An install's disk image: `url` (served as is) or `path` (a file on the bootherd host, served by bootherd). `sha256` is the file's; `sizeBytes` the written (uncompressed) size. */
+export const diskSchema = z
+  .strictObject({
+    url: httpUrl.optional(),
+    path: absolutePath.optional(),
+    sha256: sha256Schema,
+    sizeBytes: z.number().int().positive().optional(),
+    compression: z.enum(compressions).default('none'),
+  })
+  .refine((d) => (d.url === undefined) !== (d.path === undefined), { message: 'give exactly one of url or path' })
+  .refine((d) => d.compression === 'none' || d.sizeBytes !== undefined, { message: 'sizeBytes (the uncompressed size) is required for a compressed image, so a disk too small is refused before anything is written', path: ['sizeBytes'] });
+
+/** A disk image as stored. */
+export type DiskImage = z.infer<typeof diskSchema>;
+
 /** An image as the API takes it. */
 export const imageInputSchema = z.strictObject({
   description: z.string().max(500).optional(),
@@ -19,7 +38,8 @@ export const imageInputSchema = z.strictObject({
   kernel: fileName.optional(),
   initramfs: fileName.optional(),
   cmdline: z.array(cmdlineToken).max(64).default([]),
-  disk: z.strictObject({ url: httpUrl, sha256: sha256Schema, sizeBytes: z.number().int().positive().optional() }).optional(),
+  rootDir: absolutePath.refine((p) => p.replace(/\/+$/, '') !== '', { message: 'must not be / (the host\'s own root)' }).optional(),
+  disk: diskSchema.optional(),
 });
 
 /** A validated image input. */

@@ -22,20 +22,21 @@ export const eventTypes = ['inventory', 'assign', 'install-succeeded', 'install-
 export type EventType = (typeof eventTypes)[number];
 
 /** Side effects that core carries out after the change is stored. */
-export type Effect = { kind: 'power-cycle'; reason: string } | { kind: 'power-off'; reason: string };
+/** `agentPolls`: the node runs bootherd's agent, which takes the change at its next poll even if nobody cycles its power. */
+export type Effect = { kind: 'power-cycle'; reason: string; agentPolls?: boolean } | { kind: 'power-off'; reason: string };
 
 type Change = Partial<Node> & { state: NodeState };
 type Rule = (node: Node, event: LifecycleEvent) => Change;
 
 const toTarget = (_n: Node, e: LifecycleEvent): Change => {
   const target = (e as Extract<LifecycleEvent, { type: 'assign' }>).target;
-  return { state: target.kind === 'install' ? 'installing' : 'deployed', target, failure: null, health: 'ok', install: null };
+  return { state: target.kind === 'install' ? 'installing' : 'deployed', target, failure: null, install: null, health: 'ok', healthReason: null, escalation: null, conflict: null };
 };
 const stay: Rule = (n) => ({ state: n.state });
 const toRescue: Rule = (n) => ({ state: 'rescue', rescueFrom: n.state });
 const toRetired: Rule = () => ({ state: 'retired', pendingAction: null });
-const toNew: Rule = () => ({ state: 'new', target: null, rescueFrom: null, failure: null, health: 'ok', install: null, pendingAction: null });
-const toFailed = (why: (e: LifecycleEvent) => string): Rule => (_n, e) => ({ state: 'failed', failure: why(e), health: 'failed' });
+const toNew: Rule = () => ({ state: 'new', target: null, rescueFrom: null, failure: null, health: 'ok', healthReason: null, escalation: null, conflict: null, install: null, pendingAction: null });
+const toFailed = (why: (e: LifecycleEvent) => string): Rule => (_n, e) => ({ state: 'failed', failure: why(e) });
 
 const installDone: Rule = (n, e) => {
   const ev = e as Extract<LifecycleEvent, { type: 'install-succeeded' }>;
@@ -59,7 +60,8 @@ export const table: Record<NodeState, Partial<Record<EventType, Rule>>> = {
     reset: toNew,
   },
   deployed: { inventory: stay, assign: toTarget, rescue: toRescue, retire: toRetired, reset: toNew },
-  rescue: { inventory: stay, 'end-rescue': (n) => ({ state: n.rescueFrom ?? 'ready', rescueFrom: null }), reset: toNew },
+  // Ending a rescue hands the rescue system's agent a reboot, into whatever the node boots now.
+  rescue: { inventory: stay, 'end-rescue': (n) => ({ state: n.rescueFrom ?? 'ready', rescueFrom: null, pendingAction: 'reboot', rescueAccess: null }), reset: toNew },
   failed: { inventory: stay, assign: toTarget, rescue: toRescue, retire: toRetired, reset: toNew },
   retired: { reset: toNew },
 };
@@ -81,6 +83,8 @@ function effectsOf(before: Node, after: Node, event: LifecycleEvent): Effect[] {
   // A node running its own OS does not poll us: only a power cycle makes it boot what it should now.
   const runsOwnOs = !agentStates.has(before.state);
   if (event.type === 'retire') return [{ kind: 'power-off', reason: 'retired' }];
+  // A rescue is for a node that may not answer: power-cycle it where a driver can.
+  if (event.type === 'rescue') return [{ kind: 'power-cycle', reason: `rescue: ${before.state} -> rescue`, ...(runsOwnOs ? {} : { agentPolls: true }) }];
   if (runsOwnOs && before.state !== after.state) return [{ kind: 'power-cycle', reason: `${event.type}: ${before.state} -> ${after.state}` }];
   if (runsOwnOs && event.type === 'assign') return [{ kind: 'power-cycle', reason: 'assign: new target' }];
   return [];

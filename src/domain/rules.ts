@@ -4,7 +4,9 @@
 import { z } from 'zod';
 import { normalizeSerial } from './identity.js';
 import type { Node } from './node.js';
+import { powerLinkInput } from './power-link.js';
 import { targetTemplateSchema } from './rule-target.js';
+import { watchdogOverrideSchema } from './wedge.js';
 import { isHostname, labelsSchema, nameSchema } from './values.js';
 
 const serialItem = z.string().transform((s, ctx) => normalizeSerial(s) ?? (ctx.addIssue({ code: 'custom', message: `not a Pi serial: ${s}` }), z.NEVER));
@@ -44,6 +46,8 @@ export const ruleInputSchema = z.strictObject({
     hostname: hostnameTemplate.optional(),
     labels: labelsSchema.optional(),
     target: targetTemplateSchema.optional(),
+    power: powerLinkInput.optional(),
+    watchdog: watchdogOverrideSchema.optional(),
     sequenceStart: z.number().int().nonnegative().default(1),
   }),
 }).superRefine((r, ctx) => {

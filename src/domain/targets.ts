@@ -2,14 +2,14 @@
 import { z } from 'zod';
 import { absolutePath, cmdlineToken, nameSchema, partuuidSchema, serverAddress } from './values.js';
 
-const diskName = z.string().regex(/^[A-Za-z0-9._:+@-]{1,200}$/, { message: 'must be a disk name or /dev/disk/by-id name (no slashes, spaces or quotes)' });
+const diskName = z.string().regex(/^[A-Za-z0-9._:+@-]{1,200}$/, { message: 'must be a stable disk id the node reported: its serial, a /dev/disk/by-id or by-path name (no slashes, spaces or quotes)' });
 
-/** Root over NFS (v3 by default: klibc's nfsmount rejects 4.x). */
+/** Root over NFS (v3 by default: klibc's nfsmount rejects 4.x). Without `path`, bootherd makes the node's root from the image's `rootDir`; without `server`, the advertise address serves it. */
 export const nfsRootTarget = z.strictObject({
   kind: z.literal('nfs-root'),
   image: nameSchema.optional(),
-  server: serverAddress,
-  path: absolutePath,
+  server: serverAddress.optional(),
+  path: absolutePath.optional(),
   options: cmdlineToken.default('vers=3'),
 });
 
@@ -41,6 +41,9 @@ export const targetSchema = z.discriminatedUnion('kind', [nfsRootTarget, usbRoot
 export type Target = z.infer<typeof targetSchema>;
 /** A target an install can end in. */
 export type ThenTarget = z.infer<typeof thenTarget>;
+
+/** An nfs-root target once bootherd completed it: server and path known. */
+export type NfsRootTarget = z.infer<typeof nfsRootTarget>;
 
 /** The root partition's PARTUUID among an installer's partitions: the ext4 one labelled `rootfs`, else the last ext4 one. */
 export function installedRootPartuuid(partitions: Array<{ partuuid?: string | null; fstype?: string | null; label?: string | null }>): string | null {

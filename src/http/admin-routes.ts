@@ -9,13 +9,16 @@ import { targetSchema } from '../domain/targets.js';
 import { normalizeMac, normalizeSerial } from '../domain/identity.js';
 import type { NodeAdmission } from '../core/admission.js';
 import type { NodeService } from '../core/nodes.js';
+import type { ImageService } from '../core/images.js';
 import type { RuleService } from '../core/rules.js';
 import type { BootFileResolver } from '../core/boot-files.js';
+import { latestBoot } from '../core/boot-telemetry.js';
 import type { Store } from '../store/store.js';
 import { NotFoundError } from '../errors.js';
 import { sendBootFile } from './boot-routes.js';
 import { parseWith } from './errors.js';
-import { actionParam, deleteQuery, eventsQuery, nodeListQuery, nodePatchSchema, parseIfMatch, releaseIdentitySchema, ruleApplySchema } from './schemas.js';
+import { nextBoot } from '../domain/next-boot.js';
+import { actionBody, actionParam, deleteQuery, eventsQuery, nodeListQuery, nodePatchSchema, parseIfMatch, releaseIdentitySchema, ruleApplySchema } from './schemas.js';
 
 /** What the admin routes need. */
 export interface AdminRouteDeps {
@@ -28,6 +31,10 @@ export interface AdminRouteDeps {
   liveBoot: (nodeId: string) => Node['lastBoot'];
   /** The node's boot admission (deferred, admitted), live; null when neither. */
   admission?: (nodeId: string) => NodeAdmission | null;
+  /** The address an nfs-root without `server` is served from (for nextBoot). */
+  advertise?: () => string;
+  /** Image writes go through here (paths checked; deletes refused while a node uses the image). */
+  images?: ImageService;
 }
 
 
@@ -41,7 +48,8 @@ function ifMatch(req: Request): number | undefined {
 export function createAdminRoutes(deps: AdminRouteDeps): Router {
   const r = Router();
   const id = (req: Request) => String(req.params.id);
-  const show = (node: Node) => ({ ...publicNode(node), lastBoot: deps.liveBoot(node.id) ?? node.lastBoot, admission: deps.admission?.(node.id) ?? null });
+  // This instance's live counts, unless another instance has recorded a newer boot since.
+  const show = (node: Node) => ({ ...publicNode(node), lastBoot: latestBoot(deps.liveBoot(node.id), node.lastBoot), nextBoot: nextBoot(node, deps.advertise?.() ?? '(advertise address)'), admission: deps.admission?.(node.id) ?? null });
   const sendNode = (res: Response, node: Node) => void res.set('ETag', `"${node.version}"`).json(show(node));
 
   r.get('/nodes', async (req, res) => {
@@ -78,8 +86,9 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
   });
   r.post('/nodes/:id/actions/:action', async (req, res) => {
     const action = parseWith(actionParam, req.params.action, 'action');
-    const result = await deps.nodes.action(id(req), action, ifMatch(req));
-    res.status(202).set('ETag', `"${result.node.version}"`).json({ action, delivery: result.delivery, detail: result.detail, effects: result.effects, node: show(result.node) });
+    const opts = parseWith(actionBody, req.body ?? {}, 'action options');
+    const result = await deps.nodes.action(id(req), action, ifMatch(req), opts);
+    res.status(202).set('ETag', `"${result.node.version}"`).json({ action, delivery: result.delivery, detail: result.detail, effects: result.effects, ...(result.power ? { power: result.power } : {}), node: show(result.node) });
   });
   r.get('/nodes/:id/events', async (req, res) => {
     const q = parseWith(eventsQuery, req.query, 'query');
@@ -119,10 +128,11 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
   });
   r.put('/images/:name', async (req, res) => {
     const name = parseWith(imageNameSchema, req.params.name, 'image name');
-    res.json(await deps.store.putImage(name, parseWith(imageInputSchema, req.body, 'image'), deps.now().toISOString()));
+    const input = parseWith(imageInputSchema, req.body, 'image');
+    res.json(await (deps.images ? deps.images.put(name, input) : deps.store.putImage(name, input, deps.now().toISOString())));
   });
   r.delete('/images/:name', async (req, res) => {
-    await deps.store.deleteImage(String(req.params.name));
+    await (deps.images ? deps.images.remove(String(req.params.name)) : deps.store.deleteImage(String(req.params.name)));
     res.status(204).end();
   });
   return r;

@@ -2,6 +2,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { inNetworks } from '../net/cidr.js';
 
 /** The bearer token of a request, or null. */
 export function bearerOf(req: Request): string | null {
@@ -32,24 +33,6 @@ export function requireAdmin(adminToken: string, sessions?: SessionCheck): Reque
     if (/^[0-9a-f-]{36}\./.test(got)) throw new ForbiddenError('forbidden: agent tokens cannot use the admin API');
     throw new UnauthorizedError('unauthorized: wrong admin token');
   };
-}
-
-function ipv4ToInt(ip: string): number | null {
-  const p = ip.split('.').map(Number);
-  if (p.length !== 4 || p.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) return null;
-  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
-}
-
-/** True if `ip` lies in one of `cidrs` (empty list: everything allowed; loopback allowed unless `trustLoopback` is false). */
-export function inNetworks(ip: string | null, cidrs: string[], trustLoopback = true): boolean {
-  if (cidrs.length === 0 || (trustLoopback && (ip === '::1' || ip?.startsWith('127.')))) return true;
-  const n = ip ? ipv4ToInt(ip) : null;
-  if (n === null) return false;
-  return cidrs.some((c) => {
-    const [base, bits] = c.split('/') as [string, string];
-    const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-    return ((ipv4ToInt(base) ?? 0) & mask) === (n & mask);
-  });
 }
 
 /** Who may use the node-facing routes: the boot networks, and loopback unless it is distrusted. */

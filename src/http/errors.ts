@@ -2,7 +2,7 @@
 // `{ error, message, issues? }`; stack traces stay in the log.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError, UnavailableError, ValidationError, VersionMismatchError, type Issue } from '../errors.js';
+import { AppError, BadGatewayError, ConflictError, ForbiddenError, NotFoundError, StoreUnavailableError, TooManyRequestsError, UnauthorizedError, UnavailableError, ValidationError, VersionMismatchError, type Issue } from '../errors.js';
 import type { Logger } from '../log.js';
 
 /** Parses `value` with `schema`; ValidationError with every zod issue otherwise. */
@@ -20,8 +20,10 @@ function statusOf(err: AppError): number {
   if (err instanceof NotFoundError) return 404;
   if (err instanceof VersionMismatchError) return 412;
   if (err instanceof ConflictError) return 409;
+  if (err instanceof StoreUnavailableError) return 503;
   if (err instanceof UnavailableError) return 503;
   if (err instanceof TooManyRequestsError) return 429;
+  if (err instanceof BadGatewayError) return 502;
   return 500;
 }
 
@@ -38,7 +40,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let body: Record<string, unknown>;
     if (err instanceof AppError) {
       status = statusOf(err);
-      body = { error: err.code, message: err.message, ...(err instanceof ValidationError && err.issues.length ? { issues: err.issues } : {}) };
+      body = { error: err.code, message: err.message, ...(err instanceof ValidationError && err.issues.length ? { issues: err.issues } : {}), ...(err instanceof BadGatewayError ? err.data : {}) };
+      if (err instanceof StoreUnavailableError) res.set('Retry-After', '2');
     } else if (e.type === 'entity.too.large') {
       status = 413;
       body = { error: 'too-large', message: 'request body too large: the limit is 1 MiB' };
@@ -51,7 +54,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else {
       body = { error: 'internal', message: 'internal error' };
     }
-    if (status >= 500) logger.error('request failed', { method: req.method, path: req.path, err: (err as Error)?.stack ?? String(err) });
+    if (err instanceof StoreUnavailableError) logger.warn('request refused: store unavailable', { method: req.method, path: req.path, message: body.message });
+    else if (status === 502) logger.warn('request failed upstream', { method: req.method, path: req.path, message: body.message });
+    else if (status >= 500) logger.error('request failed', { method: req.method, path: req.path, err: (err as Error)?.stack ?? String(err) });
     else logger.debug('request refused', { method: req.method, path: req.path, status, message: body.message });
     if (res.headersSent) return void res.end();
     if (err instanceof TooManyRequestsError) res.set('Retry-After', String(err.retryAfterSeconds));

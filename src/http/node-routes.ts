@@ -17,9 +17,14 @@ export interface NodeRouteDeps {
   reports: Counter;
   /** The boot-network limit (requireBootNetwork), run before every route here. */
   bootNetwork: RequestHandler;
+  /** A deployed node's OS sent a heartbeat (boot telemetry marks os-up). */
+  onHeartbeat?: (nodeId: string, ip: string | null) => Promise<void>;
+  /** Streams an install image kept as a file on this host to the agent that installs it. */
+  diskRoute?: Router;
 }
 
-const nextQuery = z.strictObject({ node: z.string().max(64).optional() });
+/** GET /api/v1/agent/next query: `node`, when given, must be the token's node. */
+export const nextQuery = z.strictObject({ node: z.string().max(64).optional() });
 
 /** The kinds of report the node-facing routes count: discovery, and each agent report kind. */
 export const reportKinds = ['discovery', ...agentReportSchema.options.map((o) => o.shape.kind.value)] as const;
@@ -40,10 +45,17 @@ export function createNodeRoutes(deps: NodeRouteDeps): Router {
   });
   r.post('/agent/report', deps.bootNetwork, async (req, res) => {
     const report = parseWith(agentReportSchema, req.body, 'agent report');
-    const node = await deps.agent.authenticate(bearerOf(req), report.nodeId);
+    const node = await deps.agent.authenticate(bearerOf(req), report.nodeId, { bootToken: report.kind === 'heartbeat' });
     await deps.agent.report(node, report, clientIp(req));
+    if (report.kind === 'heartbeat' && node.state === 'deployed') await deps.onHeartbeat?.(node.id, clientIp(req));
     deps.reports.inc({ kind: report.kind });
     res.status(204).end();
   });
+  r.get('/agent/rescue-keys', deps.bootNetwork, async (req, res) => {
+    const node = await deps.agent.authenticate(bearerOf(req));
+    const keys = deps.agent.rescueKeys(node);
+    res.type('text/plain').send(keys.map((k) => k + '\n').join(''));
+  });
+  if (deps.diskRoute) r.use(deps.diskRoute);
   return r;
 }

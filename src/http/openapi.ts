@@ -1,58 +1,45 @@
-// /openapi.json, generated from the same zod schemas that validate requests.
-import { z } from 'zod';
-import { imageInputSchema } from '../domain/images.js';
-import { inventorySchema } from '../domain/inventory.js';
-import { ruleInputSchema } from '../domain/rules.js';
-import { targetSchema } from '../domain/targets.js';
-import { agentReportSchema } from '../core/agent.js';
-import { nodePatchSchema, releaseIdentitySchema, ruleApplySchema } from './schemas.js';
+// /openapi.json: the whole HTTP API, generated from the zod schemas that
+// validate requests and describe responses (./openapi-schemas.ts), with the
+// paths in three files by audience: nodes, the rest of the admin API, and
+// what booting machines and their agents call.
+import { componentSchemas } from './openapi-schemas.js';
+import { adminPaths } from './openapi-paths-admin.js';
+import { nodeFacingPaths } from './openapi-paths-boot.js';
+import { nodePaths } from './openapi-paths-nodes.js';
 
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
-const body = (ref: string) => ({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
-const ok = (description: string) => ({ description });
-const errors = { '400': ok('invalid input'), '401': ok('no or wrong token'), '404': ok('not found') };
-const admin = [{ bearer: [] }];
-const idParam = [{ name: 'id', in: 'path', required: true, description: 'node id, serial, MAC or hostname', schema: { type: 'string' } }];
+const securitySchemes = {
+  bearer: { type: 'http', scheme: 'bearer', description: 'the admin token: <dataDir>/admin-token, or adminToken in the configuration' },
+  session: { type: 'apiKey', in: 'cookie', name: 'bootherd_session', description: 'a dashboard session cookie from POST /api/v1/session (HttpOnly, SameSite=Strict)' },
+  csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: "the session's csrfToken: required beside the session cookie on every change (not on GET)" },
+  agentToken: { type: 'http', scheme: 'bearer', description: 'the agent token a discovery answer hands out (<node id>.<secret>)' },
+  bootToken: { type: 'http', scheme: 'bearer', description: "the node's boot token, from its kernel command line (bootherd.token=) or its root's etc/bootherd/node.env" },
+};
+
+const tags = [
+  { name: 'nodes', description: 'the node records: state, target, actions, events' },
+  { name: 'rules', description: 'enrollment rules' },
+  { name: 'images', description: 'what targets boot and installs write' },
+  { name: 'power', description: 'power controllers and node power' },
+  { name: 'events', description: 'the event log of every node, as pages or a stream' },
+  { name: 'dashboard', description: 'the web dashboard and its login' },
+  { name: 'node-facing', description: 'what the discovery image and its agent call; limited to bootNetworks' },
+  { name: 'boot', description: 'boot files and iPXE scripts for booting machines; limited to bootNetworks' },
+  { name: 'service', description: 'health, metrics and this document' },
+];
+
+const description = [
+  'Network-boot orchestrator for Raspberry Pi racks and PXE/iPXE servers.',
+  'Every error is `{ "error": code, "message": text, "issues"?: [{ path, message }] }` (the Error schema); a 502 from a power device adds what the device did (PowerError).',
+  'A JSON body is at most 1 MiB (413) and nested at most 64 levels (400). Express matches paths case-insensitively and ignores a trailing slash.',
+].join('\n\n');
 
 /** Builds the OpenAPI 3.1 document. */
 export function buildOpenApi(version: string): Record<string, unknown> {
   return {
     openapi: '3.1.0',
-    info: { title: 'bootherd', version, description: 'Network-boot orchestrator: nodes, boot targets, discovery and agent endpoints.' },
-    components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: {
-        Inventory: schema(inventorySchema), Target: schema(targetSchema), NodePatch: schema(nodePatchSchema),
-        Rule: schema(ruleInputSchema), RuleApply: schema(ruleApplySchema), Image: schema(imageInputSchema), AgentReport: schema(agentReportSchema), ReleaseIdentity: schema(releaseIdentitySchema),
-      },
-    },
-    paths: {
-      '/healthz': { get: { summary: 'liveness', responses: { '200': ok('ok') } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': ok('text exposition format') } } },
-      '/api/v1/discovery': { post: { summary: 'inventory v1 from the discovery image', requestBody: body('Inventory'), responses: { '200': ok('{ nodeId, token, next }'), '403': ok('node past ready without its boot token'), '409': ok('identity conflict'), ...errors } } },
-      '/api/v1/agent/next': { get: { summary: 'what the agent does next', security: [{ bearer: [] }], responses: { '200': ok('an instruction'), ...errors } } },
-      '/api/v1/agent/report': { post: { summary: 'heartbeat, install progress and result', security: [{ bearer: [] }], requestBody: body('AgentReport'), responses: { '204': ok('recorded'), ...errors } } },
-      '/api/v1/nodes': { get: { summary: 'list nodes (filters: state, label=k=v, serial, mac)', security: admin, responses: { '200': ok('{ nodes }'), ...errors } } },
-      '/api/v1/nodes/{id}': {
-        get: { summary: 'one node (ETag = version)', security: admin, parameters: idParam, responses: { '200': ok('node'), ...errors } },
-        patch: { summary: 'hostname and labels (If-Match)', security: admin, parameters: idParam, requestBody: body('NodePatch'), responses: { '200': ok('node'), '412': ok('stale If-Match'), ...errors } },
-        delete: { summary: 'delete a retired node (any node with ?force=true); its events stay, ending with deleted (If-Match)', security: admin, parameters: [...idParam, { name: 'force', in: 'query', required: false, schema: { type: 'boolean' } }], responses: { '204': ok('deleted'), '409': ok('not retired'), '412': ok('stale If-Match'), ...errors } },
-      },
-      '/api/v1/nodes/{id}/actions/release-identity': { post: { summary: 'drop a stale MAC, serial or UUID from a node, clearing an identity conflict', security: admin, parameters: idParam, requestBody: body('ReleaseIdentity'), responses: { '200': ok('node'), ...errors } } },
-      '/api/v1/nodes/{id}/target': { put: { summary: 'assign a boot target (If-Match)', security: admin, parameters: idParam, requestBody: body('Target'), responses: { '200': ok('node, with effects: power effects and whether anyone carried them out'), '409': ok('invalid transition'), '412': ok('stale If-Match'), ...errors } } },
-      '/api/v1/nodes/{id}/actions/{action}': { post: { summary: 'rescue, end-rescue, reboot, power-on, power-off, retire, reset', security: admin, parameters: [...idParam, { name: 'action', in: 'path', required: true, schema: { type: 'string' } }], responses: { '202': ok('{ action, delivery, detail, effects, node }'), '409': ok('invalid transition or no power driver'), ...errors } } },
-      '/api/v1/nodes/{id}/events': { get: { summary: 'the node event log: oldest first; limit, order=asc|desc, kind=a,b, after=id, before=id', security: admin, parameters: idParam, responses: { '200': ok('{ events }'), ...errors } } },
-      '/api/v1/events': { get: { summary: 'events of all nodes (query: after, limit, node, kind=a,b, label=k=v); follow=1: Server-Sent Events resumed by Last-Event-ID', security: admin, responses: { '200': ok('{ events, next } or text/event-stream'), '503': ok('too many stream clients'), ...errors } } },
-      '/api/v1/session': {
-        post: { summary: 'dashboard login: { token } -> HttpOnly cookie bootherd_session and { csrfToken }', responses: { '200': ok('{ csrfToken, expiresAt }'), ...errors } },
-        get: { summary: 'the session the cookie names', responses: { '200': ok('{ csrfToken, expiresAt }'), '401': ok('not logged in') } },
-        delete: { summary: 'log out (X-CSRF-Token)', responses: { '204': ok('logged out'), '403': ok('no CSRF token') } },
-      },
-      '/api/v1/rules': { get: { summary: 'enrollment rules', security: admin, responses: { '200': ok('{ rules }') } }, post: { summary: 'add a rule', security: admin, requestBody: body('Rule'), responses: { '201': ok('rule'), ...errors } } },
-      '/api/v1/rules/{id}': { put: { summary: 'replace a rule', security: admin, requestBody: body('Rule'), responses: { '200': ok('rule'), ...errors } }, delete: { summary: 'delete a rule', security: admin, responses: { '204': ok('deleted'), ...errors } } },
-      '/api/v1/rules/{id}/apply': { post: { summary: 'apply a rule (id or name) to the nodes that exist and match it; dryRun lists what would change', security: admin, requestBody: body('RuleApply'), responses: { '200': ok('{ rule, dryRun, force, matched, results: [{ nodeId, outcome, reason?, changes }] }'), ...errors } } },
-      '/api/v1/images': { get: { summary: 'images', security: admin, responses: { '200': ok('{ images }') } } },
-      '/api/v1/images/{name}': { put: { summary: 'create or replace an image', security: admin, requestBody: body('Image'), responses: { '200': ok('image'), ...errors } }, delete: { summary: 'delete an image', security: admin, responses: { '204': ok('deleted'), ...errors } } },
-    },
+    info: { title: 'bootherd', version, description, license: { name: 'MIT', identifier: 'MIT' } },
+    tags,
+    paths: { ...nodePaths(), ...adminPaths(), ...nodeFacingPaths() },
+    components: { securitySchemes, schemas: componentSchemas() },
   };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { normalizeMac, normalizeSerial, normalizeUuid } from '../domain/identity.js';
 import { states } from '../domain/node.js';
 import { hostnameSchema, labelsSchema } from '../domain/values.js';
+import { watchdogOverrideSchema } from '../domain/wedge.js';
 import { nodeActions } from '../core/nodes.js';
 
 /** PATCH /api/v1/nodes/:id */
@@ -14,6 +15,8 @@ export const nodePatchSchema = z.strictObject({
     const r = labelsSchema.safeParse(set);
     if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
   }),
+  /** The node's own watchdog settings (replaced whole; null: the global ones). */
+  watchdog: watchdogOverrideSchema.nullable().optional(),
 });
 
 /** GET /api/v1/nodes query. */
@@ -28,6 +31,9 @@ export const nodeListQuery = z.strictObject({
 
 /** POST /api/v1/nodes/:id/actions/:action */
 export const actionParam = z.enum(nodeActions);
+
+/** POST /api/v1/nodes/:id/actions/:action body (optional). */
+export const actionBody = z.strictObject({ force: z.boolean().optional(), wipe: z.boolean().optional() });
 
 /** GET /api/v1/nodes/:id/events query. */
 export const eventsQuery = z.strictObject({

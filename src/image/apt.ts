@@ -35,6 +35,8 @@ export interface Apt {
   kernelPackage(): Promise<string>;
   describe(name: string): Promise<AptPackage>;
   fetch(name: string): Promise<FetchedDeb>;
+  /** The package and everything it depends on, transitively (first alternative of each dependency). */
+  dependsClosure(name: string): Promise<string[]>;
 }
 
 /** Creates the private apt for `cfg.arch` rooted at `<cacheDir>/<arch>/apt`. */
@@ -100,7 +102,22 @@ export function createApt(cfg: AptConfig): Apt {
     return { ...pkg, file, cached: false };
   }
 
-  return { update, kernelPackage, describe, fetch };
+  async function dependsClosure(name: string): Promise<string[]> {
+    const out: string[] = [];
+    const todo = [name];
+    while (todo.length) {
+      const next = todo.shift()!;
+      if (out.includes(next)) continue;
+      out.push(next);
+      const text = await aptCache(['depends', next]);
+      // "  Depends: libc6" (an alternative's first choice: "  |Depends: a" then "    b"); virtual names are in <...>.
+      for (const m of text.matchAll(/^\s+\|?(?:Pre)?Depends:\s+([a-z0-9][a-z0-9+.-]*)\s*$/gm)) if (!out.includes(m[1]!)) todo.push(m[1]!);
+      if (out.length > 64) throw new ImageBuildError(`package ${name}: more than 64 dependencies; refusing to pull that much into the initramfs`);
+    }
+    return out;
+  }
+
+  return { update, kernelPackage, describe, fetch, dependsClosure };
 }
 
 async function listsAge(lists: string): Promise<number | undefined> {

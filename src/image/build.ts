@@ -12,6 +12,7 @@ import { unpackDeb } from './deb.js';
 import { requireTool } from './exec.js';
 import { initramfsEntries } from './initramfs.js';
 import { planModules } from './modules.js';
+import { multiarchTriplet, resolveSharedLibs, type LibFile } from './shared-libs.js';
 
 /** Architectures the discovery image is built for (Debian names). */
 export type ImageArch = 'arm64' | 'amd64';
@@ -46,22 +47,28 @@ export async function buildDiscoveryImage(opts: BuildOptions): Promise<BuildResu
   for (const [tool, pkg] of hostTools) await requireTool(tool, pkg);
   const mirror = opts.mirror ?? (await hostMirror(opts.suite));
   step(1, `package index (${mirror} ${opts.suite})`);
-  const debs = await fetchPackages(opts, mirror, step);
-  const roots: string[] = [];
-  for (const deb of debs) {
+  const { base: debs, ssh } = await fetchPackages(opts, mirror, step);
+  const unpack = async (deb: FetchedDeb) => {
     const { dir, cached } = await unpackDeb(deb.file, path.join(opts.cacheDir, opts.arch, 'unpacked'));
     step(3, `${cached ? 'already unpacked' : 'unpacked'} ${deb.name}`);
-    roots.push(dir);
-  }
+    return dir;
+  };
+  const roots: string[] = [];
+  for (const deb of debs) roots.push(await unpack(deb));
+  const sshRoots: string[] = [];
+  for (const deb of ssh) sshRoots.push(await unpack(deb));
   const [kernelRoot, busyboxRoot, firmwareRoot] = roots as [string, string, string | undefined];
   const mods = await planModules(kernelRoot);
   step(4, `kernel ${mods.version}: ${mods.files.length} modules${mods.missing.length ? `, not in this kernel: ${mods.missing.join(' ')}` : ''}`);
-  const packages = debs.map(({ name, version, arch }) => ({ name, version, arch }));
+  const sshFiles = await rescueSshFiles(opts.arch, sshRoots[0]!, sshRoots);
+  step(4, `rescue SSH: dropbear with ${sshFiles.length - 2} shared libraries from ${ssh.length} ${opts.arch} packages`);
+  const packages = [...debs, ...ssh].map(({ name, version, arch }) => ({ name, version, arch }));
   const entries = await initramfsEntries({
     agentDir: opts.agentDir ?? path.join(packageRoot, 'discovery-image'),
     busybox: path.join(busyboxRoot, 'bin', 'busybox'),
     kernelVersion: mods.version,
     moduleFiles: mods.files,
+    extraFiles: sshFiles,
     buildInfo: { arch: opts.arch, kernelVersion: mods.version, packages },
   });
   const initramfs = writeCpioGz(entries);
@@ -71,12 +78,22 @@ export async function buildDiscoveryImage(opts: BuildOptions): Promise<BuildResu
   const builtAt = (opts.now ?? (() => new Date()))().toISOString();
   const written = await writeAssets(opts.outDir, files, { schema: 1, arch: opts.arch, kernelVersion: mods.version, builtAt, packages, mirror, suite: opts.suite, modules });
   step(6, `${written.changed ? 'wrote' : 'unchanged'} ${files.length} files + manifest.json in ${opts.outDir}`);
-  const reused = debs.filter((d) => d.cached).length;
-  return { outDir: opts.outDir, manifest: written.manifest, changed: written.changed, downloaded: debs.length - reused, reused };
+  const all = [...debs, ...ssh];
+  const reused = all.filter((d) => d.cached).length;
+  return { outDir: opts.outDir, manifest: written.manifest, changed: written.changed, downloaded: all.length - reused, reused };
 }
 
-/** Refreshes the private index and fetches kernel, busybox and (arm64) Pi firmware, in that order. */
-async function fetchPackages(opts: BuildOptions, mirror: string, step: (n: number, msg: string) => void): Promise<FetchedDeb[]> {
+/** dropbear and dropbearkey from dropbear-bin, with the shared libraries and the loader they need, from the same arch's packages. */
+async function rescueSshFiles(arch: ImageArch, dropbearRoot: string, roots: string[]): Promise<LibFile[]> {
+  const bins: LibFile[] = [
+    { path: 'usr/sbin/dropbear', from: path.join(dropbearRoot, 'usr', 'sbin', 'dropbear') },
+    { path: 'usr/bin/dropbearkey', from: path.join(dropbearRoot, 'usr', 'bin', 'dropbearkey') },
+  ];
+  return [...bins, ...(await resolveSharedLibs(bins.map((b) => b.from), roots, multiarchTriplet(arch)))];
+}
+
+/** Refreshes the private index and fetches kernel, busybox and (arm64) Pi firmware, in that order; then dropbear-bin and its dependencies. */
+async function fetchPackages(opts: BuildOptions, mirror: string, step: (n: number, msg: string) => void): Promise<{ base: FetchedDeb[]; ssh: FetchedDeb[] }> {
   const apt = createApt({ cacheDir: opts.cacheDir, arch: opts.arch, mirror, suite: opts.suite, logger: opts.logger });
   await apt.update();
   const wanted = [await apt.kernelPackage(), 'busybox-static', ...(opts.arch === 'arm64' ? ['raspi-firmware'] : [])];
@@ -86,7 +103,13 @@ async function fetchPackages(opts: BuildOptions, mirror: string, step: (n: numbe
     step(2, `${deb.cached ? 'reusing cached' : 'downloaded'} ${path.basename(deb.file)}`);
     debs.push(deb);
   }
-  return debs;
+  const ssh: FetchedDeb[] = [];
+  for (const name of await apt.dependsClosure('dropbear-bin')) {
+    const deb = await apt.fetch(name);
+    step(2, `${deb.cached ? 'reusing cached' : 'downloaded'} ${path.basename(deb.file)}`);
+    ssh.push(deb);
+  }
+  return { base: debs, ssh };
 }
 
 async function assetFiles(arch: ImageArch, kernelRoot: string, version: string, initramfs: Buffer, firmwareRoot?: string): Promise<AssetFile[]> {

@@ -11,6 +11,8 @@ export interface InitramfsInputs {
   busybox: string;
   kernelVersion: string;
   moduleFiles: string[];
+  /** More files (programs and their libraries), each at its path inside the initramfs. */
+  extraFiles?: Array<{ path: string; from: string }>;
   buildInfo: Record<string, unknown>;
 }
 
@@ -25,6 +27,7 @@ export async function initramfsEntries(inp: InitramfsInputs): Promise<CpioEntry[
   entries.push({ type: 'symlink', path: 'bin/sh', target: 'busybox' });
   entries.push(...(await agentEntries(inp.agentDir)));
   entries.push(...(await moduleEntries(inp.kernelVersion, inp.moduleFiles)));
+  entries.push(...(await extraEntries(inp.extraFiles ?? [], new Set(baseDirs))));
   entries.push({ type: 'file', path: 'etc/bootherd/build.json', data: JSON.stringify(inp.buildInfo, null, 2) + '\n' });
   return entries;
 }
@@ -51,6 +54,19 @@ async function listTree(dir: string, prefix = ''): Promise<string[]> {
     const rel = prefix ? `${prefix}/${it.name}` : it.name;
     if (it.isDirectory()) out.push(`${rel}/`, ...(await listTree(dir, rel)));
     else if (it.isFile()) out.push(rel);
+  }
+  return out;
+}
+
+async function extraEntries(files: Array<{ path: string; from: string }>, dirs: Set<string>): Promise<CpioEntry[]> {
+  const out: CpioEntry[] = [];
+  for (const f of files) {
+    const parts = f.path.split('/').slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      if (!dirs.has(dir)) (dirs.add(dir), out.push({ type: 'dir', path: dir }));
+    }
+    out.push({ type: 'file', path: f.path, data: await readFile(f.from), mode: 0o755 });
   }
   return out;
 }

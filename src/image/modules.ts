@@ -13,6 +13,8 @@ export const wantedModules: string[][] = [
   ['pcie_brcmstb'], ['reset_raspberrypi'], ['xhci_pci'], ['xhci_plat_hcd'], ['dwc2'],
   ['usb_storage'], ['uas'], ['sd_mod'], ['ahci'], ['nvme'],
   ['mmc_block'], ['sdhci_iproc'], ['bcm2835'], ['sdhci_pci'],
+  // NFS client for the nfs-root mode (lib/nfsroot.sh); modules.dep brings sunrpc, lockd, netfs, ...
+  ['nfs'], ['nfsv3'], ['nfsv4'],
 ];
 
 /** Normalises a module name or path (`kernel/x/sdhci-iproc.ko.xz`) to `sdhci_iproc`. */

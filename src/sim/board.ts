@@ -61,7 +61,7 @@ export interface Board {
   readonly memory: BoardMemory;
   powerOn(): void;
   powerOff(): void;
-  /** Off, `offMs` of board time, on. */
+  /** Off, `offMs` of board time, on; a powerOff() during the wait keeps it off. */
   cycle(offMs?: number): Promise<void>;
   status(): 'on' | 'off';
   snapshot(): BoardSnapshot;
@@ -77,6 +77,7 @@ export function createBoard(spec: BoardSpec, env: BoardEnv): Board {
   const events: BoardEvent[] = [];
   const snap: BoardSnapshot = { name: spec.name, power: 'off', phase: 'off', boots: [], upAt: null, os: null, loopFailures: 0 };
   let power: AbortController | null = null;
+  let offWait: AbortController | null = null;
   const rng = createRng(spec.seed);
   const board: Board = {
     spec, events, memory,
@@ -90,6 +91,8 @@ export function createBoard(spec: BoardSpec, env: BoardEnv): Board {
       void life(ctl.signal);
     },
     powerOff() {
+      offWait?.abort();
+      offWait = null;
       if (!power) return;
       power.abort(new Error('powered off'));
       power = null;
@@ -100,7 +103,12 @@ export function createBoard(spec: BoardSpec, env: BoardEnv): Board {
     },
     async cycle(offMs = 5000) {
       board.powerOff();
-      await env.clock.sleep(offMs);
+      const wait = new AbortController();
+      offWait = wait;
+      // Switched off again meanwhile (by hand, or the rack shutting down): the last word wins and it stays off.
+      const on = await env.clock.sleep(offMs, wait.signal).then(() => true, () => false);
+      if (!on) return;
+      offWait = null;
       board.powerOn();
     },
     status: () => (power ? 'on' : 'off'),

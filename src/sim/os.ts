@@ -51,10 +51,10 @@ export async function runDeployedOs(ctx: BoardContext, http: BoardHttp, plan: Os
   const canBeat = Boolean(m.serverUrl && m.nodeId && (m.bootToken || m.agentToken));
   ctx.record('os-up', { os: plan.kind, heartbeats: canBeat });
   if (!canBeat) return hang(ctx.signal);
-  const stopAfter = ctx.spec.misbehave?.stopHeartbeatsAfter ?? Infinity;
   let retry = 1000;
   for (let sent = 0; ; ) {
-    if (sent >= stopAfter) {
+    // Read on every round: a board told to misbehave while up (board.misbehave) falls silent at once.
+    if (sent >= (ctx.spec.misbehave?.stopHeartbeatsAfter ?? Infinity)) {
       ctx.record('heartbeats-stopped', { after: sent });
       return hang(ctx.signal);
     }

@@ -29,6 +29,8 @@ export interface SimServerOptions {
   /** The boards' time scale: boot admission's timings (the boards' timeouts) are scaled to match. */
   timeScale?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Power controllers holding live objects a config file cannot (a `sim` switchboard); in-process only, checked by the config schema. */
+  powerControllers?: Array<Record<string, unknown>>;
 }
 
 /** A started bootherd. */
@@ -85,7 +87,8 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
   const config = simConfig(o, adminToken);
   const file = path.join(o.dataDir, '..', 'bootherd-sim.json');
   writeFileSync(file, JSON.stringify(config, null, 2));
-  const started = o.mode === 'in-process' ? await inProcess(file) : await child(file);
+  if (o.powerControllers && o.mode !== 'in-process') throw new Error('sim: live power controllers need an in-process bootherd');
+  const started = o.mode === 'in-process' ? await inProcess(file, o.powerControllers) : await child(file);
   const api: SimServer['api'] = async (method, p, body) => {
     const res = await fetch(started.url + p, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
@@ -102,8 +105,13 @@ export async function startSimServer(o: SimServerOptions): Promise<SimServer> {
 
 type Started = Pick<SimServer, 'url' | 'tftp' | 'dhcp' | 'usage' | 'stop'>;
 
-async function inProcess(file: string): Promise<Started> {
+async function inProcess(file: string, controllers?: Array<Record<string, unknown>>): Promise<Started> {
   const config = loadConfig({ config: file }, {});
+  if (controllers) {
+    const power = configSchema.shape.power.safeParse({ controllers });
+    if (!power.success) throw new Error(`sim: power controllers refused: ${power.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    config.power = power.data;
+  }
   const running = await startBootherd(config, createLogger(config.logLevel));
   const t = running.tftp[0]!;
   return {

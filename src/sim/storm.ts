@@ -105,7 +105,8 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     sim.powerOnAll();
     const deadline = o.deadlineMs ?? sim.clock.scaled(600_000);
     const progress = o.onProgress ? setInterval(() => o.onProgress!(sim.boards.filter(isUp).length, o.boards), 2000) : null;
-    await sim.waitFor((b) => isUp(b) || expectedOf(b.spec, sim.boards.indexOf(b)) === 'none', deadline);
+    const done = new WeakSet<Board>();
+    await sim.waitFor((b) => done.has(b) || (settled(b) && done.add(b) !== undefined), deadline);
     if (progress) clearInterval(progress);
     const seconds = (sim.clock.now() - t0) / 1000;
     const usage = server.usage();
@@ -127,6 +128,19 @@ function isUp(b: Board): boolean {
   return b.snapshot().upAt !== null;
 }
 
+/** A board is done with when it is up, or when its misbehaviour has played out (a lossy board: once past its first DHCP). */
+function settled(b: Board): boolean {
+  if (isUp(b)) return true;
+  const m = b.spec.misbehave;
+  if (!m) return false;
+  const phase = b.snapshot().phase;
+  if (m.garbage) return phase === 'garbage-sent';
+  if (m.stallAfterFirmware || m.stallMidKernel) return phase === 'stalled';
+  if (m.neverReport) return phase === 'agent-silent';
+  if ((m.lossShare ?? 0) > 0) return phase !== 'power-on';
+  return false;
+}
+
 // Images for the targets, and the rules that hand them out.
 async function configure(server: SimServer, set: BootSet, specs: BoardSpec[], url: (file: string) => string): Promise<void> {
   const put = async (p: string, body: unknown, method = 'PUT') => {
@@ -137,9 +151,16 @@ async function configure(server: SimServer, set: BootSet, specs: BoardSpec[], ur
   await put('/api/v1/images/raspios', { arch: 'arm64', bootDir: set.images.pi.bootDir, kernel: set.images.pi.kernel, initramfs: set.images.pi.initramfs, disk: disk(set.disks.pi) });
   await put('/api/v1/images/debian', { arch: 'amd64', bootDir: set.images.x86.bootDir, kernel: set.images.x86.kernel, initramfs: set.images.x86.initramfs, disk: disk(set.disks.x86) });
   const serialsOf = (t: string) => specs.filter((s, i) => s.kind !== 'x86' && plannedTarget(s, i) === t).map((s) => s.serial!);
+  // bootherd installs only onto a disk the node reported, by a stable id: one rule per installing board, naming its disk's serial.
+  const installs = specs.flatMap((s, i) => {
+    const d = plannedTarget(s, i) === 'install' ? (s.kind === 'x86' ? s.disks[0] : s.disks.find((x) => x.transport === 'usb')) : undefined;
+    if (!d?.serial) return [];
+    const image = s.kind === 'x86' ? 'debian' : 'raspios';
+    const match = s.kind === 'x86' ? { macPrefixes: [s.mac] } : { serials: [s.serial!] };
+    return [{ name: `install-${String(i).padStart(4, '0')}`, priority: 10, match, apply: { hostname: s.kind === 'x86' ? 'rack1-x86-{mac}' : 'rack1-inst-{serial}', target: { kind: 'install', image, disk: d.serial, then: { kind: 'usb-root', image } } } }];
+  });
   const rules = [
-    { name: 'x86-install', priority: 10, match: { arch: 'x86_64' }, apply: { hostname: 'rack1-x86-{seq:02}', target: { kind: 'install', image: 'debian', disk: 'nvme0n1', then: { kind: 'usb-root', image: 'debian' } } } },
-    { name: 'pi-install', priority: 20, match: { serials: serialsOf('install') }, apply: { hostname: 'rack1-inst{seq:02}', target: { kind: 'install', image: 'raspios', disk: 'sda', then: { kind: 'usb-root', image: 'raspios' } } } },
+    ...installs,
     { name: 'pi-usb', priority: 30, match: { serials: serialsOf('usb-root') }, apply: { hostname: 'rack1-usb{seq:03}', target: { kind: 'usb-root', image: 'raspios' } } },
     { name: 'rack', priority: 100, match: {}, apply: { hostname: 'rack1-pi{seq:03}', target: { kind: 'nfs-root', image: 'raspios', server: '127.0.0.1', path: '/srv/roots/rack1' } } },
   ];

@@ -1,4 +1,6 @@
-// Numbered schema migrations; PRAGMA user_version records the last applied.
+// Numbered schema migrations of the SQLite store; the schema_version table
+// records each one applied (so numbers may land out of order), PRAGMA
+// user_version the highest.
 
 /** Migrations in order; never edit one that has shipped, add a new one. */
 export const migrations: Array<{ version: number; sql: string }> = [
@@ -33,5 +35,22 @@ export const migrations: Array<{ version: number; sql: string }> = [
     // Pending nodes (enrolled by a boot request, never reported) are counted before every enrollment.
     version: 3,
     sql: `CREATE INDEX nodes_pending ON nodes(state, json_extract(doc, '$.pending'));`,
+  },
+  {
+    // Power controllers made through the API (config-file controllers are not
+    // stored), and the listing order as an index, so the watchdog pages through
+    // all nodes without sorting them for every page.
+    version: 4,
+    sql: `
+      CREATE TABLE power_controllers (
+        name TEXT PRIMARY KEY, driver TEXT NOT NULL,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL);
+      CREATE INDEX nodes_created ON nodes(created_at, id);
+    `,
+  },
+  {
+    // The bootherd instance (instance.name) that wrote each event; null for older events.
+    version: 5,
+    sql: 'ALTER TABLE events ADD COLUMN instance TEXT;',
   },
 ];

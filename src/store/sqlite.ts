@@ -1,40 +1,39 @@
 // The embedded Store: one SQLite file in the data dir (DESIGN §6).
 import type Database from 'better-sqlite3';
 import { NotFoundError, VersionMismatchError } from '../errors.js';
-import type { Image, ImageInput } from '../domain/images.js';
-import type { Node } from '../domain/node.js';
-import type { Rule, RuleInput } from '../domain/rules.js';
-import { guard, openDatabase, type Db } from './sqlite-db.js';
-import type { EventQuery, NewEvent, NodeFilter, NodeKey, Store, StoredEvent } from './store.js';
+import { normalizeNode, type Node } from '../domain/node.js';
+import type { ArchivableStore } from './archive.js';
+import { createLocalLocks } from './local-locks.js';
+import { createSqliteArchive } from './sqlite-archive.js';
+import { catalogMethods } from './sqlite-catalog.js';
+import { controllerMethods } from './sqlite-controllers.js';
+import { guard, nodeColumns, openDatabase, type Db } from './sqlite-db.js';
+import type { EventQuery, NewEvent, NodeFilter, NodeKey, StoreOptions, StoredEvent } from './store.js';
 
 type Row = { doc: string };
 type EventRow = Omit<StoredEvent, 'data'> & { data: string };
-
-/** Store options. */
-export interface SqliteStoreOptions {
-  /** Called after every commit that appended events ("new events may exist"). */
-  onEvents?: () => void;
-}
+const eventColumns = 'id, node_id AS nodeId, at, kind, data, instance';
 
 /** Opens the SQLite store at `file` (`:memory:` for tests). */
-export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): Store {
-  const db = openDatabase(file);
+export function createSqliteStore(file: string, opts: StoreOptions = {}): ArchivableStore {
+  const db = openDatabase(file, { migrate: opts.migrate });
+  const instance = opts.instance ?? null;
   const announce = <T>(events: NewEvent[], result: T): T => {
     if (events.length) opts.onEvents?.();
     return result;
   };
   const q = prepare(db);
   const prepared = statementCache(db);
-  const parse = (r: Row | undefined): Node | null => (r ? (JSON.parse(r.doc) as Node) : null);
+  const parse = (r: Row | undefined): Node | null => (r ? normalizeNode(JSON.parse(r.doc) as Node) : null);
 
   const insertEvents = (nodeId: string, events: NewEvent[], at: string) => {
-    for (const e of events) q.insertEvent.run(nodeId, at, e.kind, JSON.stringify(e.data ?? {}));
+    for (const e of events) q.insertEvent.run(nodeId, at, e.kind, JSON.stringify(e.data ?? {}), instance);
   };
   const writeMacs = (node: Node) => {
     q.deleteMacs.run(node.id);
     for (const mac of node.identity.macs) q.insertMac.run(mac, node.id);
   };
-  const cols = (n: Node) => [n.hostname, n.state, n.identity.serial, n.identity.uuid, n.lastIp, n.version, n.updatedAt, JSON.stringify(n)] as const;
+  const cols = nodeColumns;
   const cas = (node: Node, expected: number) => {
     const res = q.updateNode.run(...cols(node), node.id, expected);
     if (res.changes === 1) return;
@@ -51,7 +50,7 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
     throw new VersionMismatchError(cur.version, expected);
   };
 
-  const store: Store = {
+  const store: ArchivableStore = {
     async getNode(id) {
       return guard('get node', () => parse(q.getNode.get(id) as Row | undefined));
     },
@@ -65,7 +64,7 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
       });
     },
     async listNodes(f: NodeFilter = {}) {
-      return guard('list nodes', () => listNodes(db, f).map((r) => JSON.parse(r.doc) as Node));
+      return guard('list nodes', () => listNodes(db, f).map((r) => normalizeNode(JSON.parse(r.doc) as Node)));
     },
     async countNodesByState() {
       return guard('count nodes', () => Object.fromEntries((q.countByState.all() as Array<{ state: string; n: number }>).map((r) => [r.state, r.n])));
@@ -114,7 +113,7 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
     async listEvents(nodeId, opts = {}) {
       return guard('list events', () => {
         const kinds = opts.kinds ?? [];
-        const sql = `SELECT id, node_id AS nodeId, at, kind, data FROM events WHERE node_id = ? AND id > ? AND id < ?${kinds.length ? ` AND kind IN (${kinds.map(() => '?').join(',')})` : ''} ORDER BY id ${opts.order === 'desc' ? 'DESC' : 'ASC'} LIMIT ?`;
+        const sql = `SELECT ${eventColumns} FROM events WHERE node_id = ? AND id > ? AND id < ?${kinds.length ? ` AND kind IN (${kinds.map(() => '?').join(',')})` : ''} ORDER BY id ${opts.order === 'desc' ? 'DESC' : 'ASC'} LIMIT ?`;
         const rows = prepared(sql).all(nodeId, opts.afterId ?? 0, opts.beforeId ?? Number.MAX_SAFE_INTEGER, ...kinds, Math.min(opts.limit ?? 500, 5000)) as EventRow[];
         return rows.map(parseEvent);
       });
@@ -122,7 +121,10 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
     async listAllEvents(query) {
       return guard('list all events', () => listAllEvents(prepared, query).map(parseEvent));
     },
-    ...ruleAndImageMethods(db),
+    ...catalogMethods(db),
+    ...controllerMethods(db),
+    withLock: createLocalLocks(),
+    archive: createSqliteArchive(db),
     async close() {
       db.close();
     },
@@ -153,7 +155,7 @@ function listAllEvents(prepare: ReturnType<typeof statementCache>, q: EventQuery
   if (q.kinds?.length) (where.push(`kind IN (${q.kinds.map(() => '?').join(', ')})`), args.push(...q.kinds));
   if (q.label) (where.push("node_id IN (SELECT id FROM nodes WHERE json_extract(doc, '$.labels.' || json_quote(?)) = ?)"), args.push(q.label.key, q.label.value));
   const limit = Math.min(q.limit ?? 500, 5000);
-  const sql = `SELECT id, node_id AS nodeId, at, kind, data FROM events WHERE ${where.join(' AND ')} ORDER BY id ${q.newest ? 'DESC' : ''} LIMIT ?`;
+  const sql = `SELECT ${eventColumns} FROM events WHERE ${where.join(' AND ')} ORDER BY id ${q.newest ? 'DESC' : ''} LIMIT ?`;
   const rows = prepare(sql).all(...args, limit) as EventRow[];
   return q.newest ? rows.reverse() : rows;
 }
@@ -191,68 +193,7 @@ function prepare(db: Db) {
     deleteNode: s('DELETE FROM nodes WHERE id = ? AND version = ?'),
     deleteMacs: s('DELETE FROM node_macs WHERE node_id = ?'),
     insertMac: s('INSERT INTO node_macs (mac, node_id) VALUES (?, ?)'),
-    insertEvent: s('INSERT INTO events (node_id, at, kind, data) VALUES (?, ?, ?, ?)'),
+    insertEvent: s('INSERT INTO events (node_id, at, kind, data, instance) VALUES (?, ?, ?, ?, ?)'),
     moveEvents: s('UPDATE events SET node_id = ? WHERE node_id = ?'),
-  };
-}
-
-function ruleAndImageMethods(db: Db): Pick<Store, 'listRules' | 'getRule' | 'createRule' | 'updateRule' | 'deleteRule' | 'takeRuleSequence' | 'listImages' | 'getImage' | 'putImage' | 'deleteImage'> {
-  const toRule = (r: { id: string; sequence: number; created_at: string; doc: string }): Rule => ({ ...(JSON.parse(r.doc) as RuleInput), id: r.id, sequence: r.sequence, createdAt: r.created_at });
-  const getRule = db.prepare('SELECT * FROM rules WHERE id = ?');
-  const mustChange = (changes: number, what: string) => {
-    if (changes !== 1) throw new NotFoundError(`${what}: not found`);
-  };
-  return {
-    async listRules() {
-      return guard('list rules', () => (db.prepare('SELECT * FROM rules ORDER BY priority, name').all() as Parameters<typeof toRule>[0][]).map(toRule));
-    },
-    async getRule(id) {
-      return guard('get rule', () => {
-        const r = getRule.get(id) as Parameters<typeof toRule>[0] | undefined;
-        return r ? toRule(r) : null;
-      });
-    },
-    async createRule(id, input, at) {
-      return guard('create rule', () => {
-        db.prepare('INSERT INTO rules (id, name, priority, sequence, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)').run(id, input.name, input.priority, input.apply.sequenceStart, at, JSON.stringify(input));
-        return toRule(getRule.get(id) as Parameters<typeof toRule>[0]);
-      });
-    },
-    async updateRule(id, input) {
-      return guard('update rule', () => {
-        mustChange(db.prepare('UPDATE rules SET name = ?, priority = ?, doc = ? WHERE id = ?').run(input.name, input.priority, JSON.stringify(input), id).changes, `rule ${id}`);
-        return toRule(getRule.get(id) as Parameters<typeof toRule>[0]);
-      });
-    },
-    async deleteRule(id) {
-      guard('delete rule', () => mustChange(db.prepare('DELETE FROM rules WHERE id = ?').run(id).changes, `rule ${id}`));
-    },
-    async takeRuleSequence(id) {
-      return guard('take rule sequence', () => {
-        const r = db.prepare('UPDATE rules SET sequence = sequence + 1 WHERE id = ? RETURNING sequence - 1 AS seq').get(id) as { seq: number } | undefined;
-        if (!r) throw new NotFoundError(`rule ${id}: not found`);
-        return r.seq;
-      });
-    },
-    async listImages() {
-      return guard('list images', () => (db.prepare('SELECT doc FROM images ORDER BY name').all() as Row[]).map((r) => JSON.parse(r.doc) as Image));
-    },
-    async getImage(name) {
-      return guard('get image', () => {
-        const r = db.prepare('SELECT doc FROM images WHERE name = ?').get(name) as Row | undefined;
-        return r ? (JSON.parse(r.doc) as Image) : null;
-      });
-    },
-    async putImage(name, input, at) {
-      return guard('put image', () => {
-        const old = db.prepare('SELECT created_at FROM images WHERE name = ?').get(name) as { created_at: string } | undefined;
-        const image: Image = { ...input, name, createdAt: old?.created_at ?? at, updatedAt: at };
-        db.prepare('INSERT INTO images (name, created_at, updated_at, doc) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET updated_at = excluded.updated_at, doc = excluded.doc').run(name, image.createdAt, at, JSON.stringify(image));
-        return image;
-      });
-    },
-    async deleteImage(name) {
-      guard('delete image', () => mustChange(db.prepare('DELETE FROM images WHERE name = ?').run(name).changes, `image ${name}`));
-    },
   };
 }

@@ -18,6 +18,32 @@ export interface StoredEvent {
   at: string;
   kind: string;
   data: Record<string, unknown>;
+  /** The bootherd instance (`instance.name`) that wrote it; null for events from before instances were recorded. */
+  instance: string | null;
+}
+
+/** How a store is opened: who writes through it, whether it may migrate the schema, whom to tell of new events. */
+export interface StoreOptions {
+  /** Recorded on every event this store writes. */
+  instance?: string | null;
+  /** Apply pending migrations on open (default true); false refuses a schema that is behind. */
+  migrate?: boolean;
+  /**
+   * Called after every commit of this store that appended events, and (on a
+   * store shared by several instances) when another instance did: "new
+   * events may exist". Followers then read the store from their last id.
+   */
+  onEvents?: () => void;
+}
+
+/** A lock as its holder sees it: `signal` aborts if the lock was lost while held (its database connection broke). */
+export interface Lease {
+  readonly signal: AbortSignal;
+}
+
+/** Lock options: `wait: false` answers null at once when another holder has the lock. */
+export interface LockOptions {
+  wait?: boolean;
 }
 
 /** Which of a node's events to list: ids after/before a cursor, of some kinds, oldest (default) or newest first. */
@@ -58,7 +84,16 @@ export interface EventQuery {
   label?: { key: string; value: string };
 }
 
-/** Persistence for nodes, events, rules and images. */
+/** A power controller made through the API, as stored: its params raw (secrets included: the store is where they live). */
+export interface StoredController {
+  name: string;
+  driver: string;
+  params: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Persistence for nodes, events, rules, images and power controllers. */
 export interface Store {
   getNode(id: string): Promise<Node | null>;
   findNode(key: NodeKey): Promise<Node | null>;
@@ -96,5 +131,18 @@ export interface Store {
   getImage(name: string): Promise<Image | null>;
   putImage(name: string, input: ImageInput, at: string): Promise<Image>;
   deleteImage(name: string): Promise<void>;
+  listControllers(): Promise<StoredController[]>;
+  /** Creates or replaces a controller. */
+  putController(name: string, driver: string, params: Record<string, unknown>, at: string): Promise<StoredController>;
+  deleteController(name: string): Promise<void>;
+  /**
+   * Runs `fn` while holding the lock named `key`, one holder at a time among
+   * every instance on this store (PostgreSQL: an advisory lock; SQLite, which
+   * serves one instance: an in-process mutex). The lock ends with `fn`, or
+   * with the holder's process or connection, so a crashed instance never
+   * keeps it. With `{ wait: false }` it answers null when the lock is taken.
+   */
+  withLock<T>(key: string, fn: (lease: Lease) => Promise<T>): Promise<T>;
+  withLock<T>(key: string, fn: (lease: Lease) => Promise<T>, opts: LockOptions): Promise<T | null>;
   close(): Promise<void>;
 }

@@ -1,64 +1,112 @@
 // A bounded in-memory cache of hot boot files (start4.elf, kernels, initramfs)
 // for handlers: 200 Pis booting at once read each file from memory, once.
+// Whole files and the DATA packets cut from them share one byte budget
+// (budget.ts): a file is kept cut at a block size once a second transfer asks
+// for that size, so a client sweeping odd block sizes costs one chunk per
+// transfer, never a cached copy per size.
 import { open, stat } from 'node:fs/promises';
+import { createBudget } from './budget.js';
+import type { BudgetEntry, BudgetStats } from './budget.js';
+import { cutBytes, cutDataPackets } from './packet.js';
 import type { TftpFile, TftpReader } from './types.js';
 
 /** Limits of createFileCache. */
 export interface FileCacheOptions {
-  /** Total cached content, evicted least-recently-used first. */
+  /** Everything cached, whole files and cut packets, evicted least-recently-used first. */
   maxBytes: number;
   /** Larger files are read from disk per chunk, never cached (default: maxBytes). */
   maxFileBytes?: number;
 }
 
+/** What the cache holds now, against its budget. */
+export type FileCacheStats = BudgetStats & { maxBytes: number };
+
 /** Looks files up by absolute path; null when missing or not a regular file. */
 export interface FileCache {
   file(absPath: string): Promise<TftpFile | null>;
+  stats(): FileCacheStats;
 }
 
-interface Entry {
+/** Smaller files are cut per transfer (one chunk) and never kept cut. */
+const minPacketCacheBytes = 64 * 1024;
+/** Block sizes counted per file for admission; beyond this the oldest is forgotten. */
+const maxAskedSizes = 8;
+
+interface Whole {
+  kind: 'whole';
   size: number;
   mtimeMs: number;
   content: Promise<Buffer>;
+  /** Transfers that asked for packets, per blksize. */
+  asks: Map<number, number>;
 }
+
+interface Cut {
+  kind: 'cut';
+  size: number;
+  mtimeMs: number;
+  packets: Buffer;
+}
+
+type Cached = Whole | Cut;
 
 /** Creates a cache keyed by path, size and mtime (a changed file is re-read). */
 export function createFileCache(opts: FileCacheOptions): FileCache {
   const maxFileBytes = Math.min(opts.maxFileBytes ?? opts.maxBytes, opts.maxBytes);
-  const entries = new Map<string, Entry>(); // insertion order = LRU order
-  let total = 0;
+  const budget = createBudget<Cached>(opts.maxBytes);
 
-  const evict = (): void => {
-    for (const [key, e] of entries) {
-      if (total <= opts.maxBytes) break;
-      entries.delete(key);
-      total -= e.size;
-    }
+  // The entry of this version of the file, loading it once for concurrent
+  // transfers; null when it does not fit beside the files in use.
+  const whole = (absPath: string, size: number, mtimeMs: number): BudgetEntry<Cached> | null => {
+    const hit = budget.get(absPath);
+    if (hit && hit.value.kind === 'whole' && hit.value.size === size && hit.value.mtimeMs === mtimeMs) return hit;
+    if (hit) budget.delete(absPath, hit);
+    const entry = budget.add(absPath, size, (): Whole => ({ kind: 'whole', size, mtimeMs, content: loadExact(absPath, size, mtimeMs), asks: new Map() }));
+    if (entry?.value.kind === 'whole') entry.value.content.catch(() => budget.delete(absPath, entry));
+    return entry;
   };
 
-  // One read per (path, size, mtime), shared by concurrent transfers.
-  const content = (absPath: string, size: number, mtimeMs: number): Promise<Buffer> => {
-    const hit = entries.get(absPath);
-    if (hit && hit.size === size && hit.mtimeMs === mtimeMs) {
-      entries.delete(absPath);
-      entries.set(absPath, hit);
-      return hit.content;
+  // The file cut at `blksize`, kept from the second transfer that asks for
+  // that size on (when it fits); null: the transfer cuts per chunk.
+  const packetsFor = (absPath: string, w: Whole, content: Buffer, blksize: number, holds: Array<() => void>): Buffer | null => {
+    if (w.size < minPacketCacheBytes) return null;
+    const key = `${absPath}\0${blksize}`;
+    let entry = budget.get(key);
+    if (entry && !(entry.value.kind === 'cut' && entry.value.size === w.size && entry.value.mtimeMs === w.mtimeMs)) {
+      budget.delete(key, entry);
+      entry = undefined;
     }
-    if (hit) {
-      entries.delete(absPath);
-      total -= hit.size;
+    if (!entry && countAsk(w.asks, blksize) >= 2) {
+      entry = budget.add(key, cutBytes(w.size, blksize), (): Cut => ({ kind: 'cut', size: w.size, mtimeMs: w.mtimeMs, packets: cutDataPackets(content, 1, blksize) })) ?? undefined;
     }
-    const entry: Entry = { size, mtimeMs, content: loadExact(absPath, size, mtimeMs) };
-    entries.set(absPath, entry);
-    total += size;
-    entry.content.catch(() => {
-      if (entries.get(absPath) === entry) {
-        entries.delete(absPath);
-        total -= size;
-      }
-    });
-    evict();
-    return entry.content;
+    if (entry?.value.kind !== 'cut') return null;
+    holds.push(budget.pin(entry));
+    return entry.value.packets;
+  };
+
+  // A reader over the cached file; it holds the file (and its packets) until closed.
+  const openCached = async (absPath: string, size: number, mtimeMs: number): Promise<TftpReader> => {
+    const entry = whole(absPath, size, mtimeMs);
+    if (entry?.value.kind !== 'whole') return openFdReader(absPath, size);
+    const w = entry.value;
+    const holds = [budget.pin(entry)];
+    let closed = false;
+    const close = (): void => {
+      closed = true;
+      for (const release of holds.splice(0)) release();
+    };
+    let content: Buffer;
+    try {
+      content = await w.content;
+    } catch (err) {
+      close();
+      throw err;
+    }
+    return {
+      read: (offset, length) => Promise.resolve(content.subarray(offset, offset + length)),
+      packets: (blksize) => (closed ? null : packetsFor(absPath, w, content, blksize, holds)),
+      close,
+    };
   };
 
   return {
@@ -72,24 +120,19 @@ export function createFileCache(opts: FileCacheOptions): FileCache {
       if (!st.isFile()) return null;
       const { size, mtimeMs } = st;
       if (size > maxFileBytes) return { size, open: () => openFdReader(absPath, size) };
-      return {
-        size,
-        async open() {
-          const buf = await content(absPath, size, mtimeMs);
-          return memoryReader(buf);
-        },
-      };
+      return { size, open: () => openCached(absPath, size, mtimeMs) };
     },
+    stats: () => ({ ...budget.stats(), maxBytes: opts.maxBytes }),
   };
 }
 
-/** A reader over a cached buffer: blocks are subarrays, never copies. */
-function memoryReader(buf: Buffer): TftpReader {
-  return {
-    read: (offset, length) => Promise.resolve(buf.subarray(offset, offset + length)),
-    close: () => undefined,
-    shared: buf,
-  };
+// Counts one more transfer asking for `blksize`; remembers a few sizes only.
+function countAsk(asks: Map<number, number>, blksize: number): number {
+  const n = (asks.get(blksize) ?? 0) + 1;
+  asks.delete(blksize);
+  asks.set(blksize, n);
+  if (asks.size > maxAskedSizes) asks.delete(asks.keys().next().value!);
+  return n;
 }
 
 // Reads a whole file, failing if it is not the size and mtime the client was promised.

@@ -12,8 +12,15 @@
 // - Malformed RRQs and WRQs are counted but produce no TransferRecord.
 // - A handler that gives no answer within handlerTimeoutMs (10 s) is treated
 //   as failed: the client gets ERROR 0 and its slot is freed.
+// - A client refused by allowClient gets ERROR 2 before the handler sees it.
+// - Retransmission is paced by each transfer's measured round trip (rtt.ts);
+//   a client's `timeout` option is honoured as the start and the cap of that
+//   timeout, not as a fixed interval. A client that never answered is given
+//   up after maxRetries timeouts, one that did after idleTimeoutMs without
+//   progress.
 export type { TftpFile, TftpHandler, TftpReader, TftpRefusal, TftpRequest, TftpServer, TftpServerOptions, TftpStats, TransferOutcome, TransferRecord } from './types.js';
 export { createTftpServer } from './server.js';
 export { validateTftpPath } from './path.js';
 export { createFileCache } from './file-cache.js';
-export type { FileCache, FileCacheOptions } from './file-cache.js';
+export type { FileCache, FileCacheOptions, FileCacheStats } from './file-cache.js';
+export { tftpMetrics, type TftpMetric } from './metrics.js';

@@ -14,7 +14,10 @@ export interface NegotiationLimits {
 export interface Negotiated {
   blksize: number;
   windowsize: number;
+  /** The retransmission timeout to start from. */
   timeoutMs: number;
+  /** timeoutMs is the client's own (RFC 2349): the adaptive timeout never exceeds it. */
+  timeoutFromClient: boolean;
   oack: Array<[string, string]> | null;
 }
 
@@ -24,7 +27,7 @@ export const maxBlksize = 65464;
 
 /** Negotiates requested options against limits and the real file size. */
 export function negotiate(requested: Record<string, string>, size: number, limits: NegotiationLimits): Negotiated {
-  const out: Negotiated = { blksize: 512, windowsize: 1, timeoutMs: limits.timeoutMs, oack: null };
+  const out: Negotiated = { blksize: 512, windowsize: 1, timeoutMs: limits.timeoutMs, timeoutFromClient: false, oack: null };
   const acked: Array<[string, string]> = [];
   for (const [name, raw] of Object.entries(requested)) {
     const value = parseDecimal(raw);
@@ -39,6 +42,7 @@ export function negotiate(requested: Record<string, string>, size: number, limit
     } else if (name === 'timeout' && value >= 1 && value <= 255) {
       // RFC 2349: the server must echo the value unchanged.
       out.timeoutMs = value * 1000;
+      out.timeoutFromClient = true;
       acked.push([name, String(value)]);
     } else if (name === 'windowsize' && value >= 1 && value <= 65535) {
       out.windowsize = Math.min(value, limits.windowsizeCap);

@@ -103,6 +103,28 @@ export function dataHeader(block: number): Buffer {
   return buf;
 }
 
+/** Bytes that cutDataPackets needs for `size` bytes of payload. */
+export function cutBytes(size: number, blksize: number): number {
+  return size + 4 * Math.ceil(size / blksize);
+}
+
+/**
+ * DATA packets for `data`, whose first byte starts block `firstBlock`, laid
+ * end to end `blksize + 4` bytes apart: a send is one subarray, header and
+ * payload together. (An empty last block is not included.)
+ */
+export function cutDataPackets(data: Buffer, firstBlock: number, blksize: number): Buffer {
+  const stride = blksize + 4;
+  const n = Math.ceil(data.length / blksize);
+  const buf = Buffer.allocUnsafe(cutBytes(data.length, blksize));
+  for (let i = 0; i < n; i++) {
+    buf.writeUInt16BE(Op.DATA, i * stride);
+    buf.writeUInt16BE((firstBlock + i) & 0xffff, i * stride + 2);
+    data.copy(buf, i * stride + 4, i * blksize, Math.min((i + 1) * blksize, data.length));
+  }
+  return buf;
+}
+
 /** Builds an ACK packet (clients). */
 export function ackPacket(block: number): Buffer {
   const buf = Buffer.allocUnsafe(4);

@@ -10,6 +10,8 @@ import type { RequestPacket } from './packet.js';
 import { validateTftpPath } from './path.js';
 import { createTracker } from './tracker.js';
 import { startTransfer } from './transfer.js';
+import type { Pacing, RetryPolicy } from './transfer.js';
+import { createRtoFloors } from './rtt.js';
 import type { TftpFile, TftpRefusal, TftpServer, TftpServerOptions, TransferOutcome } from './types.js';
 
 interface Listener {
@@ -25,7 +27,13 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
     windowsizeCap: clamp(opts.windowsizeCap ?? 16, 1, 65535),
     timeoutMs: Math.max(1, opts.timeoutMs ?? 1000),
   };
-  const maxRetries = Math.max(0, opts.maxRetries ?? 5);
+  const rtoMaxMs = Math.max(1, opts.rtoMaxMs ?? 2000);
+  const floors = createRtoFloors({ minMs: Math.min(rtoMaxMs, Math.max(1, opts.rtoMinMs ?? 10)), maxMs: rtoMaxMs });
+  const retry: RetryPolicy = {
+    rtoMaxMs,
+    maxRetries: Math.max(0, opts.maxRetries ?? 5),
+    idleTimeoutMs: Math.max(1, opts.idleTimeoutMs ?? 20_000),
+  };
   const handlerTimeoutMs = Math.max(1, opts.handlerTimeoutMs ?? 10_000);
   const tracker = createTracker({ maxTransfers: opts.maxTransfers ?? 512, maxPerClient: opts.maxPerClient ?? 16, onTransfer: opts.onTransfer, logger });
   const listeners: Listener[] = [];
@@ -52,6 +60,11 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
     if (pkt.op === Op.WRQ) {
       tracker.count('denied');
       return reply(ErrCode.accessViolation, 'write not supported');
+    }
+    if (opts.allowClient && !opts.allowClient(rinfo.address)) {
+      logger.debug('tftp: client refused', { client: rinfo.address, path: pkt.filename });
+      tracker.record(pkt.filename, { address: rinfo.address, port: rinfo.port }, 'denied', 0, Date.now());
+      return reply(ErrCode.accessViolation, 'access violation');
     }
     admit(l, pkt, rinfo, reply).catch((err: unknown) => logger.error('tftp: request failed', { err, client: rinfo.address }));
   };
@@ -108,7 +121,8 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
     }
     try {
       const negotiated = negotiate(pkt.options, size, limits);
-      const t = startTransfer({ socket, file, negotiated, maxRetries, logger, onEnd: (outcome, bytes) => end(outcome, bytes, size) });
+      const pacing = pacingFor(rinfo.address);
+      const t = startTransfer({ socket, file, negotiated, retry, pacing, logger, onEnd: (outcome, bytes) => end(outcome, bytes, size) });
       tracker.attach(`${l.host}|${rinfo.address}|${rinfo.port}`, t);
     } catch (err) {
       socket.close();
@@ -116,6 +130,15 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
       throw err;
     }
   };
+
+  const pacingFor = (client: string): Pacing => ({
+    floorMs: () => floors.floor(client),
+    retransmitted: () => tracker.countResend('retransmit'),
+    settled(spurious) {
+      floors.settle(client, spurious);
+      if (spurious) tracker.countResend('spurious');
+    },
+  });
 
   return {
     async start() {

@@ -15,6 +15,8 @@ export interface Tracker {
   attach(key: string, transfer: Transfer): void;
   record(path: string, client: { address: string; port: number }, outcome: TransferOutcome, bytes: number, startedAt: number, size?: number): void;
   count(outcome: TransferOutcome): void;
+  /** Counts a retransmission, or one found needless. */
+  countResend(event: 'retransmit' | 'spurious'): void;
   abortAll(reason: string): void;
   stats(): TftpStats;
 }
@@ -27,7 +29,7 @@ interface Entry {
 export function createTracker(opts: { maxTransfers: number; maxPerClient: number; onTransfer?: ((rec: TransferRecord) => void) | undefined; logger: Logger }): Tracker {
   const live = new Map<string, Entry>();
   const perIp = new Map<string, number>();
-  const counters: Omit<TftpStats, 'active'> = { completed: 0, earlyTerminated: 0, failed: 0, notFound: 0, denied: 0, busy: 0 };
+  const counters: Omit<TftpStats, 'active'> = { completed: 0, earlyTerminated: 0, failed: 0, notFound: 0, denied: 0, busy: 0, retransmits: 0, spuriousResends: 0 };
   let stopping = false;
 
   const count = (outcome: TransferOutcome): void => {
@@ -83,6 +85,10 @@ export function createTracker(opts: { maxTransfers: number; maxPerClient: number
     },
     record,
     count,
+    countResend(event) {
+      if (event === 'retransmit') counters.retransmits++;
+      else counters.spuriousResends++;
+    },
     abortAll(reason) {
       stopping = true;
       for (const entry of [...live.values()]) entry.transfer?.abort(reason);

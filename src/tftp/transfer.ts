@@ -1,21 +1,43 @@
 // One read transfer on its own UDP socket (its own TID, RFC 1350 §4): OACK
 // handshake, windowed sending (RFC 7440; windowsize 1 is RFC 1350 lock-step),
-// retransmission with backoff, and the end of the transfer.
+// retransmission paced by the transfer's measured round trips (rtt.ts), and
+// the end of the transfer.
 import type { Socket } from 'node:dgram';
 import type { Logger } from '../log.js';
 import type { Negotiated } from './options.js';
 import { createBlockSource } from './blocks.js';
 import { ErrCode, Op, errorPacket, oackPacket } from './packet.js';
+import { createRetransmitTimer } from './retransmit-timer.js';
+import { createRttEstimator } from './rtt.js';
 import type { TftpFile, TransferOutcome } from './types.js';
+
+/** When to retransmit and when to give up. */
+export interface RetryPolicy {
+  rtoMaxMs: number;
+  /** Timeouts in a row before giving up on a client that has acknowledged nothing yet. */
+  maxRetries: number;
+  /** Time without progress before giving up on a client that has. */
+  idleTimeoutMs: number;
+}
 
 /** Everything a transfer needs; the socket is bound and connected to the client. */
 export interface TransferParams {
   socket: Socket;
   file: TftpFile;
   negotiated: Negotiated;
-  maxRetries: number;
+  retry: RetryPolicy;
+  /** The client's side of retransmission: its RTO floor, and what its acknowledgements say. */
+  pacing: Pacing;
   logger: Logger;
   onEnd: (outcome: TransferOutcome, bytes: number) => void;
+}
+
+/** Per-client pacing of retransmissions (see RtoFloors) and their accounting. */
+export interface Pacing {
+  floorMs(): number;
+  retransmitted(): void;
+  /** A retransmission turned out needless (the client acknowledged it twice) or needed. */
+  settled(spurious: boolean): void;
 }
 
 /** A live transfer; abort() ends it as 'error' (server stop). */
@@ -23,30 +45,36 @@ export interface Transfer {
   abort(reason: string): void;
 }
 
-/** Retransmit delays double per retry up to this multiple of the base timeout. */
-const maxBackoff = 8;
-
 /** Starts a transfer: sends the OACK, or DATA 1 when no option was acknowledged. */
 export function startTransfer(p: TransferParams): Transfer {
-  const { socket, file, negotiated: neg, logger } = p;
+  const { socket, file, negotiated: neg, logger, retry } = p;
   const size = file.size;
   const blksize = neg.blksize;
   // A size that is an exact multiple of blksize ends with an empty block (RFC 1350 §6).
   const lastBlock = Math.floor(size / blksize) + 1;
+  // A timeout the client asked for (RFC 2349) is where the adaptive one starts and the most it grows to.
+  const rtoMax = neg.timeoutFromClient ? Math.min(retry.rtoMaxMs, neg.timeoutMs) : retry.rtoMaxMs;
+  const rtt = createRttEstimator({ initialMs: neg.timeoutMs, minMs: () => Math.min(p.pacing.floorMs(), rtoMax), maxMs: rtoMax });
   let phase: 'oack' | 'data' | 'done' = neg.oack ? 'oack' : 'data';
   let acked = 0; // highest block (absolute, 1-based) the client acknowledged
   let sent = 0; // highest block sent in the current pass
   let maxSent = 0; // highest block ever sent: ACKs above it are bogus
-  let retries = 0;
-  let lastActivity = Date.now();
-  let timer: NodeJS.Timeout | undefined;
+  let retries = 0; // timeouts since the last progress
+  let heard = false; // the client acknowledged something: it is really there
+  let lastProgress = performance.now();
+  // Karn's rule: only a packet sent once is timed (block number, 0 = OACK, -1 = none).
+  let timed = -1;
+  let timedAt = 0;
+  // What the last retransmission resent (OACK = 0): a second ACK for it means the client had it.
+  let resent: { from: number; to: number } | null = null;
+  const timer = createRetransmitTimer(() => retransmit());
   const blocks = createBlockSource(file, blksize, neg.windowsize);
   let loading = false;
 
   const finish = (outcome: TransferOutcome, reply?: Buffer): void => {
     if (phase === 'done') return;
     phase = 'done';
-    clearTimeout(timer);
+    timer.stop();
     socket.removeAllListeners('message');
     // Close once the last reply has left; errors past this point are moot.
     if (!reply || !sendRaw(reply, closeSocket)) closeSocket();
@@ -82,6 +110,10 @@ export function startTransfer(p: TransferParams): Transfer {
     finish('error', errorPacket(ErrCode.notDefined, 'server error'));
   };
 
+  const sendOack = (): void => {
+    sendRaw(oackPacket(neg.oack ?? []));
+  };
+
   // Sends blocks up to the end of the window. When a block's chunk is not
   // loaded yet, loads it and continues; a rewind meanwhile (`sent` moved
   // back) is honoured because sending resumes from `sent + 1`.
@@ -92,7 +124,11 @@ export function startTransfer(p: TransferParams): Transfer {
       if (!pkt) return load(block);
       socket.send(pkt);
       sent = block;
-      if (block > maxSent) maxSent = block;
+      if (block > maxSent) {
+        maxSent = block;
+        timed = block;
+        timedAt = performance.now();
+      } else if (block <= timed) timed = -1;
     }
   };
 
@@ -111,54 +147,68 @@ export function startTransfer(p: TransferParams): Transfer {
     );
   };
 
+  const retransmit = (): void => {
+    const now = performance.now();
+    retries++;
+    if (heard ? now - lastProgress >= retry.idleTimeoutMs : retries > retry.maxRetries) return finish('timeout', errorPacket(ErrCode.notDefined, 'timeout'));
+    rtt.backoff();
+    timed = -1;
+    p.pacing.retransmitted();
+    if (phase === 'oack') {
+      resent = { from: 0, to: 0 };
+      sendOack();
+    } else {
+      resent = { from: acked + 1, to: Math.min(acked + neg.windowsize, lastBlock) };
+      sent = acked;
+      pump();
+    }
+    timer.restart(now, rtt.rto());
+  };
+
+  const progress = (now: number): void => {
+    heard = true;
+    retries = 0;
+    lastProgress = now;
+    if (resent && acked > resent.to) {
+      p.pacing.settled(false);
+      resent = null;
+    }
+    timer.restart(now, rtt.rto());
+  };
+
   const onAck = (wire: number): void => {
+    const now = performance.now();
     if (phase === 'oack') {
       if (wire !== 0) return;
+      if (timed === 0) rtt.sample(now - timedAt);
       phase = 'data';
-      progress();
+      progress(now);
       pump();
       return;
     }
     // Map the 16-bit block number (it rolls over to 0 after 65535) to the
     // smallest absolute block >= acked with the same low 16 bits.
     const block = acked + ((wire - acked) & 0xffff);
-    // A duplicate ACK of an already-acked block does nothing: only the timer
-    // retransmits (no Sorcerer's Apprentice, RFC 1123 §4.2.3.1). An ACK of a
-    // block never sent is ignored too.
-    if (block === acked || block > maxSent) return;
+    // A duplicate ACK of an already-acked block sends nothing: only the timer
+    // retransmits (no Sorcerer's Apprentice, RFC 1123 §4.2.3.1). After a
+    // retransmission it tells that the client had the packet already.
+    if (block === acked) {
+      if (resent && acked >= resent.from && acked <= resent.to) {
+        p.pacing.settled(true);
+        resent = null;
+      }
+      return;
+    }
+    // An ACK of a block never sent is ignored.
+    if (block > maxSent) return;
+    if (block === timed) rtt.sample(now - timedAt);
     acked = block;
-    progress();
+    progress(now);
     if (acked === lastBlock) return finish('complete');
     // RFC 7440: an ACK below the last block sent means the rest of the window
     // was lost; resume right after it.
     sent = block;
     pump();
-  };
-
-  const progress = (): void => {
-    retries = 0;
-    lastActivity = Date.now();
-  };
-
-  const delay = (): number => neg.timeoutMs * Math.min(2 ** retries, maxBackoff);
-
-  const onTimer = (): void => {
-    if (phase === 'done') return;
-    const due = lastActivity + delay();
-    const now = Date.now();
-    if (now < due) {
-      timer = setTimeout(onTimer, due - now);
-      return;
-    }
-    retries++;
-    if (retries > p.maxRetries) return finish('timeout', errorPacket(ErrCode.notDefined, 'timeout'));
-    lastActivity = now;
-    if (phase === 'oack') sendRaw(oackPacket(neg.oack ?? []));
-    else {
-      sent = acked;
-      pump();
-    }
-    timer = setTimeout(onTimer, delay());
   };
 
   socket.on('message', (msg: Buffer) => {
@@ -174,8 +224,11 @@ export function startTransfer(p: TransferParams): Transfer {
     finish('error');
   });
 
-  if (phase === 'oack') sendRaw(oackPacket(neg.oack ?? []));
-  else pump();
-  timer = setTimeout(onTimer, delay());
+  if (phase === 'oack') {
+    sendOack();
+    timed = 0;
+    timedAt = performance.now();
+  } else pump();
+  timer.restart(performance.now(), rtt.rto());
   return { abort: (reason) => finish('error', errorPacket(ErrCode.notDefined, reason)) };
 }

@@ -18,11 +18,11 @@ export interface TftpReader {
   read(offset: number, length: number): Promise<Buffer>;
   close(): void | Promise<void>;
   /**
-   * The whole file, when it is an immutable buffer shared by transfers (a
-   * cache entry). The server then cuts it into DATA packets once per blksize
-   * and every transfer of that file sends from the same packets.
+   * The whole file cut into DATA packets at `blksize` (see cutDataPackets),
+   * when a cache keeps them for transfers to share; null (or absent) when the
+   * server should cut per chunk from read(). Held until close().
    */
-  shared?: Buffer;
+  packets?(blksize: number): Buffer | null;
 }
 
 /** A servable file: its size must be known before the first block (tsize). */
@@ -62,16 +62,24 @@ export interface TftpServerOptions {
   blksizeCap?: number;
   /** Largest windowsize granted (RFC 7440), default 16. */
   windowsizeCap?: number;
-  /** Base retransmit timeout, default 1000 ms; the client's 'timeout' option overrides. */
+  /** Retransmit timeout before a transfer has measured a round trip, default 1000 ms; a client's 'timeout' option replaces it and caps the measured one. */
   timeoutMs?: number;
-  /** Retransmissions without progress before giving up, default 5. */
+  /** Lowest floor of the retransmit timeout measured per transfer (RFC 6298 RTO), default 10 ms; a client's floor rises while its ACKs show needless resends. */
+  rtoMinMs?: number;
+  /** Cap of that timeout after backoff, default 2000 ms (a client's 'timeout' option lowers it). */
+  rtoMaxMs?: number;
+  /** Retransmissions in a row before giving up on a client that has acknowledged nothing, default 5. */
   maxRetries?: number;
+  /** Time without progress before giving up on a client that has, default 20000 ms. */
+  idleTimeoutMs?: number;
   /** How long the handler may take to answer an RRQ before the client gets ERROR 0, default 10000 ms. */
   handlerTimeoutMs?: number;
   /** Concurrent transfers in total, default 512. */
   maxTransfers?: number;
   /** Concurrent transfers per client IP, default 16. */
   maxPerClient?: number;
+  /** Which client addresses are served (e.g. the boot networks); others get ERROR 2 and count as denied. Default: all. */
+  allowClient?: (address: string) => boolean;
   logger?: Logger;
   onTransfer?: (rec: TransferRecord) => void;
 }
@@ -84,10 +92,14 @@ export interface TftpStats {
   /** Timeouts and errors (handler, read, socket). */
   failed: number;
   notFound: number;
-  /** Refused paths, modes and write requests answered ERROR 2/4. */
+  /** Refused clients, paths, modes and write requests answered ERROR 2/4. */
   denied: number;
   /** RRQs refused by the concurrency caps or turned away by the handler (a refusal). */
   busy: number;
+  /** DATA (or OACK) sent again after a timeout, counted per retransmission. */
+  retransmits: number;
+  /** Retransmissions the client turned out not to need (a second ACK for what was resent). */
+  spuriousResends: number;
 }
 
 /** A running (or stopped) TFTP server. */

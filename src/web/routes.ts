@@ -15,7 +15,8 @@ export const dashboardDir = path.join(packageRoot, 'src', 'web', 'static');
 /** The path the dashboard is served at. */
 export const dashboardPath = '/ui/';
 
-const loginBody = z.strictObject({ token: z.string().min(1).max(1024) });
+/** POST /api/v1/session body. */
+export const loginBody = z.strictObject({ token: z.string().min(1).max(1024) });
 
 // The page loads only its own files; nothing inline, nothing from elsewhere.
 const securityHeaders = {

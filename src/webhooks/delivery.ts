@@ -31,6 +31,8 @@ export interface WebhookQueue {
   push(item: { eventId: number; kind: string; body: string }): void;
   /** Events waiting (not counting the one in flight). */
   size(): number;
+  /** The id of the oldest event not delivered yet (in flight or waiting), or null when none is. */
+  pendingFrom(): number | null;
   stop(): void;
 }
 
@@ -56,6 +58,7 @@ export function createWebhookQueue(hook: WebhookConfig, deps: { label: string; l
   let stopped = false;
   let sleep: { timer: NodeJS.Timeout; wake: () => void } | null = null;
   let inFlight: AbortController | null = null;
+  let current: { eventId: number; kind: string; body: string } | null = null;
   let droppedSinceLog = 0;
 
   async function post(item: { eventId: number; kind: string; body: string }): Promise<Outcome> {
@@ -109,7 +112,12 @@ export function createWebhookQueue(hook: WebhookConfig, deps: { label: string; l
     if (busy) return;
     busy = true;
     try {
-      while (!stopped && queue.length) await deliver(queue.shift()!);
+      while (!stopped && queue.length) {
+        const item = queue.shift()!;
+        current = item;
+        await deliver(item);
+        current = null;
+      }
     } finally {
       busy = false;
     }
@@ -127,6 +135,7 @@ export function createWebhookQueue(hook: WebhookConfig, deps: { label: string; l
       void run();
     },
     size: () => queue.length,
+    pendingFrom: () => current?.eventId ?? queue[0]?.eventId ?? null,
     stop() {
       stopped = true;
       queue.length = 0;

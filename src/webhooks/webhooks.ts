@@ -1,12 +1,14 @@
-// Webhooks (DESIGN §11): a follower of the store's event log from the moment
-// bootherd starts, handing each event to the queue of every receiver that
-// wants its kind. Queues are in memory: events that are still waiting when
-// bootherd stops are not delivered after a restart.
+// Webhooks (DESIGN §11): for each receiver, a follower of the store's event
+// log from the moment bootherd starts, handing each event of a kind it wants
+// to its queue; with several instances on one store, one instance delivers to
+// each receiver (receiver.ts). Queues are in memory: events that are still
+// waiting when bootherd stops are not delivered after a restart.
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { followEvents, headEventId, type EventNotifier, type Follower } from '../core/event-feed.js';
+import type { EventNotifier } from '../core/event-feed.js';
 import type { Store, StoredEvent } from '../store/store.js';
-import { createWebhookQueue, webhookLabel, type WebhookConfig, type WebhookQueue } from './delivery.js';
+import { webhookLabel, type WebhookConfig } from './delivery.js';
+import { createWebhookReceiver } from './receiver.js';
 
 /** What the webhooks need. */
 export interface WebhookDeps {
@@ -16,6 +18,8 @@ export interface WebhookDeps {
   logger: Logger;
   metrics: Metrics;
   version: string;
+  /** How often an instance that does not deliver a receiver tries to take it over (default 5000). */
+  takeoverMs?: number;
 }
 
 /** The JSON body a receiver gets: the stored event and the node's name and state now. */
@@ -24,7 +28,7 @@ export async function webhookBody(store: Store, e: StoredEvent): Promise<string>
   return JSON.stringify({ ...e, node: node ? { id: node.id, hostname: node.hostname, state: node.state, labels: node.labels } : null });
 }
 
-/** Creates the webhook sender: `start` follows events from now on, `stop` drops what is waiting. */
+/** Creates the webhook sender: `start` follows events from now on (on the instance that delivers each receiver), `stop` drops what is waiting. */
 export function createWebhooks(deps: WebhookDeps): { start(): Promise<void>; stop(): Promise<void> } {
   const m = deps.metrics;
   const counters = {
@@ -33,34 +37,21 @@ export function createWebhooks(deps: WebhookDeps): { start(): Promise<void>; sto
     attemptFailures: m.counter('bootherd_webhook_attempt_failures_total', 'Failed webhook POSTs, by reason'),
     dropped: m.counter('bootherd_webhook_dropped_total', 'Webhook events dropped from a full queue'),
   };
-  const queues: Array<{ hook: WebhookConfig; label: string; queue: WebhookQueue }> = deps.hooks.map((hook, i) => {
+  const receivers = deps.hooks.map((hook, i) => {
     const label = webhookLabel(i, hook.url);
-    return { hook, label, queue: createWebhookQueue(hook, { label, logger: deps.logger, counters, userAgent: `bootherd/${deps.version}` }) };
+    const body = (e: StoredEvent) => webhookBody(deps.store, e);
+    return { label, receiver: createWebhookReceiver(hook, { ...deps, label, counters, userAgent: `bootherd/${deps.version}`, body, takeoverMs: deps.takeoverMs ?? 5000 }) };
   });
-  m.gauge('bootherd_webhook_queue', 'Webhook events waiting per receiver', () => queues.map((q) => ({ labels: { webhook: q.label }, value: q.queue.size() })));
-  const wants = (hook: WebhookConfig, kind: string) => hook.events.includes('*') || hook.events.includes(kind);
-  const anyKind = deps.hooks.some((h) => h.events.includes('*'));
-  let follower: Follower | null = null;
-
-  async function deliver(batch: StoredEvent[]): Promise<void> {
-    for (const e of batch) {
-      const targets = queues.filter((q) => wants(q.hook, e.kind));
-      if (targets.length === 0) continue;
-      const body = await webhookBody(deps.store, e);
-      for (const t of targets) t.queue.push({ eventId: e.id, kind: e.kind, body });
-    }
-  }
+  m.gauge('bootherd_webhook_queue', 'Webhook events waiting per receiver', () => receivers.map((r) => ({ labels: { webhook: r.label }, value: r.receiver.size() })));
+  m.gauge('bootherd_webhook_owner', 'Receivers this instance delivers to (1); another instance on the store does (0)', () => receivers.map((r) => ({ labels: { webhook: r.label }, value: r.receiver.owner() ? 1 : 0 })));
 
   return {
     async start() {
-      if (queues.length === 0) return;
-      const kinds = anyKind ? undefined : [...new Set(deps.hooks.flatMap((h) => h.events))];
-      follower = followEvents(deps, { filter: { kinds }, afterId: await headEventId(deps.store), deliver, onError: (err) => deps.logger.warn('webhooks: reading events failed; retrying at the next event', { err }) });
-      deps.logger.info('webhooks: delivering events', { receivers: queues.map((q) => q.label) });
+      await Promise.all(receivers.map((r) => r.receiver.start()));
+      if (receivers.length) deps.logger.info('webhooks: receivers', { receivers: receivers.map((r) => r.label) });
     },
     async stop() {
-      follower?.stop();
-      for (const q of queues) q.queue.stop();
+      await Promise.all(receivers.map((r) => r.receiver.stop()));
     },
   };
 }

@@ -102,6 +102,9 @@ test('a second serve on the same data dir refuses, naming the first one\'s pid; 
 
 test('nodes set-target and action say when no power driver carried out a power cycle', async () => {
   const dataDir = tmp();
+  // A kernel in the firmware dir: bootherd refuses targets it could not boot.
+  mkdirSync(path.join(dataDir, 'firmware'), { recursive: true });
+  writeFileSync(path.join(dataDir, 'firmware', 'kernel8.img'), 'kernel');
   const srv = await serve(dataDir);
   try {
     const d = await fetch(`${srv.url}/api/v1/discovery`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(piInventory('0000fa01', 'dc:a6:32:00:fa:01')) });

@@ -23,11 +23,12 @@ test('nodes action by label: one line per node; --dry-run first changes nothing'
   const dry = await cli('nodes', 'action', '-l', 'rack=r1', 'rescue', '--dry-run');
   assert.equal(dry.code, 0, dry.stderr);
   assert.deepEqual(lines(dry.stdout).map((l) => l.split(/\s+/)[0]), ['sel-1', 'sel-2', 'sel-3', 'sel-4']);
-  assert.match(dry.stdout, /^sel-1\s+would rescue: ready -> rescue$/m);
+  assert.match(dry.stdout, /^sel-1\s+would rescue: ready -> rescue \(power-cycle\)$/m);
   for (const n of ['sel-1', 'sel-4']) assert.equal(await state(n), 'ready', 'a dry run changes nothing');
   const real = await cli('nodes', 'action', '-l', 'rack=r1', '-l', 'odd=yes', 'rescue');
   assert.equal(real.code, 0, real.stderr);
-  assert.deepEqual(lines(real.stdout), ["sel-1  node is now 'rescue'", "sel-3  node is now 'rescue'"]);
+  assert.deepEqual(lines(real.stdout).filter((l) => !l.startsWith('warning: ')), ["sel-1  node is now 'rescue'", "sel-3  node is now 'rescue'"]);
+  assert.match(real.stdout, /^warning: no power driver: its agent takes the change at its next poll/m, 'a rescue with nobody to cycle the power says the agent takes it');
   assert.deepEqual([await state('sel-1'), await state('sel-2'), await state('sel-3')], ['rescue', 'ready', 'rescue']);
 });
 

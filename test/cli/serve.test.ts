@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,6 +84,9 @@ test('a port that cannot be bound names the fix', async () => {
 
 test('the nodes commands drive the API, with exit codes 0, 1 and 2', async () => {
   const dataDir = tmp();
+  // A kernel in the firmware dir: bootherd refuses targets it could not boot.
+  mkdirSync(path.join(dataDir, 'firmware'), { recursive: true });
+  writeFileSync(path.join(dataDir, 'firmware', 'kernel8.img'), 'kernel');
   const srv = await startServe(['--data-dir', dataDir, '--http', '127.0.0.1:0', '--no-tftp', '--log-level', 'warn']);
   try {
     const d = await call(srv.url, null, 'POST', '/api/v1/discovery', piInventory('0000ef01', 'dc:a6:32:00:ef:01'));
@@ -91,7 +94,8 @@ test('the nodes commands drive the API, with exit codes 0, 1 and 2', async () =>
     const list = await runCli(['nodes', 'list', ...base]);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^HOSTNAME\s+STATE\s+TARGET\s+HEALTH\s+BOOT STAGE\s+IP\s+LAST SEEN\s+SERIAL\s+MAC$/m);
-    assert.match(list.stdout, /^-\s+ready\s+-\s+ok\s+-\s+\S+\s+\S+\s+0000ef01\s+dc:a6:32:00:ef:01$/m);
+    // TARGET shows the server's nextBoot line.
+    assert.match(list.stdout, /^-\s+ready\s+discovery image \(hold: waiting for a target\)\s+ok\s+-\s+\S+\s+\S+\s+0000ef01\s+dc:a6:32:00:ef:01$/m);
     const json = await runCli(['nodes', 'list', '-o', 'json', ...base]);
     assert.equal(JSON.parse(json.stdout)[0].id, d.body.nodeId);
     const set = await runCli(['nodes', 'set-target', '0000ef01', 'nfs-root', 'server=10.0.0.1', 'path=/srv/roots/ef01', ...base]);
@@ -99,6 +103,7 @@ test('the nodes commands drive the API, with exit codes 0, 1 and 2', async () =>
     assert.match(set.stdout, /ready -> deployed/);
     const show = await runCli(['nodes', 'show', 'dc:a6:32:00:ef:01', '-o', 'json', ...base]);
     assert.equal(JSON.parse(show.stdout).target.path, '/srv/roots/ef01');
+    assert.equal(JSON.parse(show.stdout).nextBoot, 'nfs-root (firmware-dir kernel) -> 10.0.0.1:/srv/roots/ef01');
     const act = await runCli(['nodes', 'action', '0000ef01', 'rescue', ...base]);
     assert.equal(act.code, 0, act.stderr);
     assert.match(act.stdout, /node is now 'rescue'/);

@@ -41,7 +41,7 @@ test('a bad value says what is required in plain words, once', async () => {
     [['serve', '--http', 'nonsense'], /^bootherd: --http: expected HOST:PORT, got "nonsense"$/],
     [['serve', '--boot-network', '10.0.0.0'], /^bootherd: --boot-network: expected an IPv4 CIDR such as 10\.0\.0\.0\/24$/],
     [['nodes', 'action', 'pi01', 'rescu'], /^bootherd: ACTION: "rescu" is not one of rescue, .*; did you mean rescue\?$/],
-    [['nodes', 'set-target', 'pi01', 'nfs-root', 'server=10.0.0.1'], /^bootherd: target: path: is required$/],
+    [['nodes', 'set-target', 'pi01', 'nfs-root', 'server=10.0.0.1', 'path=srv/roots/pi01'], /^bootherd: target: path: must be an absolute path without \.\. segments$/],
     [['nodes', 'set-target', 'pi01', 'nfs-rot'], /^bootherd: target kind: "nfs-rot" is not one of nfs-root, usb-root, install, local; did you mean nfs-root\?$/],
     [['nodes', 'set', 'pi01', 'hostname=bad_name'], /^bootherd: nodes set: hostname: not an RFC 1123 host name/],
     [['nodes', 'set', 'pi01', 'role=x'], /^bootherd: nodes set: expected hostname=NAME, hostname-, label\.KEY=VALUE or label\.KEY-, got "role=x"$/],

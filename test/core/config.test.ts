@@ -36,3 +36,61 @@ test('every problem is reported at once', () => {
     assert.deepEqual(err.issues.map((i) => i.path).sort(), ['adminToken', 'bootNetworks.0', 'http', 'logLevel']);
   }
 });
+
+test('store.url and instance.name: SQLite and the host name by default; file < BOOTHERD_STORE/BOOTHERD_INSTANCE < --store/--instance; bad values listed', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bootherd-cfg-'));
+  try {
+    const defaults = loadConfig({}, {}, dir);
+    assert.deepEqual([defaults.store.url, defaults.store.autoMigrate, defaults.instance.name], [undefined, true, os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63)]);
+    const file = path.join(dir, 'c.yaml');
+    writeFileSync(file, 'store:\n  url: postgres://file@db/bootherd\n  autoMigrate: false\ninstance:\n  name: from-file\n');
+    const fromFile = loadConfig({ config: file }, {}, dir);
+    assert.deepEqual([fromFile.store.url, fromFile.store.autoMigrate, fromFile.instance.name], ['postgres://file@db/bootherd', false, 'from-file']);
+    const env = { BOOTHERD_STORE: 'postgresql://env@db/bootherd', BOOTHERD_INSTANCE: 'rack2' };
+    const fromEnv = loadConfig({ config: file }, env, dir);
+    assert.deepEqual([fromEnv.store.url, fromEnv.instance.name, fromEnv.store.autoMigrate], ['postgresql://env@db/bootherd', 'rack2', false]);
+    const fromFlags = loadConfig({ config: file, store: 'postgres://flag@db/b', instance: 'rack3' }, env, dir);
+    assert.deepEqual([fromFlags.store.url, fromFlags.instance.name], ['postgres://flag@db/b', 'rack3']);
+    try {
+      loadConfig({ store: 'mysql://db/x', instance: 'no spaces please' }, {}, dir);
+      assert.fail('expected a ConfigError');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.issues.map((i) => i.path).sort(), ['instance.name', 'store.url']);
+      assert.doesNotMatch(err.message, /mysql:\/\/db/, 'a store URL (it may hold a password) is not echoed');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('power controllers, watchdog and rescue keys are checked at start, each problem with its path', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bootherd-cfg-'));
+  try {
+    const file = path.join(dir, 'c.yaml');
+    writeFileSync(file, [
+      'power:',
+      '  controllers:',
+      '    - { name: sw1, driver: snmp-poe, host: 10.0.0.2, community: sekrit }',
+      '    - { name: sw1, driver: manual }',
+      '    - { name: bmc1, driver: ipmi, host: 10.0.0.3, username: admin }',
+      '    - { name: x, driver: telepathy }',
+      'watchdog: { policy: pray, sweepSeconds: 0 }',
+      'rescue:',
+      '  authorizedKeys:',
+      '    - "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv4cFxW3b1O2lL8s6lJxv8Zr0nq2m1m5o5JvC4s3e9k ops@rack1"',
+      '    - "command=\\"/bin/sh\\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv4 x"',
+      '    - "ssh-ed25519 c3NoLXJzYQ== forged"',
+    ].join('\n') + '\n');
+    assert.throws(() => loadConfig({ config: file }, {}, dir), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.issues.map((i) => i.path), ['power.controllers.1.name', 'power.controllers.2.password', 'power.controllers.3.driver', 'watchdog.sweepSeconds', 'watchdog.policy', 'rescue.authorizedKeys.1', 'rescue.authorizedKeys.2']);
+      assert.ok(!err.message.includes('sekrit'));
+      return true;
+    });
+    const good = loadConfig({}, {}, dir);
+    assert.deepEqual(good.watchdog, { sweepSeconds: 15, bootStartSeconds: 120, stallSeconds: 90, heartbeatSeconds: 300, policy: 'retry', retries: 2 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

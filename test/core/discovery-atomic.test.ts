@@ -12,7 +12,7 @@ import { inventorySchema } from '../../src/domain/inventory.js';
 import type { Node } from '../../src/domain/node.js';
 import { StoreError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { createPowerService } from '../../src/power/power.js';
+import { testLifecycleDeps } from '../helpers/core-deps.js';
 import { createSqliteStore } from '../../src/store/sqlite.js';
 import { piInventory } from '../helpers/server.js';
 
@@ -27,7 +27,7 @@ test('a report whose write fails leaves no node (the inventory write is the crea
     const update = store.updateNode.bind(store);
     store.createNode = async (n, e, at) => (full(n), create(n, e, at));
     store.updateNode = async (n, v, e, at) => (full(n), update(n, v, e, at));
-    const deps = { store, now: () => new Date(), logger: silentLogger, settings: { agentPollSeconds: 10, installTimeoutSeconds: 3600 }, power: createPowerService({ drivers: [], logger: silentLogger }) };
+    const deps = await testLifecycleDeps(store, () => new Date());
     const discovery = createDiscoveryService({ ...deps, agent: createAgentService(deps) });
     const inv = inventorySchema.parse(piInventory('0000ab01', 'dc:a6:32:00:ab:01'));
     await assert.rejects(discovery.report(inv, { ip: '10.0.0.9', bearer: null }), StoreError);

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { piInventory, startTestServer, type TestServer } from '../helpers/server.js';
 import { createSqliteStore } from '../../src/store/sqlite.js';
 import { findOrEnroll } from '../../src/core/enroll.js';
+import { testSettings } from '../helpers/core-deps.js';
 import { silentLogger } from '../../src/log.js';
 
 let s: TestServer;
@@ -15,7 +16,7 @@ const eventsOf = async (id: string) => (await s.api('GET', `/api/v1/nodes/${id}/
 // Seeds records the way TFTP and iPXE first see boards: one by serial, one by MAC.
 async function seed(ids: Array<{ serial: string } | { mac: string }>): Promise<string[]> {
   const store = createSqliteStore(`${s.dataDir}/bootherd.db`);
-  const deps = { store, now: () => new Date(), logger: silentLogger, settings: { agentPollSeconds: 10, installTimeoutSeconds: 3600 } };
+  const deps = { store, now: () => new Date(), logger: silentLogger, settings: testSettings() };
   const out: string[] = [];
   for (const id of ids) out.push((await findOrEnroll(deps, id, { ip: '10.9.0.5', via: 'tftp' })).node.id);
   await store.close();
@@ -46,7 +47,8 @@ test('a serial claimed with a different MAC is an identity conflict, flagged and
   assert.equal(clash.status, 409);
   assert.equal(clash.body.error, 'identity-conflict');
   const after = (await s.api('GET', `/api/v1/nodes/${first.body.nodeId}`)).body;
-  assert.equal(after.health, 'identity-conflict');
+  assert.equal(after.health, 'ok', 'health is about wedges; the conflict has its own field');
+  assert.match(String(after.conflict), /serial 0000cc02 is claimed with MAC dc:a6:32:00:cc:99/);
   assert.deepEqual(after.identity, before.identity);
   assert.equal((await s.api('GET', '/api/v1/nodes?mac=dc:a6:32:00:cc:99')).body.nodes.length, 0, 'no record for the clashing board');
   const conflict = (await eventsOf(first.body.nodeId)).find((e) => e.kind === 'identity-conflict');
@@ -97,10 +99,10 @@ test('rules and images: CRUD with validation', async () => {
 test('install: the agent is told to install, reports progress and success, and the node deploys to its then target', async () => {
   await s.api('PUT', '/api/v1/images/raspios', { disk: { url: 'http://10.0.0.1/raspios.img', sha256: 'b'.repeat(64), sizeBytes: 1000 } });
   const d = (await s.api('POST', '/api/v1/discovery', piInventory('0000ce01', 'dc:a6:32:00:ce:01'), { auth: null })).body;
-  const t = await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'install', image: 'raspios', disk: 'sda', then: { kind: 'usb-root' } });
+  const t = await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'install', image: 'raspios', disk: 'usb-SanDisk_Ultra_Fit_4C530001-0:0', then: { kind: 'usb-root' } });
   assert.equal(t.body.state, 'installing');
   const next = (await s.api('GET', '/api/v1/agent/next', undefined, { auth: d.token })).body;
-  assert.deepEqual(next, { action: 'install', image: 'raspios', imageUrl: 'http://10.0.0.1/raspios.img', sha256: 'b'.repeat(64), sizeBytes: 1000, disk: 'sda' });
+  assert.deepEqual(next, { action: 'install', image: 'raspios', imageUrl: 'http://10.0.0.1/raspios.img', sha256: 'b'.repeat(64), sizeBytes: 1000, compression: 'none', disk: 'usb-SanDisk_Ultra_Fit_4C530001-0:0' });
   assert.equal((await s.api('POST', '/api/v1/agent/report', { kind: 'install-progress', bytes: 500 }, { auth: d.token })).status, 204);
   assert.equal((await s.api('GET', `/api/v1/nodes/${d.nodeId}`)).body.install.bytes, 500);
   const done = await s.api('POST', '/api/v1/agent/report', { kind: 'install-succeeded', partitions: [{ name: 'sda1', partuuid: '5e3da3da-01', fstype: 'vfat' }, { name: 'sda2', partuuid: '5E3DA3DA-02', fstype: 'ext4' }] }, { auth: d.token });
@@ -114,10 +116,10 @@ test('install: the agent is told to install, reports progress and success, and t
 test('install failure is recorded and the node holds in failed', async () => {
   await s.api('PUT', '/api/v1/images/raspios', { disk: { url: 'http://10.0.0.1/raspios.img', sha256: 'b'.repeat(64) } });
   const d = (await s.api('POST', '/api/v1/discovery', piInventory('0000ce02', 'dc:a6:32:00:ce:02'), { auth: null })).body;
-  await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'install', image: 'raspios', disk: 'sda', then: { kind: 'local' } });
+  await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'install', image: 'raspios', disk: '4C530001', then: { kind: 'local' } });
   await s.api('POST', '/api/v1/agent/report', { kind: 'install-failed', message: 'sha256 mismatch' }, { auth: d.token });
   const node = (await s.api('GET', `/api/v1/nodes/${d.nodeId}`)).body;
-  assert.deepEqual([node.state, node.failure, node.health], ['failed', 'install failed: sha256 mismatch', 'failed']);
+  assert.deepEqual([node.state, node.failure, node.health], ['failed', 'install failed: sha256 mismatch', 'ok']);
   assert.equal((await s.api('GET', '/api/v1/agent/next', undefined, { auth: d.token })).body.action, 'hold');
 });
 

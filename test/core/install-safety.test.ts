@@ -35,7 +35,7 @@ test("the README's rule (minMemoryBytes: 4294967296) matches a real 4 GB Pi 4 th
 test("usb-root after an install takes the installer's PARTUUID, not the pre-install inventory's, and the node keeps the report", async () => {
   await s.api('PUT', '/api/v1/images/raspios-arm64', { arch: 'arm64', disk: { url: 'http://10.0.0.1/raspios.img', sha256: 'c'.repeat(64) } });
   const d = await discover('0000e201', 'dc:a6:32:00:e2:01');
-  assert.equal((await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'install', image: 'raspios-arm64', disk: 'sda', then: { kind: 'usb-root' } })).status, 200);
+  assert.equal((await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'install', image: 'raspios-arm64', disk: '4C530001', then: { kind: 'usb-root' } })).status, 200);
   const partitions = [{ name: 'sda1', partuuid: 'ABCD0001-01', fstype: 'vfat', label: 'bootfs' }, { name: 'sda2', partuuid: 'ABCD0001-02', fstype: 'ext4', label: 'rootfs' }];
   assert.equal((await s.api('POST', '/api/v1/agent/report', { kind: 'install-succeeded', disk: 'sda', partitions }, { auth: d.token })).status, 204);
   const installed = await node(d.nodeId);
@@ -61,26 +61,26 @@ test("an image whose arch the node cannot run is refused, naming both; nothing c
   await s.api('PUT', '/api/v1/images/raspios-arm64', { arch: 'arm64', disk: { url: 'http://10.0.0.1/raspios.img', sha256: 'c'.repeat(64) } });
   const pi = await discover('0000e301', 'dc:a6:32:00:e3:01');
   const before = await node(pi.nodeId);
-  const wrong = await s.api('PUT', `/api/v1/nodes/${pi.nodeId}/target`, { kind: 'install', image: 'debian-amd64', disk: 'sda', then: { kind: 'local' } });
+  const wrong = await s.api('PUT', `/api/v1/nodes/${pi.nodeId}/target`, { kind: 'install', image: 'debian-amd64', disk: '4C530001', then: { kind: 'local' } });
   assert.equal(wrong.status, 400);
   assert.deepEqual(wrong.body.issues.map((i: { path: string }) => i.path), ['target.image']);
   assert.match(wrong.body.message, /image 'debian-amd64' is for amd64 but node \S+ is aarch64/);
-  const wrongThen = await s.api('PUT', `/api/v1/nodes/${pi.nodeId}/target`, { kind: 'install', image: 'raspios-arm64', disk: 'sda', then: { kind: 'usb-root', image: 'debian-amd64' } });
+  const wrongThen = await s.api('PUT', `/api/v1/nodes/${pi.nodeId}/target`, { kind: 'install', image: 'raspios-arm64', disk: '4C530001', then: { kind: 'usb-root', image: 'debian-amd64' } });
   assert.equal(wrongThen.status, 400);
   assert.equal(wrongThen.body.issues[0].path, 'target.then.image');
   assert.deepEqual(await node(pi.nodeId), before, 'nothing changed');
   // A 64-bit Pi runs 32-bit Raspberry Pi OS too.
-  assert.equal((await s.api('PUT', `/api/v1/nodes/${pi.nodeId}/target`, { kind: 'install', image: 'raspios-armhf', disk: 'sda', then: { kind: 'local' } })).status, 200);
+  assert.equal((await s.api('PUT', `/api/v1/nodes/${pi.nodeId}/target`, { kind: 'install', image: 'raspios-armhf', disk: '4C530001', then: { kind: 'local' } })).status, 200);
 
-  const pc = await s.api('POST', '/api/v1/discovery', { arch: 'x86_64', nics: [{ name: 'eno1', mac: '52:54:00:e3:00:01', booted: true }] }, { auth: null });
-  const onPc = await s.api('PUT', `/api/v1/nodes/${pc.body.nodeId}/target`, { kind: 'install', image: 'raspios-arm64', disk: 'nvme0n1', then: { kind: 'local' } });
+  const pc = await s.api('POST', '/api/v1/discovery', { arch: 'x86_64', nics: [{ name: 'eno1', mac: '52:54:00:e3:00:01', booted: true }], disks: [{ name: 'nvme0n1', sizeBytes: 500107862016, serial: 'S64DNX0R123456', transport: 'nvme' }] }, { auth: null });
+  const onPc = await s.api('PUT', `/api/v1/nodes/${pc.body.nodeId}/target`, { kind: 'install', image: 'raspios-arm64', disk: 'nvme-Samsung_SSD_980_S64DNX0R123456', then: { kind: 'local' } });
   assert.equal(onPc.status, 400);
   assert.match(onPc.body.message, /image 'raspios-arm64' is for arm64 but node \S+ is x86_64 \(it runs amd64\)/);
-  assert.equal((await s.api('PUT', `/api/v1/nodes/${pc.body.nodeId}/target`, { kind: 'install', image: 'debian-amd64', disk: 'nvme0n1', then: { kind: 'local' } })).status, 200);
+  assert.equal((await s.api('PUT', `/api/v1/nodes/${pc.body.nodeId}/target`, { kind: 'install', image: 'debian-amd64', disk: 'nvme-Samsung_SSD_980_S64DNX0R123456', then: { kind: 'local' } })).status, 200);
 });
 
 test('a rule with an install target and an empty match is refused', async () => {
-  const install = { kind: 'install', image: 'raspios-arm64', disk: 'sda', then: { kind: 'usb-root' } };
+  const install = { kind: 'install', image: 'raspios-arm64', disk: '4C530001', then: { kind: 'usb-root' } };
   for (const match of [undefined, {}, { labels: {} }, { model: '' }, { minMemoryBytes: 0 }]) {
     const r = await s.api('POST', '/api/v1/rules', { name: 'wipe-all', ...(match ? { match } : {}), apply: { target: install } });
     assert.equal(r.status, 400, JSON.stringify(match));
@@ -97,7 +97,7 @@ test('a rule with an install target and an empty match is refused', async () => 
 
 test("assign on an installing node is 409 saying how to get out: reset", async () => {
   const d = await discover('0000e401', 'dc:a6:32:00:e4:01');
-  await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'install', image: 'raspios-arm64', disk: 'sda', then: { kind: 'local' } });
+  await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'install', image: 'raspios-arm64', disk: '4C530001', then: { kind: 'local' } });
   const r = await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'local' });
   assert.equal(r.status, 409);
   assert.equal(r.body.error, 'invalid-transition');

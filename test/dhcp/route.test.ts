@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { createDhcpRoute, type DhcpRouteRequest, type IpxeRomPolicy } from '../../src/core/dhcp-route.js';
 import { findOrEnroll } from '../../src/core/enroll.js';
 import { bump, mutateNode } from '../../src/core/deps.js';
+import { testSettings } from '../helpers/core-deps.js';
 import { silentLogger } from '../../src/log.js';
 import { createSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/store.js';
@@ -27,7 +28,7 @@ describe('dhcp route', () => {
   before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'bootherd-dhcp-route-'));
     store = createSqliteStore(path.join(dir, 'db'));
-    deps = { store, now: () => new Date(), logger: silentLogger, settings: { agentPollSeconds: 10, installTimeoutSeconds: 3600 }, serverAddress: () => '10.0.0.1', chainUrl: () => 'http://10.0.0.1:8080/boot.ipxe' };
+    deps = { store, now: () => new Date(), logger: silentLogger, settings: testSettings(), serverAddress: () => '10.0.0.1', chainUrl: () => 'http://10.0.0.1:8080/boot.ipxe' };
   });
   after(async () => {
     await store.close();

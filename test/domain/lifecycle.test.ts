@@ -71,7 +71,7 @@ test('assign with an install target goes to installing, and success switches to 
 test('failure is recorded, rescue remembers where it came from, reset clears the target', () => {
   const failed = transition(nodeIn('installing'), events['install-failed'], 't').node;
   assert.equal(failed.failure, 'install failed: sha256 mismatch');
-  assert.equal(failed.health, 'failed');
+  assert.equal(failed.state, 'failed');
   const rescued = transition(nodeIn('failed'), events.rescue, 't').node;
   assert.equal(rescued.rescueFrom, 'failed');
   assert.equal(transition(rescued, events['end-rescue'], 't').node.state, 'failed');

@@ -56,8 +56,8 @@ export interface Bootherd {
 }
 
 /** Starts the real `bootherd serve` on 127.0.0.1:0 without TFTP, advertising 10.0.2.2 (the QEMU user-net host). */
-export async function startBootherd(dataDir: string): Promise<Bootherd> {
-  const serve = await startServe(['--data-dir', dataDir, '--http', '127.0.0.1:0', '--no-tftp', '--advertise', '10.0.2.2', '--log-level', 'warn']);
+export async function startBootherd(dataDir: string, extraArgs: string[] = []): Promise<Bootherd> {
+  const serve = await startServe(['--data-dir', dataDir, '--http', '127.0.0.1:0', '--no-tftp', '--advertise', '10.0.2.2', '--log-level', 'warn', ...extraArgs]);
   const port = Number(new URL(serve.url).port);
   const adminToken = (await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim();
   const url = `http://127.0.0.1:${port}`;

@@ -28,6 +28,10 @@ export interface VmOptions {
   mac?: string;
   disks?: VmDisk[];
   smbios?: { serial?: string; uuid?: string };
+  /** Host TCP ports on 127.0.0.1 forwarded to guest ports (user networking's hostfwd). */
+  hostForwards?: Array<{ host: number; guest: number }>;
+  /** A QMP socket to create (`-qmp unix:PATH,server=on,wait=off`). */
+  qmpSocket?: string;
   /** false: a guest reboot resets the VM (firmware runs again) instead of ending QEMU. Default true. */
   noReboot?: boolean;
   extraArgs?: string[];
@@ -80,7 +84,9 @@ export function qemuArgs(opts: VmOptions): string[] {
   const args = ['-accel', 'tcg', '-m', String(opts.memoryMiB ?? 512), '-display', 'none', '-monitor', 'none', '-serial', `file:${opts.serialLog}`];
   if (opts.noReboot !== false) args.push('-no-reboot');
   if (opts.arch === 'arm64') args.push('-M', 'virt', '-cpu', 'cortex-a72');
-  const net = opts.boot.kind === 'ipxe' ? `user,id=n0,tftp=${opts.boot.tftpDir},bootfile=${opts.boot.bootfile}` : 'user,id=n0';
+  const fwd = (opts.hostForwards ?? []).map((f) => `,hostfwd=tcp:127.0.0.1:${f.host}-:${f.guest}`).join('');
+  const net = (opts.boot.kind === 'ipxe' ? `user,id=n0,tftp=${opts.boot.tftpDir},bootfile=${opts.boot.bootfile}` : 'user,id=n0') + fwd;
+  if (opts.qmpSocket) args.push('-qmp', `unix:${opts.qmpSocket},server=on,wait=off`);
   args.push('-netdev', net, '-device', `virtio-net-pci,netdev=n0${opts.mac ? `,mac=${opts.mac}` : ''}`);
   if (opts.boot.kind === 'direct') args.push('-kernel', opts.boot.kernel, '-initrd', opts.boot.initrd, '-append', opts.boot.append);
   else args.push('-boot', 'n');

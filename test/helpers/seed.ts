@@ -23,7 +23,8 @@ export function seedNode(i: number, at: string): Node {
     state,
     target,
     labels: { rack, role: i % 7 === 0 ? 'storage' : 'worker' },
-    health: state === 'failed' ? 'failed' : 'ok',
+    health: state === 'failed' ? 'wedged' : 'ok',
+    healthReason: state === 'failed' ? 'stalled-at-kernel' : null,
     hardware: { ...n.hardware, model: 'Raspberry Pi 4 Model B Rev 1.4', revision: 'd03114', family: 'pi4', soc: 'BCM2711', arch: 'aarch64', cpus: 4, memoryBytes: 8 * 1024 ** 3, nics: [{ name: 'eth0', mac, booted: true }] },
     lastBoot: state === 'new' ? null : { startedAt: at, via: 'tftp', clientIp: n.lastIp, files: 9, probes: 3, notFound: 2, failed: 0, bytes: 31_000_000, stage: stages[state === 'deployed' ? 3 : i % 4]!, updatedAt: at },
   };

@@ -1,6 +1,6 @@
 // Starts a real bootherd (HTTP on 127.0.0.1:0, temp data dir, real SQLite
 // file) in-process, and a small JSON client for it.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Flags } from '../../src/config.js';
@@ -19,8 +19,13 @@ export interface TestServer {
 }
 
 /** Starts bootherd with extra flags; the data dir is removed on stop unless `keep`. */
-export async function startTestServer(flags: Flags = {}, opts: { dataDir?: string; keep?: boolean; now?: () => Date } = {}): Promise<TestServer> {
+export async function startTestServer(flags: Flags = {}, opts: { dataDir?: string; keep?: boolean; now?: () => Date; noKernel?: boolean } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'bootherd-test-'));
+  // A firmware dir with a kernel, so targets without an image have something to boot (bootherd refuses them otherwise).
+  if (!opts.noKernel && flags['firmware-dir'] === undefined) {
+    mkdirSync(path.join(dataDir, 'firmware'), { recursive: true });
+    for (const k of ['kernel8.img', 'vmlinuz']) writeFileSync(path.join(dataDir, 'firmware', k), 'test kernel\n');
+  }
   const config = loadConfig({ 'data-dir': dataDir, http: '127.0.0.1:0', 'no-tftp': true, 'log-level': 'silent', ...flags }, {});
   const running = await startBootherd(config, silentLogger, opts.now);
   const url = `http://127.0.0.1:${running.http.port}`;
@@ -63,7 +68,7 @@ export function piInventory(serial: string, mac: string, extra: Record<string, u
     cpus: 4,
     memoryBytes: 4124000000,
     nics: [{ name: 'eth0', mac, booted: true }],
-    disks: [{ name: 'sda', sizeBytes: 32017047552, transport: 'usb', removable: true, partitions: [{ name: 'sda1', partuuid: 'c1f95d14-01', fstype: 'vfat' }, { name: 'sda2', partuuid: 'c1f95d14-02', fstype: 'ext4' }] }],
+    disks: [{ name: 'sda', sizeBytes: 32017047552, model: 'Ultra Fit', serial: '4C530001', transport: 'usb', removable: true, partitions: [{ name: 'sda1', partuuid: 'c1f95d14-01', fstype: 'vfat' }, { name: 'sda2', partuuid: 'c1f95d14-02', fstype: 'ext4' }] }],
     ...extra,
   };
 }

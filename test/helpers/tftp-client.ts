@@ -1,6 +1,7 @@
 // A Pi-like UDP TFTP client for tests and benchmarks: RRQ with chosen options,
 // existence probes ("Early terminate"), duplicate ACKs and RRQs, a withheld ACK,
-// and counters of what the server sent.
+// the bootloader's resend and per-file timers (piClient), and counters of
+// what the server sent.
 import dgram from 'node:dgram';
 
 /** What to fetch and how to misbehave. */
@@ -28,6 +29,8 @@ export interface TftpGetOptions {
   resendMs?: number;
   /** Give up after this long without any packet (default 10 s). */
   timeoutMs?: number;
+  /** Give up the file this long after the RRQ, however it is going (default: never). */
+  fileTimeoutMs?: number;
   /** Local address to send from (default 127.0.0.1). */
   localAddress?: string;
 }
@@ -38,6 +41,8 @@ export interface TftpClientStats {
   duplicateData: number;
   oackPackets: number;
   acksSent: number;
+  /** Packets sent again by resendMs after silence. */
+  resends: number;
 }
 
 /** Outcome of tftpGet. */
@@ -60,7 +65,7 @@ export function tftpGet(o: TftpGetOptions): Promise<TftpGetResult> {
     const socket = dgram.createSocket({ type: 'udp4', lookup: literalLookup });
     const keep = o.keepData ?? true;
     const chunks: Buffer[] = [];
-    const stats: TftpClientStats = { dataPackets: 0, duplicateData: 0, oackPackets: 0, acksSent: 0 };
+    const stats: TftpClientStats = { dataPackets: 0, duplicateData: 0, oackPackets: 0, acksSent: 0, resends: 0 };
     const res: TftpGetResult = { data: Buffer.alloc(0), bytes: 0, oack: null, error: null, server: null, stats, retransmitsSeen: 0 };
     let blksize = 512;
     let windowsize = 1;
@@ -71,6 +76,7 @@ export function tftpGet(o: TftpGetOptions): Promise<TftpGetResult> {
     let done = false;
     let timer: NodeJS.Timeout | undefined;
     let resend: NodeJS.Timeout | undefined;
+    let fileTimer: NodeJS.Timeout | undefined;
 
     let inflight = 0; // sends not yet handed to the kernel: closing would drop them
     const finish = (err?: Error): void => {
@@ -78,6 +84,7 @@ export function tftpGet(o: TftpGetOptions): Promise<TftpGetResult> {
       done = true;
       clearTimeout(timer);
       clearTimeout(resend);
+      clearTimeout(fileTimer);
       if (inflight === 0) socket.close();
       if (err) return reject(err);
       res.data = keep ? Buffer.concat(chunks) : Buffer.alloc(0);
@@ -113,6 +120,7 @@ export function tftpGet(o: TftpGetOptions): Promise<TftpGetResult> {
       if (o.resendMs === undefined) return;
       if (resend) resend.refresh();
       else resend = setTimeout(function again() {
+        stats.resends++;
         send(last);
         resend = setTimeout(again, o.resendMs);
       }, o.resendMs);
@@ -163,10 +171,18 @@ export function tftpGet(o: TftpGetOptions): Promise<TftpGetResult> {
     socket.on('error', (err) => finish(err));
     socket.bind(0, o.localAddress ?? '127.0.0.1', () => {
       arm();
+      if (o.fileTimeoutMs !== undefined) fileTimer = setTimeout(() => finish(new Error(`tftp client: gave up ${o.path} after ${o.fileTimeoutMs} ms`)), o.fileTimeoutMs);
       for (let i = 0; i <= (o.duplicateRrq ?? 0); i++) send(last);
     });
   });
 }
+
+/**
+ * A Raspberry Pi 4 bootloader fetching a file: tsize 0 and blksize 1024, no
+ * windowsize (lock-step), its last packet resent after 1 s of silence, the
+ * file given up 30 s after its RRQ (TFTP_FILE_TIMEOUT, shared/PI-NETBOOT.md).
+ */
+export const piClient = { options: { tsize: '0', blksize: '1024' }, resendMs: 1000, timeoutMs: 30_000, fileTimeoutMs: 30_000 } satisfies Partial<TftpGetOptions>;
 
 // Addresses here are IP literals: skip dns.lookup, which defers every send to
 // the next tick.

@@ -137,11 +137,11 @@ test('actions: rescue and end-rescue, reboot through the agent, power-on without
   assert.equal(on.body.error, 'no-power-driver');
   await s.api('PUT', `/api/v1/nodes/${d.nodeId}/target`, { kind: 'local' });
   assert.equal((await s.api('POST', `/api/v1/nodes/${d.nodeId}/actions/rescue`)).body.node.state, 'rescue');
-  assert.deepEqual((await s.api('GET', '/api/v1/agent/next', undefined, { auth: d.token })).body, { action: 'rescue' });
+  assert.deepEqual((await s.api('GET', '/api/v1/agent/next', undefined, { auth: d.token })).body, { action: 'rescue', pollSeconds: 10 });
   assert.equal((await s.api('POST', `/api/v1/nodes/${d.nodeId}/actions/end-rescue`)).body.node.state, 'deployed');
   assert.equal((await s.api('POST', `/api/v1/nodes/${d.nodeId}/actions/reset`)).body.node.state, 'new');
   assert.equal((await s.api('POST', `/api/v1/nodes/${d.nodeId}/actions/explode`)).status, 400);
   const events = (await s.api('GET', `/api/v1/nodes/${d.nodeId}/events`)).body.events as Array<{ kind: string; data: Record<string, unknown> }>;
   assert.deepEqual(events.filter((e) => e.kind === 'transition').map((e) => e.data.to), ['ready', 'deployed', 'rescue', 'deployed', 'new']);
-  assert.ok(events.some((e) => e.kind === 'power' && e.data.done === false), 'the power-cycle for rescue is on record as not carried out');
+  assert.ok(events.some((e) => e.kind === 'power' && e.data.outcome === 'skipped' && e.data.op === 'cycle'), 'the power-cycle for rescue is on record as not carried out');
 });

@@ -30,12 +30,16 @@ interface Route {
   query?: string;
   body?: unknown;
   agent?: boolean;
+  /** How the handler answers this node when it reaches it (default 200 or 204): the error codes that prove it ran. */
+  handlerRefuses?: string;
 }
 
 const serial = '0000f0f0';
 const routes: Route[] = [
   { methods: ['GET', 'HEAD'], segments: ['api', 'v1', 'agent', 'next'], agent: true },
   { methods: ['POST'], segments: ['api', 'v1', 'agent', 'report'], body: { kind: 'heartbeat' }, agent: true },
+  { methods: ['GET', 'HEAD'], segments: ['api', 'v1', 'agent', 'rescue-keys'], agent: true, handlerRefuses: 'not-in-rescue' },
+  { methods: ['GET', 'HEAD'], segments: ['api', 'v1', 'agent', 'disk'], agent: true, handlerRefuses: 'not-found' },
   // Last: each report issues a new agent token.
   { methods: ['POST'], segments: ['api', 'v1', 'discovery'], body: piInventory(serial, 'dc:a6:32:00:f0:f0') },
   { methods: ['GET', 'HEAD'], segments: ['boot', { param: serial }, { param: 'config.txt' }] },
@@ -83,7 +87,8 @@ test('from inside the boot networks every spelling reaches its handler (the cont
         const { status, text } = await request(s, method, p, r.body, r.agent ? d.body.token : null);
         // A trailing slash after a file name reaches the boot-file handler, which finds no file 'config.txt/'.
         const handlerNotFound = status === 404 && (method === 'HEAD' || /"boot file config\.txt\/: not found/.test(text));
-        assert.ok(status === 200 || status === 204 || handlerNotFound, `${method} ${p}: ${status} ${text}`);
+        const handlerRefused = r.handlerRefuses !== undefined && status >= 400 && status !== 403 && (method === 'HEAD' || JSON.parse(text).error === r.handlerRefuses);
+        assert.ok(status === 200 || status === 204 || handlerNotFound || handlerRefused, `${method} ${p}: ${status} ${text}`);
         tried++;
       }
     }

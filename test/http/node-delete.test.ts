@@ -49,14 +49,14 @@ test('a board whose NIC changed: release the old MAC, the conflict clears and th
   const d = (await report('0000f103', 'dc:a6:32:00:f1:03')).body;
   const clash = await report('0000f103', 'dc:a6:32:00:f1:99');
   assert.equal(clash.status, 409);
-  assert.equal((await node(d.nodeId)).health, 'identity-conflict');
+  assert.match(String((await node(d.nodeId)).conflict), /serial 0000f103/);
 
   assert.equal((await s.api('POST', `/api/v1/nodes/${d.nodeId}/actions/release-identity`, { mac: 'dc:a6:32:00:f1:42' })).status, 400, 'a MAC it does not hold');
   assert.equal((await s.api('POST', `/api/v1/nodes/${d.nodeId}/actions/release-identity`, { mac: 'dc:a6:32:00:f1:03', serial: '0000f103' })).status, 400, 'one at a time');
   assert.equal((await s.api('POST', `/api/v1/nodes/${d.nodeId}/actions/release-identity`, { mac: 'not a mac' })).status, 400);
   const released = await s.api('POST', `/api/v1/nodes/${d.nodeId}/actions/release-identity`, { mac: 'DC-A6-32-00-F1-03' });
   assert.equal(released.status, 200, JSON.stringify(released.body));
-  assert.deepEqual([released.body.identity.macs, released.body.health], [[], 'ok']);
+  assert.deepEqual([released.body.identity.macs, released.body.conflict], [[], null]);
 
   const back = await report('0000f103', 'dc:a6:32:00:f1:99');
   assert.equal(back.status, 200, JSON.stringify(back.body));

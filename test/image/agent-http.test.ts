@@ -1,7 +1,9 @@
 // The agent's HTTP loop against a fake API that fails first: it backs off
 // exponentially, never spins, recovers, enrolls, polls and obeys.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +11,11 @@ import { runAgent } from './agent-runner.js';
 import { ok, startFakeApi, type SeenRequest } from './fake-api.js';
 import { writeTree, x86Tree } from './fake-root.js';
 
+// The host's dropbearkey (Debian dropbear-bin) makes the rescue host key, as the image's does.
+const requireDropbearkey = () => {
+  if (!existsSync('/usr/bin/dropbearkey')) throw new Error('/usr/bin/dropbearkey not found: install the Debian package dropbear-bin (scripts/install-test-deps.sh)');
+  return '/usr/bin/dropbearkey';
+};
 const gaps = (rs: SeenRequest[]) => rs.slice(1).map((r, i) => (r.at - rs[i]!.at) / 1000);
 
 describe('agent HTTP loop (busybox sh against a fake API)', () => {
@@ -74,24 +81,33 @@ describe('agent HTTP loop (busybox sh against a fake API)', () => {
     assert.ok(g1 >= 0.95 && g2 >= 1.95, `gaps ${g1} ${g2}`);
   });
 
-  it('rescue: reports rescue-ready with its address, waits pollSeconds, then obeys the next action', async () => {
+  it('rescue: fetches the authorized keys, starts dropbear with keys only, reports ssh and host key, then obeys the next action', async () => {
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv4cFxW3b1O2lL8s6lJxv8Zr0nq2m1m5o5JvC4s3e9k ops@rack1';
+    const keys = `${key}\ncommand="/bin/sh" ${key}\nrm -rf /\n`;
     const api = await startFakeApi({
       discovery: [ok({ nodeId: 'node-8', token: 'tok-8', next: { action: 'rescue', pollSeconds: 1 } })],
       next: [ok({ action: 'rescue', pollSeconds: 1 }), ok({ action: 'reboot' })],
+      files: { '/api/v1/agent/rescue-keys': Buffer.from(keys) },
     });
     try {
       const root = await fakeRoot('rescue', api.url);
       await writeTree(root, { 'run/bootherd/ip': '10.0.2.15\n' });
-      const run = await runAgent(['run'], { BOOTHERD_ROOT: root, BOOTHERD_NOEXEC: '1', BOOTHERD_MAX_ITER: '20' });
-      assert.equal(run.code, 0);
-      assert.match(run.log.map((l) => l.line).join('\n'), /reboot requested by bootherd/);
+      const run = await runAgent(['run'], { BOOTHERD_ROOT: root, BOOTHERD_NOEXEC: '1', BOOTHERD_MAX_ITER: '20', BOOTHERD_DROPBEARKEY: requireDropbearkey() });
+      const logText = run.log.map((l) => l.line).join('\n');
+      assert.equal(run.code, 0, logText);
+      assert.match(logText, /reboot requested by bootherd/);
+      assert.match(logText, /not running \S*dropbear -r \S+dropbear_ed25519_host_key -p 22 -s -g -j -k -P /, 'dropbear: that host key, no password logins, no forwarding');
+      assert.equal(await readFile(path.join(root, 'root/.ssh/authorized_keys'), 'utf8'), `${key}\n`, 'only the plain key line is kept');
+      const hostKey = execFileSync(requireDropbearkey(), ['-y', '-f', path.join(root, 'etc/dropbear/dropbear_ed25519_host_key')]).toString().split('\n').find((l) => l.startsWith('ssh-ed25519 '))!.split(' ').slice(0, 2).join(' ');
       const trail = api.requests.map((r) => `${r.method} ${r.path} ${r.body.startsWith('{"kind"') ? r.body : ''}`.trim());
       assert.deepEqual(trail, [
         'POST /api/v1/discovery',
-        'POST /api/v1/agent/report {"kind":"rescue-ready","address":"10.0.2.15"}',
+        'GET /api/v1/agent/rescue-keys',
+        `POST /api/v1/agent/report {"kind":"rescue-ready","ssh":"10.0.2.15:22","hostKey":"${hostKey}"}`,
         'GET /api/v1/agent/next',
         'GET /api/v1/agent/next',
       ]);
+      assert.equal(api.requests[1]!.authorization, 'Bearer tok-8');
     } finally {
       await api.close();
     }

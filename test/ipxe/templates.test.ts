@@ -2,7 +2,7 @@
 // it over HTTP, with the per-run values (port, token, node id) masked.
 // Regenerate after an intended template change: BOOTHERD_UPDATE_GOLDEN=1 npm test
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { packageRoot } from '../../src/paths.js';
@@ -12,7 +12,11 @@ const goldenDir = path.join(packageRoot, 'test/golden/ipxe');
 let s: TestServer;
 before(async () => {
   s = await startTestServer({ advertise: 'bootherd.test' });
-  await s.api('PUT', '/api/v1/images/debian-nfs', { kernel: 'vmlinuz-6.1', initramfs: 'initrd.img-6.1', cmdline: ['net.ifnames=0'], disk: { url: 'http://10.0.0.1/debian.img', sha256: 'd'.repeat(64) } });
+  const bootDir = path.join(s.dataDir, 'debian-boot');
+  mkdirSync(bootDir);
+  writeFileSync(path.join(bootDir, 'vmlinuz-6.1'), 'kernel');
+  const img = await s.api('PUT', '/api/v1/images/debian-nfs', { bootDir, kernel: 'vmlinuz-6.1', initramfs: 'initrd.img-6.1', cmdline: ['net.ifnames=0'], disk: { url: 'http://10.0.0.1/debian.img', sha256: 'd'.repeat(64) } });
+  assert.equal(img.status, 200, JSON.stringify(img.body));
 });
 after(async () => s.stop());
 
@@ -59,7 +63,10 @@ test('discovery for pcbios and efi (efi adds initrd=)', async () => {
 
 test('install and rescue boot the discovery image in their mode', async () => {
   const a = await nodeFor('52-54-00-00-00-02');
-  await s.api('PUT', `/api/v1/nodes/${a.id}/target`, { kind: 'install', image: 'debian-nfs', disk: 'vda', then: { kind: 'local' } });
+  const inv = { arch: 'x86_64', nics: [{ name: 'ens3', mac: '52:54:00:00:00:02', booted: true }], disks: [{ name: 'vda', sizeBytes: 8 << 30, serial: 'QM0002', transport: 'virtio' }] };
+  assert.equal((await s.api('POST', '/api/v1/discovery', inv, { auth: null })).status, 200);
+  const put = await s.api('PUT', `/api/v1/nodes/${a.id}/target`, { kind: 'install', image: 'debian-nfs', disk: 'virtio-QM0002', then: { kind: 'local' } });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
   const install = await ipxe('52-54-00-00-00-02', 'pcbios');
   assert.match(install, /bootherd\.mode=install/);
   golden('install', install, a.id);

@@ -15,10 +15,16 @@ function recorder() {
   const rrqs: WireRrq[] = [];
   const terminated: string[] = [];
   const dhcp: Buffer[] = [];
+  // A board resends an RRQ the server has not answered yet (a loaded server is slow to enroll):
+  // the same bytes again with nothing received in between is a retransmission, not a new request.
+  let lastRrq: Buffer | null = null;
+  let heardSince = true;
   const tap = (dir: 'up' | 'down', msg: Buffer, peer: { port: number }) => {
-    if (dir !== 'up') return;
+    if (dir !== 'up') return void (heardSince = true);
     const r = decodeRrq(msg);
-    if (r) rrqs.push(r);
+    const resent = r !== null && !heardSince && lastRrq !== null && lastRrq.equals(msg);
+    if (r) [lastRrq, heardSince] = [Buffer.from(msg), false];
+    if (r && !resent) rrqs.push(r);
     else if (msg.length > 240 && msg[0] === 1) dhcp.push(msg);
     else if (msg.readUInt16BE(0) === 5 && msg.readUInt16BE(2) === 0 && msg.toString('latin1', 4).startsWith('Early terminate')) terminated.push(rrqs[rrqs.length - 1]!.path);
     void peer;

@@ -1,10 +1,12 @@
 // Pi bootloader behaviour against the server: probes, duplicates, a lost ACK,
-// block-number rollover. Uses the Pi-like client from test/helpers.
+// block-number rollover, and how retransmissions are paced and counted. Uses
+// the Pi-like client from test/helpers.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { tftpGet } from '../helpers/tftp-client.js';
-import { makeFixture, sha256, startServer, until } from './support.js';
-import type { Fixture, Running } from './support.js';
+import { requestPacket } from '../../src/tftp/packet.js';
+import { errorDatagram, tftpGet } from '../helpers/tftp-client.js';
+import { makeFixture, rawPeer, sha256, startServer, until } from './support.js';
+import type { Fixture, RawPeer, Running } from './support.js';
 
 const pi4 = { tsize: '0', blksize: '1024' };
 
@@ -163,4 +165,56 @@ describe('tftp server block-number rollover', () => {
       assert.equal(res.stats.dataPackets, 70_001);
     });
   }
+});
+
+describe('tftp server retransmission pacing', () => {
+  let fx: Fixture;
+  before(async () => {
+    fx = await makeFixture({ 'big.bin': 100 * 1024 });
+  });
+  after(() => fx.cleanup());
+  const ack = (n: number): Buffer => Buffer.from([0, 4, n >> 8, n & 0xff]);
+  // Starts a lock-step transfer of big.bin: RRQ, OACK, ACK 0, then DATA 1..n acknowledged at once.
+  const lockstep = async (srv: Running, peer: RawPeer, n: number) => {
+    peer.send(requestPacket(1, 'big.bin', 'octet', pi4), srv.port);
+    const tid = (await peer.next()).port;
+    peer.send(ack(0), tid);
+    for (let b = 1; b <= n; b++) {
+      while ((await peer.next()).msg.readUInt16BE(2) !== b); // skip any copy resent meanwhile
+      if (b < n) peer.send(ack(b), tid);
+    }
+    return tid;
+  };
+
+  it('counts a resend the client did not need as spurious', async () => {
+    const srv = await startServer(fx.dir);
+    const peer = await rawPeer();
+    const tid = await lockstep(srv, peer, 20);
+    // DATA 20 arrived; its ACK comes late, so the server resends DATA 20 meanwhile.
+    assert.equal((await peer.next()).msg.readUInt16BE(2), 20);
+    peer.send(ack(20), tid); // for the original
+    peer.send(ack(20), tid); // for the resent copy: the server learns it was needless
+    await until(() => srv.server.stats().spuriousResends >= 1, 'spurious resend counted');
+    assert.ok(srv.server.stats().retransmits >= 1);
+    peer.send(errorDatagram(0, 'Early terminate'), tid);
+    await peer.close();
+    await srv.stop();
+  });
+
+  it('keeps retransmitting to a client that answered, until idleTimeoutMs without progress', async () => {
+    const srv = await startServer(fx.dir, { maxRetries: 2, rtoMaxMs: 50, idleTimeoutMs: 400 });
+    const peer = await rawPeer();
+    await lockstep(srv, peer, 1);
+    let copies = 0;
+    for (;;) {
+      const { msg } = await peer.next();
+      if (msg.readUInt16BE(0) === 5) break;
+      copies++;
+    }
+    assert.ok(copies > 3, `DATA 1 resent ${copies} times: more than maxRetries once the client has answered`);
+    await until(() => srv.records.length === 1, 'record');
+    assert.equal(srv.records[0]?.outcome, 'timeout');
+    await peer.close();
+    await srv.stop();
+  });
 });

@@ -1,13 +1,15 @@
 // Shared fixtures for the TFTP tests: temp dirs of random files, a server on
 // 127.0.0.1 port 0 backed by the file cache, and transfer records.
+import { fork } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { createFileCache, createTftpServer } from '../../src/tftp/index.js';
-import type { TftpRequest, TftpServer, TftpServerOptions, TransferRecord } from '../../src/tftp/index.js';
+import type { FileCacheStats, TftpRequest, TftpServer, TftpServerOptions, TftpStats, TransferRecord } from '../../src/tftp/index.js';
 
 /** A temp dir holding the named random files. */
 export interface Fixture {
@@ -68,6 +70,46 @@ export async function startServer(dir: string, extra: Partial<TftpServerOptions>
   });
   const addresses = await server.start();
   return { server, port: addresses[0]?.port ?? 0, addresses, records, requests, stop: () => server.stop() };
+}
+
+/** What a server in its own process reports (server-process.ts). */
+export interface ProcessStats {
+  rss: number;
+  cache: FileCacheStats;
+  peakBytes: number;
+  tftp: TftpStats;
+}
+
+/** A server over `dir` with its defaults, in a process of its own. */
+export interface ServerProcess {
+  port: number;
+  /** Its figures now (after a full GC when forked with gc). */
+  stats(): Promise<ProcessStats>;
+  stop(): Promise<void>;
+}
+
+/** Forks test/tftp/server-process.ts over `dir`; `gc` adds --expose-gc so RSS is measured after a full collection. */
+export async function forkServer(dir: string, cacheBytes: number, opts: { gc?: boolean } = {}): Promise<ServerProcess> {
+  const child = fork(fileURLToPath(new URL('./server-process.js', import.meta.url)), [dir, String(cacheBytes)], { execArgv: opts.gc ? ['--expose-gc'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiting: Array<{ resolve: (m: unknown) => void; reject: (e: Error) => void }> = [];
+  const next = () => new Promise<unknown>((resolve, reject) => waiting.push({ resolve, reject }));
+  child.on('message', (m) => waiting.shift()?.resolve(m));
+  child.on('exit', (code) => waiting.splice(0).forEach((w) => w.reject(new Error(`tftp server process exited with ${code}`))));
+  const { port } = (await next()) as { port: number };
+  return {
+    port,
+    stats() {
+      const reply = next();
+      child.send('stats');
+      return reply as Promise<ProcessStats>;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send('stop');
+      await exited;
+    },
+  };
 }
 
 /** Hex sha256 of a buffer. */

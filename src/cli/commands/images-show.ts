@@ -8,7 +8,7 @@ import { emit, keyValues, shortTime } from '../format.js';
 import { parseValue } from '../values.js';
 import { diskSummary } from './images-list.js';
 
-const shown = new Set(['name', 'description', 'arch', 'bootDir', 'kernel', 'initramfs', 'cmdline', 'disk', 'createdAt', 'updatedAt']);
+const shown = new Set(['name', 'description', 'arch', 'bootDir', 'rootDir', 'kernel', 'initramfs', 'cmdline', 'disk', 'createdAt', 'updatedAt']);
 
 export default defineCommand({
   name: 'images show',
@@ -25,10 +25,11 @@ export default defineCommand({
         ['DESCRIPTION', i.description ?? '-'],
         ['ARCH', i.arch ?? '-'],
         ['BOOT DIR', i.bootDir ?? '-'],
+        ['ROOT DIR', i.rootDir ?? '-'],
         ['KERNEL', i.kernel ?? '-'],
         ['INITRAMFS', i.initramfs ?? '-'],
         ['CMDLINE', i.cmdline.join(' ') || '-'],
-        ['DISK', i.disk ? `${i.disk.url}\n${diskSummary(i.disk)}` : '-'],
+        ['DISK', i.disk ? `${i.disk.url ?? i.disk.path} (${i.disk.compression ?? 'none'})\n${diskSummary(i.disk)}` : '-'],
         ...Object.entries(i).filter(([k, v]) => !shown.has(k) && v !== undefined).map(([k, v]): [string, string] => [k.toUpperCase(), JSON.stringify(v)]),
         ['CREATED', shortTime(i.createdAt)],
         ['UPDATED', shortTime(i.updatedAt)],

@@ -1,4 +1,4 @@
-// `bootherd nodes action NODE ACTION`: rescue, end-rescue, reboot, power-on, power-off, retire, reset.
+// `bootherd nodes action NODE ACTION`: rescue, end-rescue, reboot, power-on, power-off, retire, reset, reprovision-root.
 import { loadClientConfig } from '../../config.js';
 import { transition, type LifecycleEvent } from '../../domain/lifecycle.js';
 import type { Node } from '../../domain/node.js';
@@ -25,17 +25,22 @@ function predict(n: ApiNode, action: string): string {
 
 export default defineCommand({
   name: 'nodes action',
-  summary: 'rescue, end-rescue, reboot, power-on, power-off, retire or reset nodes',
-  flags: { ...selectorFlags, ...dryRunFlag, ...outputFlag(['table', 'json', 'yaml']), ...clientFlags },
+  summary: 'rescue, end-rescue, reboot, power-on, power-off, retire, reset or reprovision-root nodes',
+  flags: {
+    ...selectorFlags, ...dryRunFlag, ...outputFlag(['table', 'json', 'yaml']), ...clientFlags,
+    force: { type: 'boolean', help: 'reprovision-root: also while the node is booted from its root' },
+    wipe: { type: 'boolean', help: "retire: remove the node's NFS root too" },
+  },
   positionals: [nodeArg, { name: 'ACTION', help: 'what to do', choices: nodeActions }],
-  examples: ['bootherd nodes action rack1-pi07 rescue', 'bootherd nodes action -l rack=r1 reboot', 'bootherd nodes action --state failed reset --dry-run'],
+  examples: ['bootherd nodes action rack1-pi07 rescue', 'bootherd nodes action -l rack=r1 reboot', 'bootherd nodes action --state failed reset --dry-run', 'bootherd nodes action rack1-pi07 retire --wipe'],
   async run({ flags, args, raw, io }) {
     const action = args.ACTION!;
     const cfg = loadClientConfig(raw);
     const nodes = await selectNodes(cfg, args.NODE, flags);
     const results = await forEachNode(nodes, async (n) => {
       if (flags['dry-run']) return predict(n, action);
-      const r = (await callApi(cfg, 'POST', `/api/v1/nodes/${encodeURIComponent(n.id)}/actions/${action}`)) as { detail: string } & WithEffects;
+      const body = flags.force || flags.wipe ? { ...(flags.force ? { force: true } : {}), ...(flags.wipe ? { wipe: true } : {}) } : undefined;
+      const r = (await callApi(cfg, 'POST', `/api/v1/nodes/${encodeURIComponent(n.id)}/actions/${action}`, body)) as { detail: string } & WithEffects;
       return { detail: r.detail + effectNotices(r), answer: r };
     });
     return reportPerNode(io, results, flags.output);

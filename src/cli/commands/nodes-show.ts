@@ -6,7 +6,7 @@ import { clientFlags, outputFlag } from '../flags.js';
 import { bytes, emit, keyValues, labelList, nextBoot, shortTime, targetSummary, type ApiNode } from '../format.js';
 import { nodeArg, selectNodes, selectorFlags } from '../select.js';
 
-const shown = new Set(['id', 'hostname', 'state', 'target', 'nextBoot', 'rescueFrom', 'identity', 'hardware', 'labels', 'health', 'failure', 'lastIp', 'lastSeenAt', 'lastBoot', 'install', 'pendingAction', 'enrolledBy', 'version', 'createdAt', 'updatedAt']);
+const shown = new Set(['id', 'hostname', 'state', 'target', 'nextBoot', 'rescueFrom', 'identity', 'hardware', 'labels', 'health', 'healthReason', 'failure', 'conflict', 'power', 'lastPower', 'lastHeartbeatAt', 'heartbeatFrom', 'pending', 'lastIp', 'lastSeenAt', 'lastBoot', 'install', 'pendingAction', 'enrolledBy', 'version', 'createdAt', 'updatedAt']);
 
 function bootLine(b: LastBoot | null): string {
   if (!b) return '-';
@@ -23,9 +23,20 @@ function diskLines(n: ApiNode): string {
     .join('\n');
 }
 
-// Fields this table does not know yet (added by newer servers) are shown as JSON, never hidden.
+// Fields this table does not know yet (added by newer servers) are shown, never hidden: text as it is, the rest as JSON.
 const extraRows = (n: ApiNode): Array<[string, string]> =>
-  Object.entries(n).filter(([k, v]) => !shown.has(k) && v !== undefined).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => ` ${c}`).toUpperCase(), JSON.stringify(v)]);
+  Object.entries(n).filter(([k, v]) => !shown.has(k) && v !== undefined && v !== null).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => ` ${c}`).toUpperCase(), typeof v === 'string' ? v : JSON.stringify(v)]);
+
+type PowerFields = { power?: { controller: string; port: string; resolvedPort?: string | null } | null; lastPower?: { op: string; at: string } | null };
+
+function powerLine(n: ApiNode & PowerFields): string {
+  if (!n.power) return '-';
+  const port = n.power.port === 'auto' ? `auto${n.power.resolvedPort ? ` (${n.power.resolvedPort})` : ''}` : n.power.port;
+  return `${n.power.controller} port ${port}${n.lastPower ? `; last ${n.lastPower.op} ${shortTime(n.lastPower.at)}` : ''}`;
+}
+
+// Rows shown only when they say something.
+const when = (cond: unknown, row: [string, string]): Array<[string, string]> => (cond ? [row] : []);
 
 /** One node as `KEY  value` lines. */
 export function nodeDetails(n: ApiNode): string {
@@ -36,7 +47,8 @@ export function nodeDetails(n: ApiNode): string {
     ['STATE', n.state + (n.rescueFrom ? ` (from ${n.rescueFrom})` : '') + (n.pendingAction ? `, pending ${n.pendingAction}` : '')],
     ['TARGET', targetSummary(n.target)],
     ['NEXT BOOT', nextBoot(n)],
-    ['HEALTH', n.health + (n.failure ? `: ${n.failure}` : '')],
+    ['HEALTH', n.health + (n.healthReason ? ` (${String(n.healthReason)})` : '') + (n.failure ? `: ${n.failure}` : '')],
+    ...when(n.conflict, ['CONFLICT', String(n.conflict)]),
     ['SERIAL', n.identity.serial ?? '-'],
     ['MACS', n.identity.macs.join(', ') || '-'],
     ['UUID', n.identity.uuid ?? '-'],
@@ -48,6 +60,9 @@ export function nodeDetails(n: ApiNode): string {
     ['IP', n.lastIp ?? '-'],
     ['LAST SEEN', shortTime(n.lastSeenAt)],
     ['LAST BOOT', bootLine(n.lastBoot)],
+    ...when(n.lastHeartbeatAt, ['HEARTBEAT', `${shortTime(n.lastHeartbeatAt as string)}${n.heartbeatFrom ? ` from its ${String(n.heartbeatFrom)}` : ''}`]),
+    ['POWER', powerLine(n as ApiNode & PowerFields)],
+    ...when(n.pending, ['PENDING', 'enrolled by a boot request; never reported']),
     ...(n.install ? [['INSTALL', `${bytes(n.install.bytes)} written, at ${shortTime(n.install.updatedAt)}`] as [string, string]] : []),
     ...extraRows(n),
     ['VERSION', String(n.version)],

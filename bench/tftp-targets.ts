@@ -1,0 +1,106 @@
+// The TFTP servers bench:tftp storms: a real `bootherd serve`, dnsmasq
+// (port 69 only, so it is started only when that port is free), and the bare
+// Node yardstick of --minimal, each in a process of its own.
+import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServe } from '../test/helpers/process.js';
+import { tftpGet } from '../test/helpers/tftp-client.js';
+
+/** Where the clients send their RRQs. */
+export interface Target {
+  name: string;
+  host: string;
+  port: number;
+  /** The path client `i` asks for `file` (bootherd: under the Pi's serial prefix). */
+  pathFor(file: string, i: number): string;
+  /** Files the server renders per node: checked for a non-empty answer, not against the directory's bytes. */
+  rendered: ReadonlySet<string>;
+  /** CPU seconds (user + system) the server process has used, when known. */
+  cpuSeconds(): number | null;
+  /** Retransmissions the server counted, and how many it found needless, when it says. */
+  resends(): Promise<{ retransmits: number; spurious: number } | null>;
+  stop(): Promise<void>;
+}
+
+// A real `bootherd serve` in its own process (as dnsmasq is), firmware dir = the boot set.
+export async function startBootherd(root: string, work: string, configFile?: string): Promise<Target> {
+  const srv = await startServe(['--data-dir', path.join(work, 'data'), '--http', '127.0.0.1:0', '--tftp', '127.0.0.1:0', '--firmware-dir', root, '--log-level', 'error', ...(configFile ? ['--config', path.resolve(configFile)] : [])]);
+  const serial = (i: number) => (0xb0000000 + i).toString(16);
+  const stop = async () => {
+    srv.proc.kill('SIGTERM');
+    await srv.exited;
+  };
+  const resends = async () => {
+    const text = await (await fetch(`${srv.url}/metrics`)).text();
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    return { retransmits: metric('bootherd_tftp_retransmits_total'), spurious: metric('bootherd_tftp_spurious_resends_total') };
+  };
+  return { name: 'bootherd', host: '127.0.0.1', port: srv.tftpPorts[0]!, pathFor: (f, i) => `${serial(i)}/${f}`, rendered: new Set(['config.txt', 'cmdline.txt']), cpuSeconds: () => cpuOf(srv.proc.pid), resends, stop };
+}
+
+export async function startDnsmasq(root: string, work: string): Promise<Target | string> {
+  // dnsmasq's TFTP is fixed to port 69: another server there would be benchmarked instead.
+  const probe = dgram.createSocket('udp4');
+  const free = await new Promise<boolean>((resolve) => {
+    probe.once('error', () => resolve(false));
+    probe.bind(69, '127.0.0.1', () => resolve(true));
+  });
+  probe.close();
+  if (!free) return 'UDP port 69 on 127.0.0.1 is in use (or not root)';
+  const args = ['--no-daemon', '--port=0', '--enable-tftp', `--tftp-root=${root}`, '--listen-address=127.0.0.1', '--bind-interfaces',
+    '--tftp-max=4096', '--quiet-tftp', '--conf-file=/dev/null', `--pid-file=${path.join(work, 'dnsmasq.pid')}`];
+  let child: ChildProcess;
+  try {
+    child = spawn('dnsmasq', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('spawn', resolve);
+    });
+  } catch (err) {
+    return `dnsmasq not started (${(err as Error).message}); install the Debian package dnsmasq-base`;
+  }
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const target: Target = { name: 'dnsmasq', host: '127.0.0.1', port: 69, pathFor: (f) => f, rendered: new Set(), cpuSeconds: () => cpuOf(child.pid), resends: async () => null, stop: () => kill(child) };
+  for (let i = 0; i < 50; i++) {
+    if (child.exitCode !== null) return `dnsmasq exited: ${stderr.trim()}`;
+    const ok = await tftpGet({ host: '127.0.0.1', port: 69, path: 'config.txt', timeoutMs: 200 }).then(() => true, () => false);
+    if (ok) return target;
+  }
+  await target.stop();
+  return `dnsmasq did not answer on port 69: ${stderr.trim()}`;
+}
+
+// bench/tftp-minimal-server.ts: a Node dgram server doing nothing but TFTP.
+export async function startMinimal(root: string): Promise<Target> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./tftp-minimal-server.js', import.meta.url)), root], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`minimal server exited with ${code}`)));
+    child.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+  });
+  return { name: 'node-minimal', host: '127.0.0.1', port, pathFor: (f) => f, rendered: new Set(), cpuSeconds: () => cpuOf(child.pid), resends: async () => null, stop: () => kill(child) };
+}
+
+// utime + stime from /proc/PID/stat (Linux), in seconds.
+function cpuOf(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
