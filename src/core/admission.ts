@@ -90,8 +90,11 @@ export function createAdmission(deps: AdmissionDeps) {
     decided(node.id, 'dhcp', d);
     if (d.kind !== 'deferred') return 'answer';
     if (d.position === null || d.position > model.stats(t()).budget.boards || held.has(node.id)) return 'defer';
+    // Held no longer than the loop may still wait: its DHCP_TIMEOUT runs meanwhile.
+    const hold = Math.min(holdMs, Math.max(0, d.leftMs ?? holdMs));
+    if (hold === 0) return 'defer';
     return new Promise((resolve) => {
-      const timer = setTimeout(() => done('defer'), holdMs);
+      const timer = setTimeout(() => done('defer'), hold);
       const done = (a: 'answer' | 'defer') => {
         clearTimeout(timer);
         held.delete(node.id);

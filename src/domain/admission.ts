@@ -40,7 +40,7 @@ export type Via = 'dhcp' | 'tftp';
 export type Decision =
   | { kind: 'held' }
   | { kind: 'admitted'; waitedMs: number }
-  | { kind: 'deferred'; position: number | null }
+  | { kind: 'deferred'; position: number | null; /** DHCP: how long this loop may still be kept waiting before it is let go. */ leftMs?: number }
   | { kind: 'let-go'; position: number | null };
 
 type Stage = ReturnType<typeof stageOf>;
@@ -168,7 +168,7 @@ export function createAdmissionModel(s: AdmissionSettings) {
     }
     if (via === 'dhcp' && now - wait.phaseStart >= s.maxDeferMs) return { kind: 'let-go', position };
     if (via === 'tftp') wait.xid = null;
-    return { kind: 'deferred', position };
+    return via === 'dhcp' ? { kind: 'deferred', position, leftMs: s.maxDeferMs - (now - wait.phaseStart) } : { kind: 'deferred', position };
   }
 
   /** True when `key` holds a slot (and notes it is active). */
