@@ -19,6 +19,7 @@ import { createDiscoveryService } from './core/discovery.js';
 import { createImageService } from './core/images.js';
 import { createEnrollGate } from './core/enroll-gate.js';
 import { createNodeService } from './core/nodes.js';
+import { createPacedPower } from './core/paced-power.js';
 import { createPowerService } from './core/power.js';
 import { createControllerRegistry } from './core/power-controllers.js';
 import { createRootsCapability } from './core/roots-setup.js';
@@ -112,6 +113,7 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
   const resolver = createBootFileResolver(resolverDeps);
   const telemetry = createBootTelemetry(deps);
   const admission = createAdmission({ store, now, logger, metrics, settings: config.admission });
+  const paced = createPacedPower({ nodes, power, logger, now, stagger: admission.stagger });
   const ipxe = createIpxeService({ ...deps, renderer, serverUrl: () => resolverDeps.serverUrl });
   const dashboard = config.dashboard.enabled ? createDashboard({ adminToken: admin.token, now, sessionHours: config.dashboard.sessionHours, logger }) : null;
   const webhooks = createWebhooks({ store, notifier, hooks: config.webhooks, logger, metrics, version: version() });
@@ -122,7 +124,7 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
     metrics,
     version: version(),
     nodeRoutes: createNodeRoutes({ discovery, agent, reports: zeroed(metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), 'kind', reportKinds), bootNetwork, onHeartbeat: telemetry.osUp, diskRoute: createDiskRoute({ agent, store, bootNetwork }) }),
-    adminRoutes: [createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current, advertise: () => advertise, images, admission: admission.view }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events }), createPowerRoutes({ controllers, power, nodes })],
+    adminRoutes: [createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current, advertise: () => advertise, images, admission: admission.view }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events }), createPowerRoutes({ controllers, power, nodes, paced })],
     sessions: dashboard?.sessions,
     publicRoutes: dashboard ? [dashboard.routes] : [],
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetwork }), createIpxeRoutes({ ipxe, bootNetwork })],
@@ -164,6 +166,7 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
       stopWatchdog();
       roots.stop();
       stopAdmission();
+      paced.stop();
       stopGate();
       await webhooks.stop();
       clearInterval(flushTimer);

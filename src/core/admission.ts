@@ -6,6 +6,7 @@
 // (`enabled: false`), nothing is deferred but the budget is still measured.
 import { createAdmissionModel, isBootEntry, type AdmissionSettings, type AdmissionView, type Decision, type Release } from '../domain/admission.js';
 import { stageOf } from '../domain/boot-plan.js';
+import { staggerFromBudget } from '../domain/power-plan.js';
 import type { Node } from '../domain/node.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -168,7 +169,10 @@ export function createAdmission(deps: AdmissionDeps) {
   }
 
   registerGauges(deps.metrics, enabled, () => model.stats(t()));
-  return { dhcp, tftp, started, ended, view, sweep, start, stats: () => model.stats(t()) };
+  /** Seconds between two power-ons of a rack so boards arrive as slots turn over (paced power-on). */
+  const stagger = (): number => staggerFromBudget(model.stats(t()).budget, { fileTimeoutMs: deps.settings.fileTimeoutSeconds * 1000, headroom: deps.settings.headroom });
+
+  return { dhcp, tftp, started, ended, view, sweep, start, stagger, stats: () => model.stats(t()) };
 }
 
 /** The admission service. */
