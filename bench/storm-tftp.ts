@@ -6,14 +6,19 @@
 // drop the prefix there, as real ones do). bootherd runs without boot
 // admission, with it behind its own proxyDHCP (deferred boards get no
 // offer), and with it but no proxyDHCP (deferred boards get ERROR 0 at
-// start4.elf); the boards of the other rows are told the TFTP server.
+// start4.elf); the boards of the other rows are told the TFTP server. The
+// paced row is admission behind its proxyDHCP with the boards switched on one
+// after another at the stagger a fresh bootherd's paced power-on plans
+// (POST /api/v1/power/actions/power-on). Times are in rack seconds (real
+// seconds over the time scale), from the first power-on.
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createSimulation, makeFleet, startSimServer, writeBootSet, type BootSet, type BootSetSizes, type LinkSettings, type Peer } from '../src/sim/index.js';
+import { staggerFromBudget } from '../src/domain/power-plan.js';
+import { createSimulation, makeFleet, scaledAdmission, startSimServer, writeBootSet, type BootSet, type BootSetSizes, type LinkSettings, type Peer } from '../src/sim/index.js';
 
 /** A TFTP server under test (and the proxyDHCP the boards ask, if any). */
 export interface TftpTarget {
@@ -24,8 +29,8 @@ export interface TftpTarget {
   stop(): Promise<void>;
 }
 
-/** Which servers the TFTP part runs: bootherd without and with admission (behind its proxyDHCP, or TFTP only), dnsmasq. */
-export const tftpRows = ['bootherd', 'admission', 'admission-tftp', 'dnsmasq'] as const;
+/** Which servers the TFTP part runs: bootherd without and with admission (behind its proxyDHCP, TFTP only, or with paced power-on), dnsmasq. */
+export const tftpRows = ['bootherd', 'admission', 'admission-tftp', 'admission-paced', 'dnsmasq'] as const;
 /** One row of the TFTP part. */
 export type TftpRow = (typeof tftpRows)[number];
 
@@ -43,18 +48,19 @@ export interface TftpFigures {
 }
 
 /** Runs the TFTP part against the target `start` makes (given the boards' DHCP segment); waits at most `deadlineMs` real ms. */
-export async function tftpStorm(start: (segment: Peer) => Promise<TftpTarget>, n: number, o: { link: LinkSettings; timeScale: number; deadlineMs: number; seed?: number }): Promise<TftpFigures> {
+export async function tftpStorm(start: (segment: Peer) => Promise<TftpTarget>, n: number, o: { link: LinkSettings; timeScale: number; deadlineMs: number; seed?: number; staggerSeconds?: number }): Promise<TftpFigures> {
   const sim = await createSimulation({ specs: makeFleet(n, { seed: o.seed }), link: o.link, timeScale: o.timeScale, netbootOnly: true });
   const target = await start(sim.segment.address);
   try {
     sim.attach({ tftp: target.tftp, dhcp: target.dhcp ?? null, httpUrl: 'http://127.0.0.1:9' });
     const cpu0 = target.cpuSeconds();
     const t0 = sim.clock.now();
-    sim.powerOnAll();
+    if (o.staggerSeconds) void paced(sim.boards, (ms) => sim.clock.sleep(ms), o.staggerSeconds);
+    else sim.powerOnAll();
     const booted = (b: (typeof sim.boards)[0]) => b.events.find((e) => e.kind === 'netbooted');
     await sim.waitFor((b) => Boolean(booted(b)), o.deadlineMs);
     const cpu1 = target.cpuSeconds();
-    const times = sim.boards.map((b) => booted(b)?.at).filter((t): t is number => t !== undefined).map((t) => (t - t0) / 1000).sort((a, b) => a - b);
+    const times = sim.boards.map((b) => booted(b)?.at).filter((t): t is number => t !== undefined).map((t) => (t - t0) / 1000 / o.timeScale).sort((a, b) => a - b);
     const pct = (p: number) => (times.length ? times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)]! : null);
     return {
       boards: n, booted: times.length, firstTry: sim.boards.filter((b) => b.snapshot().boots[0]?.firstTry === true).length,
@@ -66,6 +72,20 @@ export async function tftpStorm(start: (segment: Peer) => Promise<TftpTarget>, n
     await sim.close();
     await target.stop();
   }
+}
+
+// Boards switched on one after another, `stagger` rack seconds apart.
+async function paced(boards: ReadonlyArray<{ powerOn(): void }>, sleep: (ms: number) => Promise<void>, stagger: number): Promise<void> {
+  for (const [i, b] of boards.entries()) {
+    if (i > 0) await sleep(stagger * 1000).catch(() => undefined);
+    b.powerOn();
+  }
+}
+
+/** The stagger (rack seconds) a fresh bootherd plans for paced power-on, nothing measured yet. */
+export function freshStagger(admission: Record<string, unknown> = {}): number {
+  const a = { initialBoards: 16, headroom: 0.5, ...scaledAdmission(1), ...admission } as { initialBoards: number; headroom: number; fileTimeoutSeconds: number };
+  return staggerFromBudget({ boards: a.initialBoards, largeShare: 1 }, { fileTimeoutMs: a.fileTimeoutSeconds * 1000, headroom: a.headroom });
 }
 
 /** One line of TFTP figures. */
@@ -153,6 +173,11 @@ export async function tftpPart(n: number, o: TftpPartOptions): Promise<void> {
     if (rows.includes('bootherd')) console.log(formatTftp('  tftp bootherd', await tftpStorm(bootherd(false, false), n, o)));
     if (rows.includes('admission')) console.log(formatTftp('  tftp + admission', await tftpStorm(bootherd(true, true), n, o)));
     if (rows.includes('admission-tftp')) console.log(formatTftp('  tftp + adm, no DHCP', await tftpStorm(bootherd(true, false), n, o)));
+    if (rows.includes('admission-paced')) {
+      const stagger = freshStagger(o.admission);
+      console.log(`  (paced: boards switched on ${stagger.toFixed(2)} rack seconds apart)`);
+      console.log(formatTftp('  tftp + adm + paced', await tftpStorm(bootherd(true, true), n, { ...o, staggerSeconds: stagger })));
+    }
     if (!rows.includes('dnsmasq')) return;
     await flatDiscoveryDir(set, path.join(work, 'flat'));
     const dnsmasq = await startDnsmasq(path.join(work, 'flat'), work);

@@ -9,7 +9,7 @@
 //   npm run bench:storm -- [--boards 50,200,1000] [--sizes realistic|small]
 //     [--time-scale 1] [--link 1g|100m|BYTES_PER_S|unlimited] [--deadline SECONDS]
 //     [--pi5 N] [--x86 N] [--no-proxy-dhcp] [--only whole|tftp]
-//     [--tftp-rows bootherd,admission,admission-tftp,dnsmasq]
+//     [--tftp-rows bootherd,admission,admission-tftp,admission-paced,dnsmasq]
 //     [--server-config JSON] [--admission JSON]
 //
 // --admission adds keys to bootherd's `admission` block in the runs with
