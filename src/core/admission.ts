@@ -60,8 +60,12 @@ export function createAdmission(deps: AdmissionDeps) {
   const enabled = deps.settings.enabled;
   const t = () => deps.now().getTime();
   const iso = (ms: number) => new Date(ms).toISOString();
-  const decisions = deps.metrics?.counter('bootherd_admission_decisions_total', 'Boot admission answers by where the board asked (dhcp, tftp) and decision (admitted, deferred, let-go: a DHCP answer so the board does not reach DHCP_TIMEOUT)');
-  const releases = deps.metrics?.counter('bootherd_admission_releases_total', 'Admission slots ended, by reason (done, idle, stalled, deadline)');
+  const m = deps.metrics;
+  const admitted = m?.counter('bootherd_admission_admitted_total', 'Boards given a boot slot, by where they asked (dhcp, tftp)');
+  const deferred = m?.counter('bootherd_admission_deferred_total', 'Requests of boards held back, by where they asked: DISCOVERs left unanswered (dhcp), first firmware files turned away with ERROR 0 (tftp)');
+  const letGo = m?.counter('bootherd_admission_let_go_total', 'DISCOVERs answered to a waiting board so it does not reach DHCP_TIMEOUT (it is turned away at TFTP instead)');
+  const releases = m?.counter('bootherd_admission_releases_total', 'Admission slots ended, by reason (done, idle, stalled, deadline)');
+  const timeouts = m?.counter('bootherd_admission_slot_timeouts_total', 'Admission slots taken back from a board that did not get through: stalled mid-transfer, or held past slotSeconds (deadline)');
 
   const event = (nodeId: string, data: Record<string, unknown>): void => {
     deps.store.appendEvents(nodeId, [{ kind: 'admission', data }], deps.now().toISOString()).catch((err: unknown) => deps.logger.warn('admission event not saved', { node: nodeId, err }));
@@ -69,7 +73,7 @@ export function createAdmission(deps: AdmissionDeps) {
 
   function decided(nodeId: string, via: 'dhcp' | 'tftp', d: Decision): void {
     if (d.kind === 'held') return;
-    decisions?.inc({ via, decision: d.kind });
+    (d.kind === 'admitted' ? admitted : d.kind === 'deferred' ? deferred : letGo)?.inc({ via });
     if (d.kind === 'admitted' && d.waitedMs > 0) event(nodeId, { action: 'admitted', via, waitedSeconds: Math.round(d.waitedMs / 100) / 10 });
   }
 
@@ -77,6 +81,7 @@ export function createAdmission(deps: AdmissionDeps) {
     releases?.inc({ reason: r.reason });
     queueMicrotask(wake);
     // A slot that ended without the boot getting through: the board stalled or took too long (DESIGN §8 marks it).
+    if (r.reason === 'stalled' || r.reason === 'deadline') timeouts?.inc({ reason: r.reason });
     if (r.reason === 'stalled' || r.reason === 'deadline') event(r.key, { action: 'slot-timeout', reason: r.reason, stage: r.stage ?? 'none', heldSeconds: Math.round(r.heldMs / 1000) });
   }
 
@@ -181,10 +186,8 @@ export type Admission = ReturnType<typeof createAdmission>;
 function registerGauges(metrics: Metrics | undefined, enabled: boolean, stats: () => ReturnType<ReturnType<typeof createAdmissionModel>['stats']>): void {
   if (!metrics) return;
   metrics.gauge('bootherd_admission_enabled', 'Whether boot admission defers boards (1) or only measures (0)', () => [{ labels: {}, value: enabled ? 1 : 0 }]);
-  metrics.gauge('bootherd_admission_boards', 'Boards holding an admission slot (admitted) and waiting for one (deferred)', () => {
-    const s = stats();
-    return [{ labels: { state: 'admitted' }, value: s.admitted }, { labels: { state: 'deferred' }, value: s.deferred }];
-  });
+  metrics.gauge('bootherd_admission_slots_in_use', 'Boards holding a boot slot (past their first firmware file, not yet at their initramfs)', () => [{ labels: {}, value: stats().admitted }]);
+  metrics.gauge('bootherd_admission_queue_length', 'Boards waiting for a boot slot', () => [{ labels: {}, value: stats().deferred }]);
   metrics.gauge('bootherd_admission_budget', 'The admission budget: boards booting at once, and the link budget in bytes per second (measured when auto)', () => {
     const b = stats().budget;
     return [{ labels: { what: 'boards' }, value: b.boards }, { labels: { what: 'bytes-per-second' }, value: b.bytesPerSecond }];

@@ -2,8 +2,9 @@
 // loopback, a real SQLite file) with a budget of one board: a second Pi is
 // turned away at its first firmware file with ERROR 0, or hears nothing to
 // its DISCOVER, until the first one has its initramfs; its place, the budget
-// and the measured rate show in the API and /metrics; a slot that outlives
-// its deadline ends with an event.
+// and the measured rate show in the API and /metrics, its health (deferred,
+// booting) in the API and `nodes show`; a slot that outlives its deadline
+// ends with an event and counts as a slot timeout.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { helloPacket, piMachineId, summarise, type SeenReply } from '../dhcp/client.js';
+import { runCli } from '../helpers/process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { tftpGet } from '../helpers/tftp-client.js';
 import { until } from '../helpers/until.js';
@@ -60,21 +62,34 @@ describe('boot admission', { timeout: 120_000 }, () => {
       assert.equal(b.admission.via, 'tftp');
       assert.ok(Date.parse(b.admission.admitBy) > Date.parse(b.admission.since));
       assert.equal((await srv.api('GET', '/api/v1/nodes/aaaa0001')).body.admission.state, 'admitted');
-      assert.equal(await metric(srv, /bootherd_admission_boards\{state="deferred"\} (\d+)/), 1);
-      assert.equal(await metric(srv, /bootherd_admission_boards\{state="admitted"\} (\d+)/), 1);
+      assert.equal(await metric(srv, /bootherd_admission_queue_length (\d+)/), 1);
+      assert.equal(await metric(srv, /bootherd_admission_slots_in_use (\d+)/), 1);
       assert.equal(await metric(srv, /bootherd_admission_budget\{what="boards"\} (\d+)/), 1);
-      assert.equal(await metric(srv, /bootherd_admission_decisions_total\{via="tftp",decision="deferred"\} (\d+)/), 1);
+      assert.equal(await metric(srv, /bootherd_admission_deferred_total\{via="tftp"\} (\d+)/), 1);
+      assert.equal(await metric(srv, /bootherd_admission_admitted_total\{via="tftp"\} (\d+)/), 1);
+      // Health as the API, `nodes show` and the rack view show it: the waiting board deferred, the admitted one booting.
+      assert.deepEqual([b.health, b.healthReason], ['deferred', 'waiting for a boot slot, place 1 in the queue']);
+      const a = (await srv.api('GET', '/api/v1/nodes/aaaa0001')).body;
+      assert.deepEqual([a.health, a.healthReason], ['booting', 'holding a boot slot']);
+      const listed = (await srv.api('GET', '/api/v1/nodes')).body.nodes.map((n: { identity: { serial: string }; health: string }) => [n.identity.serial, n.health]).sort();
+      assert.deepEqual(listed, [['aaaa0001', 'booting'], ['bbbb0002', 'deferred']]);
+      const shown = await runCli(['nodes', 'show', 'bbbb0002', '--url', srv.url, '--admin-token', srv.token]);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, /^HEALTH\s+deferred \(waiting for a boot slot, place 1 in the queue\)$/m);
       // A file past the first one is served to a board without a slot (it is mid-boot), and counts nothing.
       assert.equal((await get('bbbb0002/fixup4.dat')).error, null);
       await until('the deferral event', async () => (await srv.api('GET', '/api/v1/nodes/bbbb0002/events?kind=admission')).body.events.length === 1);
 
       for (const f of ['start4.elf', 'fixup4.dat', 'vmlinuz', 'initramfs.gz']) assert.equal((await get(`aaaa0001/${f}`)).error, null, f);
-      assert.equal((await srv.api('GET', '/api/v1/nodes/aaaa0001')).body.admission, null, 'the slot ended with the initramfs');
+      const done = (await srv.api('GET', '/api/v1/nodes/aaaa0001')).body;
+      assert.equal(done.admission, null, 'the slot ended with the initramfs');
+      assert.notEqual(done.health, 'booting', 'no slot, no booting from admission');
       assert.equal((await get('bbbb0002/start4.elf', true)).error, null, 'the waiting board is admitted now');
       const events = (await srv.api('GET', '/api/v1/nodes/bbbb0002/events?kind=admission')).body.events.map((e: { data: Record<string, unknown> }) => e.data);
       assert.deepEqual(events.map((e: Record<string, unknown>) => [e.action, e.via]), [['deferred', 'tftp'], ['admitted', 'tftp']]);
       assert.ok(Number(events[1].waitedSeconds) > 0);
-      assert.ok(Number(await metric(srv, /bootherd_admission_rate_bytes_per_second\{what="measured"\} (\d+)/)) > 0, 'the transfers were measured');
+      // The rate is taken at the admission sweep (every second).
+      await until('the transfers measured', async () => Number(await metric(srv, /bootherd_admission_rate_bytes_per_second\{what="measured"\} (\d+)/)) > 0, 50);
       assert.equal(await metric(srv, /bootherd_admission_releases_total\{reason="done"\} (\d+)/), 1);
     } finally {
       await srv.stop();
@@ -122,6 +137,7 @@ describe('boot admission', { timeout: 120_000 }, () => {
       assert.deepEqual(ev.map((e: { data: Record<string, unknown> }) => [e.data.action, e.data.reason, e.data.stage]), [['slot-timeout', 'deadline', 'none']]);
       assert.equal((await get('ffff0006/start4.elf')).error, null, 'the waiting board is admitted');
       assert.equal(await metric(srv, /bootherd_admission_releases_total\{reason="deadline"\} (\d+)/), 1);
+      assert.equal(await metric(srv, /bootherd_admission_slot_timeouts_total\{reason="deadline"\} (\d+)/), 1);
     } finally {
       await srv.stop();
     }
