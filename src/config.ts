@@ -137,7 +137,7 @@ export const configSchema = z.strictObject({
     maxClients: z.number().int().min(1).max(10_000).default(256),
   }).prefault({}),
   webhooks: z.array(webhookSchema).default([]),
-  /** Boot admission (DESIGN §7, docs/admission.md): boards beyond the budget wait before their firmware. */
+  /** Boot admission (DESIGN §7, README "Boot admission"): boards beyond the budget wait before their firmware. */
   admission: admissionSchema,
   dashboard: z.strictObject({
     enabled: z.boolean().default(true),
