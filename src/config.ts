@@ -125,6 +125,8 @@ export const configSchema = z.strictObject({
       clientPort: port.default(68),
       replyAddress: ipv4.default('255.255.255.255'),
       maxPerSecond: z.number().int().min(1).default(500),
+      /** Requests a second one client MAC may send after a burst of 16 (a Pi asks every 4 s). */
+      perClientPerSecond: z.number().positive().max(1000).default(1),
       ipxeRoms: z.enum(['chain', 'reload']).default('chain'),
     }).prefault({}),
   }).prefault({}),

@@ -50,11 +50,13 @@ export interface SimServer {
 /** The storm's config: loopback everywhere, limits fitted to `boards`. */
 export function simConfig(o: SimServerOptions, adminToken: string): Record<string, unknown> {
   const shape = configSchema.shape as Record<string, unknown>;
+  // Scaled boards ask for DHCP 1/timeScale times as often: the per-client rate limit (a real Pi asks every 4 s) scales with them.
+  const perClient = (o.timeScale ?? 1) < 1 ? Math.ceil(1 / (o.timeScale ?? 1)) : null;
   const raw: Record<string, unknown> = {
     dataDir: o.dataDir, http: '127.0.0.1:0', adminToken, logLevel: o.logLevel ?? 'warn',
     tftp: { listen: ['127.0.0.1:0'] },
     firmwareDir: o.bootSet.firmwareDir, assetsDir: o.bootSet.assetsDir, ipxeDir: o.bootSet.ipxeDir,
-    ...(o.dhcpSegment ? { dhcp: { proxy: { enabled: true, listen: '127.0.0.1', port: 0, pxePort: 0, clientPort: o.dhcpSegment.port, replyAddress: o.dhcpSegment.address } } } : {}),
+    ...(o.dhcpSegment ? { dhcp: { proxy: { enabled: true, listen: '127.0.0.1', port: 0, pxePort: 0, clientPort: o.dhcpSegment.port, replyAddress: o.dhcpSegment.address, ...(perClient ? { perClientPerSecond: perClient } : {}) } } } : {}),
   };
   // Every board has its own source address, so per-source limits hold; the pending-node cap must fit the rack.
   if ('enroll' in shape) raw.enroll = { perSourcePerMinute: 600, maxPendingNodes: Math.max(2048, 4 * o.boards) };
