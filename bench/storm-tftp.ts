@@ -133,7 +133,12 @@ export async function startDnsmasq(root: string, work: string): Promise<TftpTarg
   if (child.exitCode !== null) return 'dnsmasq exited at once';
   return {
     name: 'dnsmasq', tftp: { address: '127.0.0.1', port: 69 }, cpuSeconds: () => cpuOf(child.pid),
-    stop: () => (child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
+    // dnsmasq wedged by a storm may not act on SIGTERM: SIGKILL after 3 s.
+    stop: () => (child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => {
+      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+      child.once('exit', () => (clearTimeout(kill), resolve()));
+      child.kill('SIGTERM');
+    })),
   };
 }
 
