@@ -15,13 +15,13 @@ export const healths = ['ok', 'booting', 'wedged', 'unreachable', 'deferred'] as
 export type Health = (typeof healths)[number];
 
 /**
- * The health the API shows: a board boot admission holds back is `deferred`,
- * one holding a boot slot `booting`, unless the watchdog's verdict is worse.
+ * The health the API shows: a board boot admission holds back is `deferred`
+ * unless the watchdog's verdict is worse; otherwise the watchdog's (whose
+ * `booting` covers a board with a boot slot: its `admission` says so).
  */
 export function healthWithAdmission(n: { health: Health; healthReason?: string | null }, a: { state: 'admitted' | 'deferred'; position?: number } | null): { health: Health; healthReason: string | null } {
-  if (!a || (n.health !== 'ok' && n.health !== 'booting')) return { health: n.health, healthReason: n.healthReason ?? null };
-  if (a.state === 'deferred') return { health: 'deferred', healthReason: `waiting for a boot slot, place ${a.position ?? '?'} in the queue` };
-  return { health: 'booting', healthReason: n.health === 'booting' && n.healthReason ? n.healthReason : 'holding a boot slot' };
+  if (a?.state !== 'deferred' || (n.health !== 'ok' && n.health !== 'booting')) return { health: n.health, healthReason: n.healthReason ?? null };
+  return { health: 'deferred', healthReason: `waiting for a boot slot, place ${a.position ?? '?'} in the queue` };
 }
 
 /** Why a node is wedged. */
