@@ -3,22 +3,36 @@
 // the discovery boot set, from power-on to kernel and initramfs loaded.
 // bootherd renders config.txt and cmdline.txt per board under its serial
 // prefix; dnsmasq serves the same bytes from a flat directory (the boards
-// drop the prefix there, as real ones do).
+// drop the prefix there, as real ones do). bootherd runs without boot
+// admission, with it behind its own proxyDHCP (deferred boards get no
+// offer), and with it but no proxyDHCP (deferred boards get ERROR 0 at
+// start4.elf); the boards of the other rows are told the TFTP server. The
+// paced row is admission behind its proxyDHCP with the boards switched on one
+// after another at the stagger a fresh bootherd's paced power-on plans
+// (POST /api/v1/power/actions/power-on). Times are in rack seconds (real
+// seconds over the time scale), from the first power-on.
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createSimulation, makeFleet, startSimServer, writeBootSet, type BootSet, type BootSetSizes, type LinkSettings } from '../src/sim/index.js';
+import { staggerFromBudget } from '../src/domain/power-plan.js';
+import { createSimulation, makeFleet, scaledAdmission, startSimServer, writeBootSet, type BootSet, type BootSetSizes, type LinkSettings, type Peer } from '../src/sim/index.js';
 
-/** A TFTP server under test. */
+/** A TFTP server under test (and the proxyDHCP the boards ask, if any). */
 export interface TftpTarget {
   name: string;
   tftp: { address: string; port: number };
+  dhcp?: Peer | null;
   cpuSeconds(): number | null;
   stop(): Promise<void>;
 }
+
+/** Which servers the TFTP part runs: bootherd without and with admission (behind its proxyDHCP, TFTP only, or with paced power-on), dnsmasq. */
+export const tftpRows = ['bootherd', 'admission', 'admission-tftp', 'admission-paced', 'dnsmasq'] as const;
+/** One row of the TFTP part. */
+export type TftpRow = (typeof tftpRows)[number];
 
 /** Figures of one TFTP storm. */
 export interface TftpFigures {
@@ -33,18 +47,20 @@ export interface TftpFigures {
   bytes: number;
 }
 
-/** Runs the TFTP part against `target`; waits at most `deadlineMs` real ms. */
-export async function tftpStorm(target: TftpTarget, n: number, o: { link: LinkSettings; timeScale: number; deadlineMs: number; seed?: number }): Promise<TftpFigures> {
+/** Runs the TFTP part against the target `start` makes (given the boards' DHCP segment); waits at most `deadlineMs` real ms. */
+export async function tftpStorm(start: (segment: Peer) => Promise<TftpTarget>, n: number, o: { link: LinkSettings; timeScale: number; deadlineMs: number; seed?: number; staggerSeconds?: number }): Promise<TftpFigures> {
   const sim = await createSimulation({ specs: makeFleet(n, { seed: o.seed }), link: o.link, timeScale: o.timeScale, netbootOnly: true });
+  const target = await start(sim.segment.address);
   try {
-    sim.attach({ tftp: target.tftp, dhcp: null, httpUrl: 'http://127.0.0.1:9' });
+    sim.attach({ tftp: target.tftp, dhcp: target.dhcp ?? null, httpUrl: 'http://127.0.0.1:9' });
     const cpu0 = target.cpuSeconds();
     const t0 = sim.clock.now();
-    sim.powerOnAll();
+    if (o.staggerSeconds) void paced(sim.boards, (ms) => sim.clock.sleep(ms), o.staggerSeconds);
+    else sim.powerOnAll();
     const booted = (b: (typeof sim.boards)[0]) => b.events.find((e) => e.kind === 'netbooted');
     await sim.waitFor((b) => Boolean(booted(b)), o.deadlineMs);
     const cpu1 = target.cpuSeconds();
-    const times = sim.boards.map((b) => booted(b)?.at).filter((t): t is number => t !== undefined).map((t) => (t - t0) / 1000).sort((a, b) => a - b);
+    const times = sim.boards.map((b) => booted(b)?.at).filter((t): t is number => t !== undefined).map((t) => (t - t0) / 1000 / o.timeScale).sort((a, b) => a - b);
     const pct = (p: number) => (times.length ? times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)]! : null);
     return {
       boards: n, booted: times.length, firstTry: sim.boards.filter((b) => b.snapshot().boots[0]?.firstTry === true).length,
@@ -54,7 +70,22 @@ export async function tftpStorm(target: TftpTarget, n: number, o: { link: LinkSe
     };
   } finally {
     await sim.close();
+    await target.stop();
   }
+}
+
+// Boards switched on one after another, `stagger` rack seconds apart.
+async function paced(boards: ReadonlyArray<{ powerOn(): void }>, sleep: (ms: number) => Promise<void>, stagger: number): Promise<void> {
+  for (const [i, b] of boards.entries()) {
+    if (i > 0) await sleep(stagger * 1000).catch(() => undefined);
+    b.powerOn();
+  }
+}
+
+/** The stagger (rack seconds) a fresh bootherd plans for paced power-on, nothing measured yet. */
+export function freshStagger(admission: Record<string, unknown> = {}): number {
+  const a = { initialBoards: 16, headroom: 0.5, ...scaledAdmission(1), ...admission } as { initialBoards: number; headroom: number; fileTimeoutSeconds: number };
+  return staggerFromBudget({ boards: a.initialBoards, largeShare: 1 }, { fileTimeoutMs: a.fileTimeoutSeconds * 1000, headroom: a.headroom });
 }
 
 /** One line of TFTP figures. */
@@ -102,7 +133,12 @@ export async function startDnsmasq(root: string, work: string): Promise<TftpTarg
   if (child.exitCode !== null) return 'dnsmasq exited at once';
   return {
     name: 'dnsmasq', tftp: { address: '127.0.0.1', port: 69 }, cpuSeconds: () => cpuOf(child.pid),
-    stop: () => (child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
+    // dnsmasq wedged by a storm may not act on SIGTERM: SIGKILL after 3 s.
+    stop: () => (child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => {
+      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+      child.once('exit', () => (clearTimeout(kill), resolve()));
+      child.kill('SIGTERM');
+    })),
   };
 }
 
@@ -116,26 +152,42 @@ function cpuOf(pid: number | undefined): number | null {
   }
 }
 
-/** The TFTP part for N boards: bootherd, then dnsmasq, each printed as one line. */
-export async function tftpPart(n: number, o: { link: LinkSettings; timeScale: number; deadlineMs: number; sizes: BootSetSizes }): Promise<void> {
+/** What the TFTP part runs. */
+export interface TftpPartOptions {
+  link: LinkSettings;
+  timeScale: number;
+  deadlineMs: number;
+  sizes: BootSetSizes;
+  rows?: readonly TftpRow[];
+  /** More admission config for the admission rows. */
+  admission?: Record<string, unknown>;
+}
+
+/** The TFTP part for N boards: each row printed as one line. */
+export async function tftpPart(n: number, o: TftpPartOptions): Promise<void> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'bootherd-bench-storm-'));
   try {
     const set = await writeBootSet(path.join(work, 'files'), o.sizes);
-    const server = await startSimServer({ dataDir: path.join(work, 'data'), bootSet: set, dhcpSegment: null, boards: n, logLevel: 'error' });
-    const ours: TftpTarget = { name: 'bootherd', tftp: server.tftp, cpuSeconds: () => server.usage()?.cpuSeconds ?? null, stop: () => server.stop() };
-    try {
-      console.log(formatTftp('  tftp part bootherd', await tftpStorm(ours, n, o)));
-    } finally {
-      await ours.stop();
+    let run = 0;
+    const bootherd = (admission: boolean, proxy: boolean) => async (segment: Peer): Promise<TftpTarget> => {
+      const config = { admission: { ...o.admission, enabled: admission } };
+      const server = await startSimServer({ dataDir: path.join(work, `data-${run++}`), bootSet: set, dhcpSegment: proxy ? segment : null, boards: n, timeScale: o.timeScale, config, logLevel: 'error' });
+      return { name: 'bootherd', tftp: server.tftp, dhcp: server.dhcp, cpuSeconds: () => server.usage()?.cpuSeconds ?? null, stop: () => server.stop() };
+    };
+    const rows = o.rows ?? tftpRows;
+    if (rows.includes('bootherd')) console.log(formatTftp('  tftp bootherd', await tftpStorm(bootherd(false, false), n, o)));
+    if (rows.includes('admission')) console.log(formatTftp('  tftp + admission', await tftpStorm(bootherd(true, true), n, o)));
+    if (rows.includes('admission-tftp')) console.log(formatTftp('  tftp + adm, no DHCP', await tftpStorm(bootherd(true, false), n, o)));
+    if (rows.includes('admission-paced')) {
+      const stagger = freshStagger(o.admission);
+      console.log(`  (paced: boards switched on ${stagger.toFixed(2)} rack seconds apart)`);
+      console.log(formatTftp('  tftp + adm + paced', await tftpStorm(bootherd(true, true), n, { ...o, staggerSeconds: stagger })));
     }
+    if (!rows.includes('dnsmasq')) return;
     await flatDiscoveryDir(set, path.join(work, 'flat'));
     const dnsmasq = await startDnsmasq(path.join(work, 'flat'), work);
-    if (typeof dnsmasq === 'string') return void console.log(`  tftp part dnsmasq skipped: ${dnsmasq}`);
-    try {
-      console.log(formatTftp('  tftp part dnsmasq', await tftpStorm(dnsmasq, n, o)));
-    } finally {
-      await dnsmasq.stop();
-    }
+    if (typeof dnsmasq === 'string') return void console.log(`  tftp dnsmasq skipped: ${dnsmasq}`);
+    console.log(formatTftp('  tftp dnsmasq', await tftpStorm(async () => dnsmasq, n, o)));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,19 +1,24 @@
 // Whole-flow boot storm (DESIGN §7, §13): for each N, N simulated boards
 // powered on at once against a real `bootherd serve`, from power-on to their
-// target's os-up and first heartbeat, through one link model; then the same
-// storm's TFTP part (the discovery boot, Pi 4s) against bootherd and against
-// dnsmasq serving the same files, through the same link and client model.
+// target's os-up and first heartbeat, through one link model, without and
+// with boot admission; then the same storm's TFTP part (the discovery boot,
+// Pi 4s) against bootherd without admission, with it (behind its proxyDHCP,
+// and TFTP only), and against dnsmasq serving the same files, through the
+// same link and client model.
 //
 //   npm run bench:storm -- [--boards 50,200,1000] [--sizes realistic|small]
 //     [--time-scale 1] [--link 1g|100m|BYTES_PER_S|unlimited] [--deadline SECONDS]
 //     [--pi5 N] [--x86 N] [--no-proxy-dhcp] [--only whole|tftp]
+//     [--tftp-rows bootherd,admission,admission-tftp,admission-paced,dnsmasq]
 //     [--server-config JSON] [--admission JSON]
 //
-// --admission passes a bootherd `admission` config block through (bootherd
-// must know it); both runs are then printed, without and with it.
+// --admission adds keys to bootherd's `admission` block in the runs with
+// admission (its timings are scaled to --time-scale already). The load
+// average is printed with every N: the machine is shared.
 import os from 'node:os';
 import { formatFigures, gigabit, realisticSizes, runStorm, smallSizes, type LinkSettings } from '../src/sim/index.js';
 import { tftpPartIsolated } from './storm-tftp-netns.js';
+import { tftpRows, type TftpRow } from './storm-tftp.js';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -49,12 +54,16 @@ async function main(): Promise<void> {
   const serverConfig = json(flag('--server-config'), '--server-config');
   const admission = json(flag('--admission'), '--admission');
   const linkName = link.bytesPerSecond ? `${(link.bytesPerSecond * 8 / 1e9).toFixed(2)} Gbit/s` : 'unlimited';
-  console.log(`storm: sizes ${sizes === smallSizes ? 'small' : 'realistic'}, link ${linkName} per direction, time scale ${timeScale} (as a real rack on a ${(link.bytesPerSecond * timeScale * 8 / 1e9).toFixed(2)} Gbit/s link), deadline ${deadlineMs / 1000} s real, ${os.cpus().length} cores shared by server and boards`);
+  const rows = (flag('--tftp-rows')?.split(',') ?? [...tftpRows]).filter((r): r is TftpRow => (tftpRows as readonly string[]).includes(r));
+  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`storm: sizes ${sizes === smallSizes ? 'small' : 'realistic'}, link ${linkName} per direction, time scale ${timeScale} (as a real rack on a ${(link.bytesPerSecond * timeScale * 8 / 1e9).toFixed(2)} Gbit/s link), deadline ${deadlineMs / 1000} s real, ${os.cpus().length} cores shared by server and boards, load average ${load()}`);
   for (const n of counts) {
     const common = { boards: n, timeScale, link, sizes, deadlineMs, proxyDhcp: !process.argv.includes('--no-proxy-dhcp'), ...(flag('--pi5') ? { pi5: Number(flag('--pi5')) } : {}), ...(flag('--x86') ? { x86: Number(flag('--x86')) } : {}) };
     if (only !== 'tftp') {
-      const runs: Array<[string, Record<string, unknown> | undefined]> = [['bootherd whole flow', serverConfig]];
-      if (admission) runs.push(['bootherd + admission', { ...serverConfig, admission }]);
+      const runs: Array<[string, Record<string, unknown>]> = [
+        ['bootherd whole flow', { ...serverConfig, admission: { enabled: false } }],
+        ['bootherd + admission', { ...serverConfig, admission: { ...admission, enabled: true } }],
+      ];
       for (const [label, config] of runs) {
         const tty = process.stderr.isTTY;
         const r = await runStorm({ ...common, serverConfig: config, onProgress: tty ? (up, total) => process.stderr.write(`\r  ${label}: ${up}/${total} up `) : undefined });
@@ -65,7 +74,8 @@ async function main(): Promise<void> {
         for (const [why, count] of reasons) console.log(`    ${count} x ${why}`);
       }
     }
-    if (only !== 'whole') await tftpPartIsolated(n, { link: link.bytesPerSecond, timeScale, deadlineMs, sizes: sizes === smallSizes ? 'small' : 'realistic' });
+    if (only !== 'whole') await tftpPartIsolated(n, { link: link.bytesPerSecond, timeScale, deadlineMs, sizes: sizes === smallSizes ? 'small' : 'realistic', rows, admission });
+    console.log(`  (N=${n} done, load average ${load()})`);
   }
 }
 

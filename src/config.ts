@@ -38,6 +38,29 @@ export const webhookSchema = z.strictObject({
   queueSize: z.number().int().min(1).max(100_000).default(1000),
 });
 
+const seconds = z.number().positive().max(86_400);
+/** The `admission` block: the budget (boards at once, link bytes per second) and its timings, in seconds. */
+export const admissionSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  maxBoards: z.number().int().min(1).max(100_000).default(256),
+  minBoards: z.number().int().min(1).default(2),
+  /** The budget before any transfer was measured (bytesPerSecond 'auto'). */
+  initialBoards: z.number().int().min(1).default(16),
+  /** 'auto' measures what the network carries; a number is the link's usable bytes per second. */
+  bytesPerSecond: z.union([z.literal('auto'), z.number().positive()]).default('auto'),
+  /** A slot ends this long after admission whatever the board does. */
+  slotSeconds: seconds.default(120),
+  /** The boards' TFTP_FILE_TIMEOUT. */
+  fileTimeoutSeconds: seconds.default(30),
+  /** DHCP silence at most, then the board is answered and turned away at its first TFTP request instead: keep it within DHCP_TIMEOUT (45 s). */
+  maxDeferSeconds: seconds.default(36),
+  idleSeconds: seconds.default(10),
+  /** A waiting board silent this long loses its place. */
+  forgetSeconds: seconds.default(10),
+  /** Share of fileTimeoutSeconds the largest file may take at the planned rate. */
+  headroom: z.number().gt(0).max(1).default(0.5),
+}).prefault({}).refine((a) => a.minBoards <= a.maxBoards && a.initialBoards <= a.maxBoards, { message: 'minBoards and initialBoards must not exceed maxBoards' });
+
 // Each controller is checked by its driver's own schema; the raw object is kept (secrets stay strings until a driver parses them).
 const controllers = z.array(z.record(z.string(), z.unknown())).default([]).superRefine((list, ctx) => {
   const names = new Set<string>();
@@ -110,6 +133,8 @@ export const configSchema = z.strictObject({
       clientPort: port.default(68),
       replyAddress: ipv4.default('255.255.255.255'),
       maxPerSecond: z.number().int().min(1).default(500),
+      /** Requests a second one client MAC may send after a burst of 16 (a Pi asks every 4 s). */
+      perClientPerSecond: z.number().positive().max(1000).default(1),
       ipxeRoms: z.enum(['chain', 'reload']).default('chain'),
     }).prefault({}),
   }).prefault({}),
@@ -122,6 +147,8 @@ export const configSchema = z.strictObject({
     maxClients: z.number().int().min(1).max(10_000).default(256),
   }).prefault({}),
   webhooks: z.array(webhookSchema).default([]),
+  /** Boot admission (DESIGN §7, README "Boot admission"): boards beyond the budget wait before their firmware. */
+  admission: admissionSchema,
   dashboard: z.strictObject({
     enabled: z.boolean().default(true),
     sessionHours: z.number().positive().max(24 * 30).default(12),

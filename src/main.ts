@@ -10,6 +10,7 @@ import { lockDataDir, type DataDirLock } from './data-lock.js';
 import type { Logger } from './log.js';
 import { createMetrics, zeroed } from './metrics.js';
 import { builtinTemplatesDir, version } from './paths.js';
+import { createAdmission } from './core/admission.js';
 import { createAgentService } from './core/agent.js';
 import { createBootFileResolver } from './core/boot-files.js';
 import type { ProxyDhcpInfo } from './dhcp/index.js';
@@ -18,6 +19,7 @@ import { createDiscoveryService } from './core/discovery.js';
 import { createImageService } from './core/images.js';
 import { createEnrollGate } from './core/enroll-gate.js';
 import { createNodeService } from './core/nodes.js';
+import { createPacedPower } from './core/paced-power.js';
 import { createPowerService } from './core/power.js';
 import { createControllerRegistry } from './core/power-controllers.js';
 import { createRootsCapability } from './core/roots-setup.js';
@@ -110,6 +112,8 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
   const resolverDeps = { ...deps, renderer, readFile: cache.file, firmwareDir: config.firmwareDir, assetsDir: config.assetsDir, ipxeDir: config.ipxeDir, serverUrl: '' };
   const resolver = createBootFileResolver(resolverDeps);
   const telemetry = createBootTelemetry(deps);
+  const admission = createAdmission({ store, now, logger, metrics, settings: config.admission });
+  const paced = createPacedPower({ nodes, power, logger, now, stagger: admission.stagger });
   const ipxe = createIpxeService({ ...deps, renderer, serverUrl: () => resolverDeps.serverUrl });
   const dashboard = config.dashboard.enabled ? createDashboard({ adminToken: admin.token, now, sessionHours: config.dashboard.sessionHours, logger }) : null;
   const webhooks = createWebhooks({ store, notifier, hooks: config.webhooks, logger, metrics, version: version() });
@@ -120,14 +124,14 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
     metrics,
     version: version(),
     nodeRoutes: createNodeRoutes({ discovery, agent, reports: zeroed(metrics.counter('bootherd_node_reports_total', 'Discovery and agent reports by kind'), 'kind', reportKinds), bootNetwork, onHeartbeat: telemetry.osUp, diskRoute: createDiskRoute({ agent, store, bootNetwork }) }),
-    adminRoutes: [createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current, advertise: () => advertise, images }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events }), createPowerRoutes({ controllers, power, nodes })],
+    adminRoutes: [createAdminRoutes({ nodes, rules: createRuleService(deps), store, now, resolver, liveBoot: telemetry.current, advertise: () => advertise, images, admission: admission.view }), createEventRoutes({ store, notifier, nodes, metrics, logger, settings: config.events }), createPowerRoutes({ controllers, power, nodes, paced })],
     sessions: dashboard?.sessions,
     publicRoutes: dashboard ? [dashboard.routes] : [],
     bootRoutes: [createBootRoutes({ resolver, telemetry, bootNetwork }), createIpxeRoutes({ ipxe, bootNetwork })],
   });
   httpServer.on('request', app);
-  const tftp = createTftpCapability({ config, resolver, telemetry, cache, metrics, logger });
-  const proxy = createDhcpCapability({ config, core: deps, metrics, chainUrl: () => `${resolverDeps.serverUrl}/boot.ipxe` });
+  const tftp = createTftpCapability({ config, resolver, telemetry, cache, metrics, logger, admission });
+  const proxy = createDhcpCapability({ config, core: deps, metrics, chainUrl: () => `${resolverDeps.serverUrl}/boot.ipxe`, admission });
   let dhcp: ProxyDhcpInfo | null = null;
   let addr: AddressInfo;
   let tftpAddrs: Array<{ address: string; port: number }> = [];
@@ -146,6 +150,7 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
   flushTimer.unref();
   const stopWatchdog = watchdog.start();
   roots.start();
+  const stopAdmission = admission.start();
   await webhooks.start();
   const stopGate = enrollGate.start();
   return {
@@ -160,6 +165,8 @@ async function startLocked(config: Config, logger: Logger, now: () => Date, lock
     async stop() {
       stopWatchdog();
       roots.stop();
+      stopAdmission();
+      paced.stop();
       stopGate();
       await webhooks.stop();
       clearInterval(flushTimer);

@@ -2,11 +2,12 @@
 // get option 43 "Raspberry Pi Boot" and this server as TFTP server (their
 // option 97 enrolls and links them first); PXE ROMs get Debian's iPXE over
 // TFTP; iPXE gets the HTTP chain script. Nodes that are `local` or `retired`
-// get no answer. Shapes match src/dhcp's DhcpHandler structurally; core does
-// not import it.
+// get no answer, nor does a Pi boot admission defers. Shapes match src/dhcp's
+// DhcpHandler structurally; core does not import it.
 import { planFor } from '../domain/boot-plan.js';
 import type { Node } from '../domain/node.js';
 import { claimsPi, decodePiMachineId, hasPiOui } from '../domain/pi-dhcp.js';
+import type { Admission } from './admission.js';
 import type { CoreDeps } from './deps.js';
 import { findOrEnrollLinked } from './enroll.js';
 
@@ -67,7 +68,7 @@ const reloadTtlMs = 5 * 60_000;
 const maxReloads = 4096;
 
 /** Creates the DHCP handler. */
-export function createDhcpRoute(deps: CoreDeps & { serverAddress: () => string; chainUrl: () => string; ipxeRoms?: IpxeRomPolicy }) {
+export function createDhcpRoute(deps: CoreDeps & { serverAddress: () => string; chainUrl: () => string; ipxeRoms?: IpxeRomPolicy; admission?: Pick<Admission, 'dhcp'> }) {
   // iPXE ROMs sent to reload, by MAC: the DHCP session (xid) handed the binary, and the one chained after it.
   const reloads = new Map<string, { binaryXid: number; chainXid: number | null; at: number }>();
 
@@ -123,6 +124,8 @@ export function createDhcpRoute(deps: CoreDeps & { serverAddress: () => string; 
     const node = kind === 'pi' ? await piNode(req) : await deps.store.findNode({ mac: req.mac });
     if (node === 'bad') return { kind, reply: null, reason: 'bad-option-97' };
     if (node && planFor(node) === null) return { kind, reply: null, reason: 'step-aside' };
+    // Boot admission: a Pi beyond the budget hears nothing and asks again (DHCP_REQ_TIMEOUT, 4 s).
+    if (kind === 'pi' && node && deps.admission && (await deps.admission.dhcp(node, req.xid)) === 'defer') return { kind, reply: null, reason: 'deferred' };
     return { kind, reply: reply(kind, req) };
   }
 

@@ -28,7 +28,7 @@ const sweepLock = 'watchdog-sweep';
 
 /** Creates the watchdog; `sweep()` checks once, `start()` checks now and every `watchdog.sweepSeconds`. */
 export function createWatchdog(deps: LifecycleDeps) {
-  let counts: Record<Health, number> = { ok: 0, booting: 0, wedged: 0, unreachable: 0 };
+  let counts: Record<Health, number> = { ok: 0, booting: 0, wedged: 0, unreachable: 0, deferred: 0 };
 
   // Stores a change only if nobody changed the node since it was judged (else the next sweep judges it again); true if it did.
   const write = async (node: Node, patch: Partial<Node>, events: NewEvent[]) =>
@@ -114,7 +114,7 @@ export function createWatchdog(deps: LifecycleDeps) {
   }
 
   async function walk(visit: (node: Node, next: Record<Health, number>, result: SweepResult) => Promise<void> | void, swept: boolean): Promise<SweepResult> {
-    const next: Record<Health, number> = { ok: 0, booting: 0, wedged: 0, unreachable: 0 };
+    const next: Record<Health, number> = { ok: 0, booting: 0, wedged: 0, unreachable: 0, deferred: 0 };
     const result: SweepResult = { checked: 0, wedged: 0, acted: 0, swept };
     // Pages, so that reading 10,000 records never holds the event loop (TFTP, HTTP) for long.
     for (let offset = 0; ; offset += sweepPage) {
@@ -160,8 +160,8 @@ export function createWatchdog(deps: LifecycleDeps) {
     };
   }
 
-  /** Nodes by health as of the last sweep (every health present). */
-  const healthCounts = () => healths.map((h) => ({ labels: { health: h }, value: counts[h] }));
+  /** Nodes by health as of the last sweep (every stored health present; deferred is live, in the admission metrics). */
+  const healthCounts = () => healths.filter((h) => h !== 'deferred').map((h) => ({ labels: { health: h }, value: counts[h] }));
 
   return { sweep, start, healthCounts };
 }

@@ -16,6 +16,8 @@ export interface ProxyDhcpSettings {
   clientPort: number;
   replyAddress: string;
   maxPerSecond: number;
+  /** Requests a second per client MAC after its burst (default 1). */
+  perClientPerSecond?: number;
 }
 
 /** Where a started proxyDHCP listens. */
@@ -45,7 +47,7 @@ export function createProxyDhcp(deps: { settings: ProxyDhcpSettings; handler: Dh
   const s = deps.settings;
   const server = createDhcpServer({
     handler: deps.handler, address, port: s.port, pxePort: s.pxePort, clientPort: s.clientPort, broadcastAddress: s.replyAddress,
-    maxPerSecond: s.maxPerSecond, logger: deps.logger, onOutcome: deps.onOutcome, allowClient: deps.allowClient,
+    maxPerSecond: s.maxPerSecond, perClientIntervalMs: 1000 / (s.perClientPerSecond ?? 1), logger: deps.logger, onOutcome: deps.onOutcome, allowClient: deps.allowClient,
   });
   return {
     address,

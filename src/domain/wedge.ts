@@ -9,10 +9,20 @@ import type { Node } from './node.js';
 /** What the watchdog does about a wedged node. */
 export const watchdogPolicies = ['notify', 'retry', 'rescue'] as const;
 
-/** A node's health. */
-export const healths = ['ok', 'booting', 'wedged', 'unreachable'] as const;
+/** A node's health; `deferred` is never stored: the API shows it while boot admission holds the board back. */
+export const healths = ['ok', 'booting', 'wedged', 'unreachable', 'deferred'] as const;
 /** One health value. */
 export type Health = (typeof healths)[number];
+
+/**
+ * The health the API shows: a board boot admission holds back is `deferred`
+ * unless the watchdog's verdict is worse; otherwise the watchdog's (whose
+ * `booting` covers a board with a boot slot: its `admission` says so).
+ */
+export function healthWithAdmission(n: { health: Health; healthReason?: string | null }, a: { state: 'admitted' | 'deferred'; position?: number } | null): { health: Health; healthReason: string | null } {
+  if (a?.state !== 'deferred' || (n.health !== 'ok' && n.health !== 'booting')) return { health: n.health, healthReason: n.healthReason ?? null };
+  return { health: 'deferred', healthReason: `waiting for a boot slot, place ${a.position ?? '?'} in the queue` };
+}
 
 /** Why a node is wedged. */
 export type WedgeReason = 'no-boot-after-power' | 'stalled-at-firmware' | 'stalled-at-kernel' | 'heartbeat-lost' | 'install-silent';

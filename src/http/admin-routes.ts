@@ -7,6 +7,8 @@ import { publicNode, type Node } from '../domain/node.js';
 import { ruleInputSchema } from '../domain/rules.js';
 import { targetSchema } from '../domain/targets.js';
 import { normalizeMac, normalizeSerial } from '../domain/identity.js';
+import type { NodeAdmission } from '../core/admission.js';
+import { healthWithAdmission } from '../domain/wedge.js';
 import type { NodeService } from '../core/nodes.js';
 import type { ImageService } from '../core/images.js';
 import type { RuleService } from '../core/rules.js';
@@ -28,6 +30,8 @@ export interface AdminRouteDeps {
   resolver: BootFileResolver;
   /** Boot telemetry not yet written to the store. */
   liveBoot: (nodeId: string) => Node['lastBoot'];
+  /** The node's boot admission (deferred, admitted), live; null when neither. */
+  admission?: (nodeId: string) => NodeAdmission | null;
   /** The address an nfs-root without `server` is served from (for nextBoot). */
   advertise?: () => string;
   /** Image writes go through here (paths checked; deletes refused while a node uses the image). */
@@ -46,7 +50,10 @@ export function createAdminRoutes(deps: AdminRouteDeps): Router {
   const r = Router();
   const id = (req: Request) => String(req.params.id);
   // This instance's live counts, unless another instance has recorded a newer boot since.
-  const show = (node: Node) => ({ ...publicNode(node), lastBoot: latestBoot(deps.liveBoot(node.id), node.lastBoot), nextBoot: nextBoot(node, deps.advertise?.() ?? '(advertise address)') });
+  const show = (node: Node) => {
+    const admission = deps.admission?.(node.id) ?? null;
+    return { ...publicNode(node), ...healthWithAdmission(node, admission), lastBoot: latestBoot(deps.liveBoot(node.id), node.lastBoot), nextBoot: nextBoot(node, deps.advertise?.() ?? '(advertise address)'), admission };
+  };
   const sendNode = (res: Response, node: Node) => void res.set('ETag', `"${node.version}"`).json(show(node));
 
   r.get('/nodes', async (req, res) => {

@@ -61,6 +61,13 @@ function powerPaths(): Record<string, unknown> {
       },
       delete: { tags, summary: 'delete a controller', operationId: 'deleteController', security: adminWrite, responses: { ...deleted, ...missing, ...fromConfig, ...adminErrors({ input: true }) } },
     },
+    ...Object.fromEntries((['power-on', 'power-cycle'] as const).map((op) => [`/api/v1/power/actions/${op}`, {
+      post: {
+        tags, summary: `${op} every node a selector picks (state, labels, rack, all), one after another at a stagger from the boot admission budget or given`, operationId: op === 'power-on' ? 'pacedPowerOn' : 'pacedPowerCycle', security: adminWrite,
+        requestBody: jsonBody('PacedPower'),
+        responses: { '202': json('the plan, carried out from now on: each node with its offset, and nodes skipped for want of a power controller', 'PacedPlan'), '404': err('no node matches the selector'), '409': err('no node selected has a power controller (no-power-driver)'), ...adminErrors({ body: true }) },
+      },
+    }])),
   };
 }
 

@@ -8,6 +8,7 @@ import { imageInputSchema } from '../domain/images.js';
 import { targetSchema } from '../domain/targets.js';
 import { agentReportSchema } from '../core/agent.js';
 import { powerLinkSchema } from '../core/power.js';
+import { pacedPowerSchema } from '../domain/power-plan.js';
 import { loginBody } from '../web/routes.js';
 import { actionBody, nodePatchSchema, releaseIdentitySchema, ruleApplySchema } from './schemas.js';
 import * as out from './response-schemas.js';
@@ -17,13 +18,13 @@ import * as res from './resource-schemas.js';
 const requests = {
   Inventory: inventorySchema, Target: targetSchema, NodePatch: nodePatchSchema, ActionOptions: actionBody, ReleaseIdentity: releaseIdentitySchema,
   PowerLink: powerLinkSchema, RuleInput: ruleInputSchema, RuleApply: ruleApplySchema, ImageInput: imageInputSchema,
-  PowerControllerInput: res.controllerInputSchema, AgentReport: agentReportSchema, Login: loginBody,
+  PowerControllerInput: res.controllerInputSchema, PacedPower: pacedPowerSchema, AgentReport: agentReportSchema, Login: loginBody,
 } satisfies Record<string, z.ZodType>;
 
 /** Response bodies, by component name. */
 const responses = {
   Node: out.nodeSchema, NodeRecord: out.nodeRecordSchema, NodeList: out.nodeListSchema, NodeTarget: targetSchema, TargetResult: out.targetResultSchema,
-  ActionResult: out.actionResultSchema, Effect: out.effectSchema, PowerEvent: out.powerEventSchema, PowerStatus: out.powerStatusSchema,
+  ActionResult: out.actionResultSchema, Effect: out.effectSchema, PowerEvent: out.powerEventSchema, PacedPlan: out.pacedPlanSchema, PowerStatus: out.powerStatusSchema,
   Event: out.eventSchema, NodeEvents: out.nodeEventsSchema, EventsPage: out.eventsPageSchema, Error: out.errorSchema, PowerError: out.powerErrorSchema,
   Rule: res.ruleSchema, RuleList: res.ruleListSchema, RuleApplyResult: out.ruleApplyResultSchema, Image: res.imageSchema, ImageList: res.imageListSchema,
   PowerController: res.controllerSchema, PowerControllerList: res.controllerListSchema, AgentInstruction: res.agentInstructionSchema,

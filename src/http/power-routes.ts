@@ -6,6 +6,8 @@ import { publicNode } from '../domain/node.js';
 import type { ControllerRegistry } from '../core/power-controllers.js';
 import { powerLinkSchema, type PowerService } from '../core/power.js';
 import type { NodeService } from '../core/nodes.js';
+import type { PacedOp, PacedPower } from '../core/paced-power.js';
+import { pacedPowerSchema } from '../domain/power-plan.js';
 import { controllerNameSchema } from '../power/registry.js';
 import { parseWith } from './errors.js';
 
@@ -14,6 +16,8 @@ export interface PowerRouteDeps {
   controllers: ControllerRegistry;
   power: PowerService;
   nodes: NodeService;
+  /** Paced power-on and power-cycle of a selection. */
+  paced: PacedPower;
 }
 
 const body = z.record(z.string(), z.unknown());
@@ -39,6 +43,12 @@ export function createPowerRoutes(deps: PowerRouteDeps): Router {
     await deps.controllers.remove(name(req));
     res.status(204).end();
   });
+  // 202: the plan (node, offset) is carried out from now on; bad input is 400 before anything is switched.
+  for (const op of ['power-on', 'power-cycle'] as PacedOp[]) {
+    r.post(`/power/actions/${op}`, async (req, res) => {
+      res.status(202).json(await deps.paced.start(op, parseWith(pacedPowerSchema, req.body ?? {}, 'paced power')));
+    });
+  }
   r.put('/nodes/:id/power', async (req, res) => {
     const link = parseWith(powerLinkSchema, req.body, 'power link');
     const node = await deps.power.setLink(String(req.params.id), link);

@@ -78,10 +78,14 @@ export const nodeSchema = z.strictObject({
   createdAt: iso,
   updatedAt: iso,
   nextBoot: text.describe('what the next boot does, e.g. "nfs-root raspios-lite -> 10.0.0.1:/srv/roots/rack1-pi07"'),
+  admission: z.union([
+    z.strictObject({ state: z.literal('admitted'), since: iso, deadline: iso }),
+    z.strictObject({ state: z.literal('deferred'), since: iso, via: z.enum(['dhcp', 'tftp']), position: count, admitBy: iso }),
+  ]).nullable().optional().describe("the node's boot admission as this instance sees it now: holding a slot, or waiting in the queue; null when neither"),
 });
 
 /** The answer of PUT /nodes/{id}/power: the node record without `nextBoot`. */
-export const nodeRecordSchema = nodeSchema.omit({ nextBoot: true });
+export const nodeRecordSchema = nodeSchema.omit({ nextBoot: true, admission: true });
 
 /** What became of one effect of a transition (`notice`: what to do by hand). */
 export const effectSchema = z.strictObject({ op: z.enum(['power-cycle', 'power-off']), reason: text, done: z.boolean(), detail: text, notice: text.optional() });
@@ -99,6 +103,13 @@ export const targetResultSchema = nodeSchema.extend({ effects: z.array(effectSch
 export const actionResultSchema = z.strictObject({
   action: text, delivery: z.enum(['state', 'agent', 'power']), detail: text,
   effects: z.array(effectSchema), power: powerEventSchema.optional(), node: nodeSchema,
+});
+
+/** POST /power/actions/power-on|power-cycle: the plan, each node with its offset from the first (seconds). */
+export const pacedPlanSchema = z.strictObject({
+  op: z.enum(['power-on', 'power-cycle']), staggerSeconds: z.number().nonnegative(), staggerFrom: z.enum(['request', 'admission']), startedAt: iso,
+  plan: z.array(z.strictObject({ id: text, hostname: text.nullable(), offsetSeconds: z.number().nonnegative() })),
+  skipped: z.array(z.strictObject({ id: text, hostname: text.nullable(), reason: text })),
 });
 
 /** GET /nodes/{id}/power: the power state as the device reports it. */

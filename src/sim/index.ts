@@ -10,7 +10,7 @@ export { makeFleet, boardAddress, type FleetOptions } from './fleet.js';
 export { createLink, gigabit, type Link, type LinkSettings } from './link.js';
 export type { WireTap, Peer } from './net.js';
 export { parsePiConfig, pi4Steps, pi5Steps } from './pi-sequence.js';
-export { startSimServer, type SimServer, type SimServerOptions } from './server.js';
+export { scaledAdmission, startSimServer, type SimServer, type SimServerOptions } from './server.js';
 export { createSwitchboard, portOf } from './switchboard.js';
 export { createSimulation, startImageServer, type Simulation, type SimulationOptions } from './simulation.js';
 export { runStorm, plannedTarget, type StormOptions, type StormResult, type BoardOutcome } from './storm.js';

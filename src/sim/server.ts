@@ -26,6 +26,8 @@ export interface SimServerOptions {
   config?: Record<string, unknown>;
   /** Boards expected: enrollment limits are raised to fit them, where this bootherd has such limits. */
   boards: number;
+  /** The boards' time scale: boot admission's timings (the boards' timeouts) are scaled to match. */
+  timeScale?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Power controllers holding live objects a config file cannot (a `sim` switchboard); in-process only, checked by the config schema. */
   powerControllers?: Array<Record<string, unknown>>;
@@ -48,14 +50,17 @@ export interface SimServer {
 /** The storm's config: loopback everywhere, limits fitted to `boards`. */
 export function simConfig(o: SimServerOptions, adminToken: string): Record<string, unknown> {
   const shape = configSchema.shape as Record<string, unknown>;
+  // Scaled boards ask for DHCP 1/timeScale times as often: the per-client rate limit (a real Pi asks every 4 s) scales with them.
+  const perClient = (o.timeScale ?? 1) < 1 ? Math.ceil(1 / (o.timeScale ?? 1)) : null;
   const raw: Record<string, unknown> = {
     dataDir: o.dataDir, http: '127.0.0.1:0', adminToken, logLevel: o.logLevel ?? 'warn',
     tftp: { listen: ['127.0.0.1:0'] },
     firmwareDir: o.bootSet.firmwareDir, assetsDir: o.bootSet.assetsDir, ipxeDir: o.bootSet.ipxeDir,
-    ...(o.dhcpSegment ? { dhcp: { proxy: { enabled: true, listen: '127.0.0.1', port: 0, pxePort: 0, clientPort: o.dhcpSegment.port, replyAddress: o.dhcpSegment.address } } } : {}),
+    ...(o.dhcpSegment ? { dhcp: { proxy: { enabled: true, listen: '127.0.0.1', port: 0, pxePort: 0, clientPort: o.dhcpSegment.port, replyAddress: o.dhcpSegment.address, ...(perClient ? { perClientPerSecond: perClient } : {}) } } } : {}),
   };
   // Every board has its own source address, so per-source limits hold; the pending-node cap must fit the rack.
   if ('enroll' in shape) raw.enroll = { perSourcePerMinute: 600, maxPendingNodes: Math.max(2048, 4 * o.boards) };
+  if ('admission' in shape) raw.admission = scaledAdmission(o.timeScale ?? 1);
   for (const [key, value] of Object.entries(o.config ?? {})) {
     const old = raw[key];
     raw[key] = old && typeof old === 'object' && value && typeof value === 'object' && !Array.isArray(value) ? { ...old, ...value } : value;
@@ -63,6 +68,19 @@ export function simConfig(o: SimServerOptions, adminToken: string): Record<strin
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`sim: this bootherd does not take the storm's config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return raw;
+}
+
+/**
+ * Boot admission's timings for boards at `timeScale`: their TFTP_FILE_TIMEOUT
+ * and DHCP_TIMEOUT shrink, so do the deferral and slot limits. The proxy's
+ * per-client rate limit (a burst, then a request a second) is not scaled, so
+ * a scaled board's DHCP phase may be seen up to a second late: the deferral
+ * limit keeps that second off, and forgetting a board stays above that pace.
+ */
+export function scaledAdmission(timeScale: number): { fileTimeoutSeconds: number; maxDeferSeconds: number; slotSeconds: number; idleSeconds: number; forgetSeconds: number } {
+  const s = (seconds: number, floor = 0.05) => Math.max(floor, Math.round(seconds * timeScale * 1000) / 1000);
+  const lag = timeScale < 1 ? 1 : 0;
+  return { fileTimeoutSeconds: s(30), maxDeferSeconds: Math.max(0.05, s(36) - lag), slotSeconds: s(120), idleSeconds: s(10, 0.5), forgetSeconds: s(10, 2) };
 }
 
 /** Starts bootherd for a simulation. */

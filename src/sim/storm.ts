@@ -12,7 +12,7 @@ import type { LinkSettings } from './link.js';
 import { createSimulation, startImageServer } from './simulation.js';
 import { startSimServer, type SimServer } from './server.js';
 import { stormFigures, type StormFigures } from './storm-figures.js';
-import type { BoardSpec, BoardTimings, Misbehaviour } from './types.js';
+import type { BoardEvent, BoardSpec, BoardTimings, Misbehaviour } from './types.js';
 
 /** A storm to run. */
 export interface StormOptions {
@@ -28,13 +28,15 @@ export interface StormOptions {
   /** Real ms to wait for every board to be up (default 10 board minutes). */
   deadlineMs?: number;
   server?: 'child' | 'in-process';
-  /** More bootherd config (e.g. `{ admission: {...} }` once bootherd has it). */
+  /** More bootherd config (e.g. `{ admission: { enabled: false } }`; admission's timings are already scaled to timeScale). */
   serverConfig?: Record<string, unknown>;
   timings?: Partial<BoardTimings>;
   misbehave?: (i: number, spec: BoardSpec) => Misbehaviour | undefined;
   verify?: boolean;
   seed?: number;
   onProgress?: (up: number, total: number) => void;
+  /** Every board event as it happens (the board's index in the fleet). */
+  onEvent?: (index: number, e: BoardEvent) => void;
 }
 
 /** What a board should end up running. */
@@ -85,14 +87,16 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'bootherd-storm-'));
   const few = (share: number) => Math.max(o.boards >= 20 ? 1 : 0, Math.round(o.boards * share));
   const specs = makeFleet(o.boards, { pi5: o.pi5 ?? few(0.02), x86: o.x86 ?? few(0.02), seed: o.seed, misbehave: o.misbehave });
-  const sim = await createSimulation({ specs, link: o.link, timeScale: o.timeScale, timings: o.timings, verify: o.verify });
+  const index = new Map(specs.map((spec, i) => [spec.name, i]));
+  const onEvent = o.onEvent ? (b: Board, e: BoardEvent) => o.onEvent!(index.get(b.spec.name)!, e) : undefined;
+  const sim = await createSimulation({ specs, link: o.link, timeScale: o.timeScale, timings: o.timings, verify: o.verify, onEvent });
   let server: SimServer | null = null;
   const images = { stop: async () => undefined, url: (f: string) => f };
   try {
     const set = await writeBootSet(path.join(work, 'files'), o.sizes ?? smallSizes);
     const img = await startImageServer(set.dir);
     Object.assign(images, img);
-    server = await startSimServer({ dataDir: path.join(work, 'data'), bootSet: set, dhcpSegment: o.proxyDhcp === false ? null : sim.segment.address, config: o.serverConfig, boards: o.boards, mode: o.server, logLevel: 'error' });
+    server = await startSimServer({ dataDir: path.join(work, 'data'), bootSet: set, dhcpSegment: o.proxyDhcp === false ? null : sim.segment.address, config: o.serverConfig, boards: o.boards, timeScale: o.timeScale, mode: o.server, logLevel: 'error' });
     await configure(server, set, specs, img.url);
     sim.attach({ tftp: server.tftp, dhcp: server.dhcp, httpUrl: server.url });
     const cpu0 = server.usage()?.cpuSeconds ?? null;

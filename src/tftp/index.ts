@@ -9,7 +9,7 @@
 //   existence probe), not as a failure, whenever it arrives; so does finding
 //   the client's port closed (ECONNREFUSED), as when a resend outruns the
 //   probe's ERROR after the probe closed its socket.
-// - Refusals (paths, modes, WRQ, busy, not found) are answered from the listen
+// - Refusals (paths, modes, WRQ, busy, the handler's, not found) are answered from the listen
 //   socket; transfers from a fresh socket per RRQ connected to the client.
 // - Malformed RRQs and WRQs are counted but produce no TransferRecord.
 // - A handler that gives no answer within handlerTimeoutMs (10 s) is treated
@@ -24,7 +24,7 @@
 //   on the calling thread and each transfer's data path runs on a worker
 //   thread chosen by client address (pool.ts); cached bytes are shared, not
 //   copied, and a worker that dies ends only its own transfers.
-export type { TftpFile, TftpHandler, TftpReader, TftpRequest, TftpServer, TftpServerOptions, TftpStats, TransferOutcome, TransferRecord } from './types.js';
+export type { TftpFile, TftpHandler, TftpReader, TftpRefusal, TftpRequest, TftpServer, TftpServerOptions, TftpStats, TransferOutcome, TransferRecord } from './types.js';
 export { createTftpServer } from './server.js';
 export { validateTftpPath } from './path.js';
 export { createFileCache } from './file-cache.js';

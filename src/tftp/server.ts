@@ -15,7 +15,7 @@ import { createRtoFloors } from './rtt.js';
 import { createTransferPool } from './pool.js';
 import type { TransferPool } from './pool.js';
 import { openTransferSocket } from './transfer-socket.js';
-import type { TftpFile, TftpServer, TftpServerOptions, TransferOutcome } from './types.js';
+import type { TftpFile, TftpRefusal, TftpServer, TftpServerOptions, TransferOutcome } from './types.js';
 
 interface Listener {
   socket: Socket;
@@ -95,9 +95,13 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
     }
     const slot = tracker.acquire(key, path, client);
     if (!slot) return reply(ErrCode.notDefined, 'server busy');
-    let file: TftpFile | null;
+    let file: TftpFile | TftpRefusal | null;
     try {
       file = await withTimeout(opts.handler({ path, client, localAddress: l.host, options: pkt.options }), handlerTimeoutMs);
+      if (file && 'refuse' in file) {
+        slot.end('busy', 0);
+        return reply(ErrCode.notDefined, file.refuse);
+      }
       // The size goes into tsize and decides the last block: it must be exact.
       if (file && !(Number.isSafeInteger(file.size) && file.size >= 0)) throw new Error(`handler returned an invalid size: ${String(file.size)}`);
     } catch (err) {

@@ -32,8 +32,13 @@ export interface TftpFile {
   open(): Promise<TftpReader>;
 }
 
-/** Decides what to serve: null => ERROR 1; a throw => logged, client gets ERROR 0. */
-export type TftpHandler = (req: TftpRequest) => Promise<TftpFile | null>;
+/** An answer turning the client away for now: ERROR 0 with this message (a Pi restarts its boot loop on it). */
+export interface TftpRefusal {
+  refuse: string;
+}
+
+/** Decides what to serve: null => ERROR 1; a refusal => ERROR 0 with its message; a throw => logged, client gets ERROR 0. */
+export type TftpHandler = (req: TftpRequest) => Promise<TftpFile | TftpRefusal | null>;
 
 /** How an RRQ ended. */
 export type TransferOutcome = 'complete' | 'early-terminate' | 'not-found' | 'denied' | 'timeout' | 'error' | 'busy';
@@ -92,7 +97,7 @@ export interface TftpStats {
   notFound: number;
   /** Refused clients, paths, modes and write requests answered ERROR 2/4. */
   denied: number;
-  /** RRQs refused by the concurrency caps. */
+  /** RRQs refused by the concurrency caps or turned away by the handler (a refusal). */
   busy: number;
   /** DATA (or OACK) sent again after a timeout, counted per retransmission. */
   retransmits: number;

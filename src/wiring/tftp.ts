@@ -3,6 +3,7 @@
 import type { Config } from '../config.js';
 import { createTftpRoute } from '../core/boot-route.js';
 import type { BootFileResolver } from '../core/boot-files.js';
+import type { Admission } from '../core/admission.js';
 import type { BootTelemetry } from '../core/boot-telemetry.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -18,6 +19,8 @@ export interface TftpCapabilityDeps {
   cache: FileCache;
   metrics: Metrics;
   logger: Logger;
+  /** Boot admission: asked before a board's first firmware file, fed every transfer. */
+  admission?: Admission;
 }
 
 /** Creates the TFTP capability; `start` binds its listen addresses (none when tftp.enabled is false). */
@@ -27,7 +30,7 @@ export function createTftpCapability(deps: TftpCapabilityDeps) {
   return {
     async start(): Promise<Array<{ address: string; port: number }>> {
       if (!config.tftp.enabled) return [];
-      const route = createTftpRoute({ resolver: deps.resolver, telemetry: deps.telemetry, logger });
+      const route = createTftpRoute({ resolver: deps.resolver, telemetry: deps.telemetry, logger, admission: deps.admission });
       const { enabled: _, cacheBytes: __, ...serverOptions } = config.tftp;
       const tftp = createTftpServer({ ...route, ...serverOptions, allowClient: bootNetworkFilter(config.bootNetworks, config.trustLoopback), logger });
       const addrs = await bindTftp(() => tftp.start(), config.tftp.listen.map((l) => `${l.host}:${l.port}`).join(', '));

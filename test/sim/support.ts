@@ -21,7 +21,7 @@ export async function startRack(o: SimulationOptions & { proxyDhcp?: boolean; si
   const sim = await createSimulation(o);
   const set = await writeBootSet(path.join(dir, 'files'), o.sizes ?? smallSizes);
   o.prepare?.(set, dir);
-  const server = await startSimServer({ dataDir: path.join(dir, 'data'), bootSet: set, dhcpSegment: o.proxyDhcp === false ? null : sim.segment.address, boards: o.specs.length, mode: 'in-process', logLevel: 'error', config: o.serverConfig?.(dir) });
+  const server = await startSimServer({ dataDir: path.join(dir, 'data'), bootSet: set, dhcpSegment: o.proxyDhcp === false ? null : sim.segment.address, boards: o.specs.length, timeScale: o.timeScale, mode: 'in-process', logLevel: 'error', config: o.serverConfig?.(dir) });
   sim.attach({ tftp: server.tftp, dhcp: server.dhcp, httpUrl: server.url });
   return {
     sim, server, set, dir,

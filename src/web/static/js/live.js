@@ -133,5 +133,8 @@ export function describeEvent(e) {
   if (e.kind === 'transition' && d.from && d.to) return `${d.from} → ${d.to}`;
   if (e.kind === 'boot-stage' && d.stage) return `boot: ${d.stage}`;
   if (e.kind === 'power' && d.op) return `power ${d.op}${d.done === false || d.outcome === 'failed' ? ' (failed)' : ''}`;
+  if (e.kind === 'admission' && d.action === 'deferred') return `boot deferred (place ${d.position})`;
+  if (e.kind === 'admission' && d.action === 'admitted') return `boot slot after ${d.waitedSeconds} s`;
+  if (e.kind === 'admission' && d.action === 'slot-timeout') return `boot slot taken back (${d.reason})`;
   return e.kind;
 }
