@@ -12,12 +12,11 @@
 // (POST /api/v1/power/actions/power-on). Times are in rack seconds (real
 // seconds over the time scale), from the first power-on.
 import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { staggerFromBudget } from '../src/domain/power-plan.js';
+import { cpuOf, port69Busy } from './tftp-targets.js';
 import { createSimulation, makeFleet, scaledAdmission, startSimServer, writeBootSet, type BootSet, type BootSetSizes, type LinkSettings, type Peer } from '../src/sim/index.js';
 
 /** A TFTP server under test (and the proxyDHCP the boards ask, if any). */
@@ -111,13 +110,8 @@ export async function flatDiscoveryDir(set: BootSet, dir: string): Promise<void>
 
 /** dnsmasq's TFTP on 127.0.0.1:69 (it has no other port), or why it cannot run. */
 export async function startDnsmasq(root: string, work: string): Promise<TftpTarget | string> {
-  const probe = dgram.createSocket('udp4');
-  const free = await new Promise<boolean>((resolve) => {
-    probe.once('error', () => resolve(false));
-    probe.bind(69, '127.0.0.1', () => resolve(true));
-  });
-  probe.close();
-  if (!free) return 'UDP port 69 on 127.0.0.1 is in use (or not root)';
+  const busy = await port69Busy();
+  if (busy) return busy;
   const args = ['--no-daemon', '--port=0', '--enable-tftp', `--tftp-root=${root}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--tftp-max=4096', '--quiet-tftp', '--conf-file=/dev/null', `--pid-file=${path.join(work, 'dnsmasq.pid')}`];
   let child: ChildProcess;
   try {
@@ -140,16 +134,6 @@ export async function startDnsmasq(root: string, work: string): Promise<TftpTarg
       child.kill('SIGTERM');
     })),
   };
-}
-
-// utime + stime from /proc/PID/stat, in seconds.
-function cpuOf(pid: number | undefined): number | null {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return null;
-  }
 }
 
 /** What the TFTP part runs. */

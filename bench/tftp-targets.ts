@@ -46,15 +46,21 @@ export async function startBootherd(root: string, work: string, configFile?: str
   return { name: 'bootherd', host: '127.0.0.1', port: srv.tftpPorts[0]!, pathFor: serialPath, rendered: new Set(['config.txt', 'cmdline.txt']), cpuSeconds: () => cpuOf(srv.proc.pid), pid: srv.proc.pid, resends, stop };
 }
 
-export async function startDnsmasq(root: string, work: string): Promise<Target | string> {
-  // dnsmasq's TFTP is fixed to port 69: another server there would be benchmarked instead.
+/** Why dnsmasq's TFTP cannot have 127.0.0.1:69 (in use, or not root), or null when it is free. */
+export async function port69Busy(): Promise<string | null> {
   const probe = dgram.createSocket('udp4');
   const free = await new Promise<boolean>((resolve) => {
     probe.once('error', () => resolve(false));
     probe.bind(69, '127.0.0.1', () => resolve(true));
   });
   probe.close();
-  if (!free) return 'UDP port 69 on 127.0.0.1 is in use (or not root)';
+  return free ? null : 'UDP port 69 on 127.0.0.1 is in use (or not root)';
+}
+
+export async function startDnsmasq(root: string, work: string): Promise<Target | string> {
+  // dnsmasq's TFTP is fixed to port 69: another server there would be benchmarked instead.
+  const busy = await port69Busy();
+  if (busy) return busy;
   const args = ['--no-daemon', '--port=0', '--enable-tftp', `--tftp-root=${root}`, '--listen-address=127.0.0.1', '--bind-interfaces',
     '--tftp-max=4096', '--quiet-tftp', '--conf-file=/dev/null', `--pid-file=${path.join(work, 'dnsmasq.pid')}`];
   let child: ChildProcess;
@@ -90,8 +96,8 @@ export async function startMinimal(root: string): Promise<Target> {
   return { name: 'node-minimal', host: '127.0.0.1', port, pathFor: (f) => f, rendered: new Set(), cpuSeconds: () => cpuOf(child.pid), pid: child.pid, resends: async () => null, stop: () => kill(child) };
 }
 
-// utime + stime from /proc/PID/stat (Linux), in seconds.
-function cpuOf(pid: number | undefined): number | null {
+/** utime + stime of `pid` from /proc/PID/stat (Linux), in seconds; null when unknown. */
+export function cpuOf(pid: number | undefined): number | null {
   try {
     return statCpu(`/proc/${pid}/stat`);
   } catch {
