@@ -6,35 +6,30 @@
 // address filter can judge; loopback cannot send from there.)
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { helloPacket, piMachineId, summarise, type SeenReply } from './client.js';
+import { helloPacket, piMachineId, startReplyCatcher, type ReplyCatcher, type SeenReply } from './client.js';
 
 describe('proxyDHCP and bootNetworks', { timeout: 120_000 }, () => {
-  let client: dgram.Socket;
-  const replies: SeenReply[] = [];
+  let catcher: ReplyCatcher;
+  let replies: SeenReply[] = [];
   let clientPort = 0;
   before(async () => {
-    client = dgram.createSocket('udp4');
-    client.on('message', (m, r) => {
-      const s = summarise(m, r.address);
-      if (s) replies.push(s);
-    });
-    await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
-    clientPort = client.address().port;
+    catcher = await startReplyCatcher();
+    replies = catcher.replies;
+    clientPort = catcher.port;
   });
-  after(() => client.close());
+  after(() => catcher.close());
 
   const start = (bootNetworks: string[]): Promise<TestServer> => {
     const file = path.join(os.tmpdir(), `bootherd-dhcp-nets-${randomBytes(4).toString('hex')}.json`);
     writeFileSync(file, JSON.stringify({ bootNetworks, trustLoopback: false, dhcp: { proxy: { enabled: true, listen: '127.0.0.1', port: 0, pxePort: 0, clientPort, replyAddress: '127.0.0.1', maxPerSecond: 1000 } } }));
     return startTestServer({ config: file });
   };
-  const send = (port: number, buf: Buffer) => new Promise<void>((r) => client.send(buf, port, '127.0.0.1', () => r()));
+  const send = (port: number, buf: Buffer) => catcher.send(port, buf);
   const metric = async (srv: TestServer, outcome: string) => {
     const text = String((await srv.api('GET', '/metrics')).body);
     return [...text.matchAll(new RegExp(`bootherd_dhcp_requests_total\\{kind="[a-z0-9-]+",outcome="${outcome}"\\} (\\d+)`, 'g'))].reduce((n, m) => n + Number(m[1]), 0);

@@ -97,3 +97,28 @@ export async function exchange(packet: Buffer, to: { address: string; port: numb
   socket.close();
   return seen;
 }
+
+/** A client socket on 127.0.0.1 that keeps every DHCP reply it hears (the proxy's replyAddress/clientPort point at it). */
+export interface ReplyCatcher {
+  replies: SeenReply[];
+  port: number;
+  send(port: number, buf: Buffer): Promise<void>;
+  close(): void;
+}
+
+/** Binds a ReplyCatcher on a free loopback port. */
+export async function startReplyCatcher(): Promise<ReplyCatcher> {
+  const socket = dgram.createSocket('udp4');
+  const replies: SeenReply[] = [];
+  socket.on('message', (m, r) => {
+    const s = summarise(m, r.address);
+    if (s) replies.push(s);
+  });
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  return {
+    replies,
+    port: socket.address().port,
+    send: (port, buf) => new Promise<void>((r) => socket.send(buf, port, '127.0.0.1', () => r())),
+    close: () => socket.close(),
+  };
+}

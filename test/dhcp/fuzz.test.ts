@@ -5,13 +5,12 @@
 // and the server's state stays bounded.
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
-import dgram from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { helloPacket, piMachineId, summarise, type SeenReply } from './client.js';
+import { helloPacket, piMachineId, startReplyCatcher, type ReplyCatcher, type SeenReply } from './client.js';
 
 const randomMac = () => ['02', ...[...randomBytes(5)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
 
@@ -62,25 +61,21 @@ async function start(maxPerSecond: number, clientPort: number): Promise<TestServ
 }
 
 describe('proxyDHCP under hostile input', { timeout: 300_000 }, () => {
-  let client: dgram.Socket;
-  const replies: SeenReply[] = [];
+  let catcher: ReplyCatcher;
+  let replies: SeenReply[] = [];
   let clientPort = 0;
   before(async () => {
-    client = dgram.createSocket('udp4');
-    client.on('message', (m, r) => {
-      const s = summarise(m, r.address);
-      if (s) replies.push(s);
-    });
-    await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
-    clientPort = client.address().port;
+    catcher = await startReplyCatcher();
+    replies = catcher.replies;
+    clientPort = catcher.port;
   });
-  after(() => client.close());
+  after(() => catcher.close());
 
   const metric = async (srv: TestServer, re: RegExp) => {
     const text = String((await srv.api('GET', '/metrics')).body);
     return [...text.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
   };
-  const send = (port: number, buf: Buffer) => new Promise<void>((r) => client.send(buf, port, '127.0.0.1', () => r()));
+  const send = (port: number, buf: Buffer) => catcher.send(port, buf);
 
   it('100,000 malformed datagrams: no crash, nothing enrolled, then a Pi still gets its offer', async (t) => {
     const srv = await start(1_000_000, clientPort);
