@@ -54,12 +54,16 @@ export const admissionSchema = z.strictObject({
   fileTimeoutSeconds: seconds.default(30),
   /** DHCP silence at most, then the board is answered and turned away at its first TFTP request instead: keep it within DHCP_TIMEOUT (45 s). */
   maxDeferSeconds: seconds.default(36),
+  /** A first firmware RRQ of a board not admitted goes unanswered this long per boot loop (the Pi sends it again every second), then ERROR 0: keep it well within TFTP_FILE_TIMEOUT; 0 turns the board away at once. */
+  holdSeconds: z.number().min(0).max(86_400).default(18),
   idleSeconds: seconds.default(10),
   /** A waiting board silent this long loses its place. */
   forgetSeconds: seconds.default(10),
   /** Share of fileTimeoutSeconds the largest file may take at the planned rate. */
   headroom: z.number().gt(0).max(1).default(0.5),
-}).prefault({}).refine((a) => a.minBoards <= a.maxBoards && a.initialBoards <= a.maxBoards, { message: 'minBoards and initialBoards must not exceed maxBoards' });
+}).prefault({})
+  .refine((a) => a.minBoards <= a.maxBoards && a.initialBoards <= a.maxBoards, { message: 'minBoards and initialBoards must not exceed maxBoards' })
+  .refine((a) => a.holdSeconds < a.fileTimeoutSeconds, { message: 'holdSeconds must be under fileTimeoutSeconds: a board held that long has no time left for the file', path: ['holdSeconds'] });
 
 // Each controller is checked by its driver's own schema; the raw object is kept (secrets stay strings until a driver parses them).
 const controllers = z.array(z.record(z.string(), z.unknown())).default([]).superRefine((list, ctx) => {

@@ -1,8 +1,9 @@
 // Boot admission as bootherd applies it (DESIGN §7): the DHCP route asks
 // before it answers a Pi, the TFTP route before it serves a board's first
 // firmware file, and every TFTP transfer is measured. A board beyond the
-// budget gets no DHCP answer (it asks again every 4 s), or, at its first
-// firmware file, ERROR 0, which makes a Pi restart its boot loop. Off
+// budget gets no DHCP answer (it asks again every 4 s); at its first
+// firmware file, no answer for up to holdSeconds (it sends the RRQ again
+// every second), then ERROR 0, which makes a Pi restart its boot loop. Off
 // (`enabled: false`), nothing is deferred but the budget is still measured.
 import { createAdmissionModel, isBootEntry, type AdmissionSettings, type AdmissionView, type Decision, type Release } from '../domain/admission.js';
 import { stageOf } from '../domain/boot-plan.js';
@@ -23,6 +24,7 @@ export interface AdmissionConfig {
   slotSeconds: number;
   fileTimeoutSeconds: number;
   maxDeferSeconds: number;
+  holdSeconds: number;
   idleSeconds: number;
   forgetSeconds: number;
   headroom: number;
@@ -47,7 +49,7 @@ export function admissionSettings(c: AdmissionConfig): AdmissionSettings {
   const ms = (s: number) => Math.round(s * 1000);
   return {
     maxBoards: c.maxBoards, minBoards: Math.min(c.minBoards, c.maxBoards), initialBoards: c.initialBoards, bytesPerSecond: c.bytesPerSecond,
-    fileTimeoutMs: ms(c.fileTimeoutSeconds), headroom: c.headroom, slotMs: ms(c.slotSeconds), maxDeferMs: ms(c.maxDeferSeconds),
+    fileTimeoutMs: ms(c.fileTimeoutSeconds), headroom: c.headroom, slotMs: ms(c.slotSeconds), maxDeferMs: ms(c.maxDeferSeconds), holdMs: ms(c.holdSeconds),
     idleMs: ms(c.idleSeconds), forgetMs: ms(c.forgetSeconds), maxQueue: 16_384,
   };
 }
@@ -63,6 +65,7 @@ export function createAdmission(deps: AdmissionDeps) {
   const m = deps.metrics;
   const admitted = m?.counter('bootherd_admission_admitted_total', 'Boards given a boot slot, by where they asked (dhcp, tftp)');
   const deferred = m?.counter('bootherd_admission_deferred_total', 'Requests of boards held back, by where they asked: DISCOVERs left unanswered (dhcp), first firmware files turned away with ERROR 0 (tftp)');
+  const heldRrqs = m?.counter('bootherd_admission_held_total', 'First firmware RRQs of waiting boards left unanswered (the board sends them again within its TFTP_FILE_TIMEOUT; turned away with ERROR 0 after holdSeconds)');
   const letGo = m?.counter('bootherd_admission_let_go_total', 'DISCOVERs answered to a waiting board so it does not reach DHCP_TIMEOUT (it is turned away at TFTP instead)');
   const releases = m?.counter('bootherd_admission_releases_total', 'Admission slots ended, by reason (done, idle, stalled, deadline)');
   const timeouts = m?.counter('bootherd_admission_slot_timeouts_total', 'Admission slots taken back from a board that did not get through: stalled mid-transfer, or held past slotSeconds (deadline)');
@@ -73,6 +76,7 @@ export function createAdmission(deps: AdmissionDeps) {
 
   function decided(nodeId: string, via: 'dhcp' | 'tftp', d: Decision): void {
     if (d.kind === 'held') return;
+    if (d.kind === 'deferred' && d.hold) return void heldRrqs?.inc();
     (d.kind === 'admitted' ? admitted : d.kind === 'deferred' ? deferred : letGo)?.inc({ via });
     if (d.kind === 'admitted' && d.waitedMs > 0) event(nodeId, { action: 'admitted', via, waitedSeconds: Math.round(d.waitedMs / 100) / 10 });
   }
@@ -122,12 +126,13 @@ export function createAdmission(deps: AdmissionDeps) {
     }
   }
 
-  /** TFTP: a refusal (ERROR 0, the Pi restarts its boot loop) for a board that must wait, else null. */
-  function tftp(node: Pick<Node, 'id' | 'hardware'>, file: string): { refuse: string } | null {
+  /** TFTP: for a board that must wait, a refusal (silent: no answer, the Pi asks again; else ERROR 0 and the Pi restarts its boot loop), else null. */
+  function tftp(node: Pick<Node, 'id' | 'hardware'>, file: string): { refuse: string; silent?: true } | null {
     if (!enabled || model.touch(node.id, t()) || !isBootEntry(file, node.hardware.family)) return null;
     const d = model.request(node.id, 'tftp', t());
     decided(node.id, 'tftp', d);
     if (d.kind !== 'deferred') return null;
+    if (d.hold) return { refuse: `boot deferred: admission queue position ${d.position}`, silent: true };
     return { refuse: d.position === null ? 'boot deferred: admission queue full' : `boot deferred: admission queue position ${d.position}` };
   }
 

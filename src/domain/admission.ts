@@ -9,6 +9,12 @@
 // `forgetMs` of silence). Free slots go to the present boards in queue order:
 // a board is admitted when it is among the first `free` of them.
 //
+// Deferral, per boot loop. A DISCOVER goes unanswered for up to `maxDeferMs`
+// (inside the board's DHCP_TIMEOUT), then the board is let go; its first
+// firmware RRQ goes unanswered for up to `holdMs` (the board sends it again,
+// inside its TFTP_FILE_TIMEOUT), then it is turned away with ERROR 0, which
+// ends the loop. A board admitted within both still boots on its first loop.
+//
 // Slots end when the initramfs has arrived (done), when the board has had no
 // transfer for `idleMs` (idle, or stalled when its last transfer failed), or
 // at `slotMs` after admission whatever it does (deadline).
@@ -27,6 +33,8 @@ export interface AdmissionSettings extends BudgetSettings {
   slotMs: number;
   /** A DHCP deferral longer than this (within the boards' DHCP_TIMEOUT) lets the board go on to TFTP, where it is turned away unless admitted by then. */
   maxDeferMs: number;
+  /** A first firmware RRQ of a board not admitted goes unanswered this long per boot loop (the board sends it again after a second of silence, inside its TFTP_FILE_TIMEOUT) before it is turned away with ERROR 0. */
+  holdMs: number;
   idleMs: number;
   forgetMs: number;
   /** Boards remembered in the queue at most. */
@@ -40,7 +48,7 @@ export type Via = 'dhcp' | 'tftp';
 export type Decision =
   | { kind: 'held' }
   | { kind: 'admitted'; waitedMs: number }
-  | { kind: 'deferred'; position: number | null; /** DHCP: how long this loop may still be kept waiting before it is let go. */ leftMs?: number }
+  | { kind: 'deferred'; position: number | null; /** DHCP: how long this loop may still be kept waiting before it is let go. */ leftMs?: number; /** TFTP: leave the RRQ unanswered (true), or turn it away with ERROR 0. */ hold?: boolean }
   | { kind: 'let-go'; position: number | null };
 
 type Stage = ReturnType<typeof stageOf>;
@@ -92,6 +100,8 @@ interface Wait {
   via: Via;
   xid: number | null;
   phaseStart: number;
+  /** When this loop's first firmware RRQ was first left unanswered, or null. */
+  holdStart: number | null;
   announced: boolean;
 }
 
@@ -138,7 +148,7 @@ export function createAdmissionModel(s: AdmissionSettings) {
     if (w) return { wait: w, fresh: false };
     if (waits.size >= s.maxQueue) prune(now);
     if (waits.size >= s.maxQueue) return null;
-    w = { since: now, lastSeen: now, via, xid: null, phaseStart: now, announced: false };
+    w = { since: now, lastSeen: now, via, xid: null, phaseStart: now, holdStart: null, announced: false };
     waits.set(key, w);
     return { wait: w, fresh: true };
   }
@@ -160,6 +170,7 @@ export function createAdmissionModel(s: AdmissionSettings) {
     if (via === 'dhcp' && (xid ?? null) !== wait.xid) {
       wait.xid = xid ?? null;
       wait.phaseStart = now;
+      wait.holdStart = null;
     }
     const position = positionOf(key, now);
     if (position !== null && position <= free) {
@@ -167,8 +178,13 @@ export function createAdmissionModel(s: AdmissionSettings) {
       return { kind: 'admitted', waitedMs: fresh ? 0 : now - wait.since };
     }
     if (via === 'dhcp' && now - wait.phaseStart >= s.maxDeferMs) return { kind: 'let-go', position };
-    if (via === 'tftp') wait.xid = null;
-    return via === 'dhcp' ? { kind: 'deferred', position, leftMs: s.maxDeferMs - (now - wait.phaseStart) } : { kind: 'deferred', position };
+    if (via === 'dhcp') return { kind: 'deferred', position, leftMs: s.maxDeferMs - (now - wait.phaseStart) };
+    // TFTP: the RRQ is held (unanswered; the board sends it again) within holdMs of the loop's first one, then turned away, which ends the loop.
+    wait.xid = null;
+    wait.holdStart ??= now;
+    const hold = position !== null && now - wait.holdStart < s.holdMs;
+    if (!hold) wait.holdStart = null;
+    return { kind: 'deferred', position, hold };
   }
 
   /** True when `key` holds a slot (and notes it is active). */

@@ -100,6 +100,7 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
       file = await withTimeout(opts.handler({ path, client, localAddress: l.host, options: pkt.options }), handlerTimeoutMs);
       if (file && 'refuse' in file) {
         slot.end('busy', 0);
+        if (file.silent) return logger.debug('tftp: request held', { client: client.address, path, why: file.refuse });
         return reply(ErrCode.notDefined, file.refuse);
       }
       // The size goes into tsize and decides the last block: it must be exact.

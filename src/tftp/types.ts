@@ -32,12 +32,13 @@ export interface TftpFile {
   open(): Promise<TftpReader>;
 }
 
-/** An answer turning the client away for now: ERROR 0 with this message (a Pi restarts its boot loop on it). */
+/** An answer turning the client away for now: ERROR 0 with this message (a Pi restarts its boot loop on it), or, `silent`, no answer at all (the client sends its RRQ again). */
 export interface TftpRefusal {
   refuse: string;
+  silent?: boolean;
 }
 
-/** Decides what to serve: null => ERROR 1; a refusal => ERROR 0 with its message; a throw => logged, client gets ERROR 0. */
+/** Decides what to serve: null => ERROR 1; a refusal => ERROR 0 with its message (or nothing, when silent); a throw => logged, client gets ERROR 0. */
 export type TftpHandler = (req: TftpRequest) => Promise<TftpFile | TftpRefusal | null>;
 
 /** How an RRQ ended. */

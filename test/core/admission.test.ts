@@ -50,7 +50,7 @@ describe('boot admission', { timeout: 120_000 }, () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('turns a second board away at start4.elf with ERROR 0 until the first has its initramfs, and shows why', async () => {
-    const srv = await start(path.join(dir, 'tftp'), {});
+    const srv = await start(path.join(dir, 'tftp'), { holdSeconds: 0 });
     try {
       const get = (p: string, probe = false) => tftpGet({ host: '127.0.0.1', port: srv.running.tftp[0]!.port, path: p, options: pi4, earlyTerminate: probe ? 'oack' : undefined });
       assert.equal((await get('aaaa0001/start4.elf', true)).error, null, 'the first board is admitted');
@@ -123,8 +123,36 @@ describe('boot admission', { timeout: 120_000 }, () => {
     }
   });
 
+  it('leaves a waiting board\'s first RRQ unanswered, serves a resend once the slot frees, and turns a board away after holdSeconds', async () => {
+    const srv = await start(path.join(dir, 'hold'), { holdSeconds: 3 });
+    try {
+      const get = (p: string, o: { probe?: boolean; resendMs?: number } = {}) => tftpGet({ host: '127.0.0.1', port: srv.running.tftp[0]!.port, path: p, options: pi4, earlyTerminate: o.probe ? 'oack' : undefined, resendMs: o.resendMs, timeoutMs: 20_000 });
+      const held = async () => Number(await metric(srv, /bootherd_admission_held_total (\d+)/) ?? 0);
+      assert.equal((await get('a1a10001/start4.elf', { probe: true })).error, null, 'the first board is admitted');
+      // The second board sends its RRQ again every 250 ms, as a Pi does after silence; nothing answers it while the slot is taken.
+      const waiting = get('b2b20002/start4.elf', { resendMs: 250 });
+      await until('the RRQ held and resent', async () => (await held()) >= 2, 50);
+      const b = (await srv.api('GET', '/api/v1/nodes/b2b20002')).body;
+      assert.deepEqual([b.admission?.state, b.admission?.via], ['deferred', 'tftp']);
+      assert.equal(await metric(srv, /bootherd_admission_deferred_total\{via="tftp"\} (\d+)/), null, 'nothing turned away');
+      for (const f of ['start4.elf', 'fixup4.dat', 'vmlinuz', 'initramfs.gz']) assert.equal((await get(`a1a10001/${f}`)).error, null, f);
+      const served = await waiting;
+      assert.equal(served.error, null, 'a resend is served once the slot is free: still the board\'s first try');
+      assert.equal(served.data?.length, 100_000);
+      assert.equal((await srv.api('GET', '/api/v1/nodes/b2b20002')).body.admission?.state, 'admitted');
+      // The slot is taken again (the second board is mid-boot): a third board is held for holdSeconds, then gets ERROR 0.
+      const before = await held();
+      const refused = await get('c3c30003/start4.elf', { resendMs: 250 });
+      assert.deepEqual(refused.error, { code: 0, message: 'boot deferred: admission queue position 1' });
+      assert.ok((await held()) - before >= 4, 'its RRQs were held before it was turned away');
+      assert.equal(await metric(srv, /bootherd_admission_deferred_total\{via="tftp"\} (\d+)/), 1);
+    } finally {
+      await srv.stop();
+    }
+  });
+
   it('ends a slot held past its deadline with a slot-timeout event, and the next board goes on', async () => {
-    const srv = await start(path.join(dir, 'deadline'), { slotSeconds: 2, idleSeconds: 60 });
+    const srv = await start(path.join(dir, 'deadline'), { slotSeconds: 2, idleSeconds: 60, holdSeconds: 0 });
     try {
       const get = (p: string) => tftpGet({ host: '127.0.0.1', port: srv.running.tftp[0]!.port, path: p, options: pi4, earlyTerminate: 'oack' });
       assert.equal((await get('eeee0005/start4.elf')).error, null);
@@ -142,5 +170,6 @@ describe('boot admission', { timeout: 120_000 }, () => {
 
   it('refuses a bad admission block at start, naming every problem', async () => {
     await assert.rejects(start(path.join(dir, 'bad'), { maxBoards: 0, bytesPerSecond: 'fast', headroom: 2 }), (err: Error) => /admission\.maxBoards/.test(err.message) && /admission\.bytesPerSecond/.test(err.message) && /admission\.headroom/.test(err.message));
+    await assert.rejects(start(path.join(dir, 'bad-hold'), { holdSeconds: 30, fileTimeoutSeconds: 30 }), (err: Error) => /admission\.holdSeconds/.test(err.message) && /under fileTimeoutSeconds/.test(err.message));
   });
 });

@@ -8,7 +8,7 @@ import { admissionBound, createAdmissionModel, isBootEntry, type AdmissionSettin
 
 const s: AdmissionSettings = {
   maxBoards: 100, minBoards: 1, initialBoards: 2, bytesPerSecond: 'auto', fileTimeoutMs: 30_000, headroom: 0.5,
-  slotMs: 60_000, maxDeferMs: 36_000, idleMs: 10_000, forgetMs: 10_000, maxQueue: 4,
+  slotMs: 60_000, maxDeferMs: 36_000, holdMs: 0, idleMs: 10_000, forgetMs: 10_000, maxQueue: 4,
 };
 
 // One step: at time `at` (s), do `op`; `want` is what it must answer (a decision kind with its place, a release, a view).
@@ -65,6 +65,42 @@ const rows: Array<{ name: string; settings?: Partial<AdmissionSettings>; steps: 
     ],
   },
   {
+    name: 'a first firmware RRQ is held (left unanswered) within holdMs of the loop\'s first, then turned away; the next loop is held again',
+    settings: { holdMs: 18_000 },
+    steps: [
+      { at: 0, req: 'a', want: 'admitted' }, { at: 0, req: 'b', want: 'admitted' },
+      // A Pi resends an unanswered RRQ every second.
+      ...Array.from({ length: 18 }, (_, i) => ({ at: i, req: 'c', via: 'tftp' as const, want: 'deferred 1 hold' })),
+      { at: 18, req: 'c', via: 'tftp', want: 'deferred 1' },
+      { at: 21, req: 'c', via: 'tftp', want: 'deferred 1 hold' },
+      { at: 21, req: 'full', via: 'tftp', want: 'deferred 2 hold' },
+    ],
+  },
+  {
+    name: 'a board let go at DHCP and held at TFTP gets a slot freed during the hold: still its first loop',
+    settings: { holdMs: 18_000 },
+    steps: [
+      { at: 0, req: 'a', want: 'admitted' }, { at: 0, req: 'b', want: 'admitted' },
+      ...Array.from({ length: 9 }, (_, i) => ({ at: 4 * i, req: 'c', via: 'dhcp' as const, xid: 7, want: 'deferred 1' })),
+      { at: 36, req: 'c', via: 'dhcp', xid: 7, want: 'let-go 1' },
+      { at: 36.1, req: 'c', via: 'tftp', want: 'deferred 1 hold' }, { at: 37.1, req: 'c', via: 'tftp', want: 'deferred 1 hold' },
+      { at: 38, start: 'a', token: 'i', stage: 'initramfs', size: 1000 }, { at: 38.5, end: 'i', want: 'done' },
+      { at: 39.1, req: 'c', via: 'tftp', want: 'admitted' },
+    ],
+  },
+  {
+    name: 'a new DHCP loop after a TFTP refusal starts a new hold; a board without a place in a full queue is never held',
+    settings: { holdMs: 10_000, maxQueue: 1 },
+    steps: [
+      { at: 0, req: 'a', want: 'admitted' }, { at: 0, req: 'b', want: 'admitted' },
+      { at: 0, req: 'c', via: 'tftp', want: 'deferred 1 hold' }, { at: 10, req: 'c', via: 'tftp', want: 'deferred 1' },
+      ...Array.from({ length: 9 }, (_, i) => ({ at: 11 + 4 * i, req: 'c', via: 'dhcp' as const, xid: 9, want: 'deferred 1' })),
+      { at: 47, req: 'c', via: 'dhcp', xid: 9, want: 'let-go 1' },
+      { at: 47.5, req: 'c', via: 'tftp', want: 'deferred 1 hold' },
+      { at: 48, req: 'd', via: 'tftp', want: 'deferred -' },
+    ],
+  },
+  {
     name: 'slots end at the initramfs, when idle, when stalled, and at the deadline',
     settings: { initialBoards: 4 },
     steps: [
@@ -100,7 +136,7 @@ function run(row: (typeof rows)[number]): void {
     const where = `${row.name}: step ${i}`;
     if ('req' in step) {
       const d = m.request(step.req, step.via ?? 'tftp', at, step.xid);
-      const got = d.kind === 'deferred' || d.kind === 'let-go' ? `${d.kind} ${d.position ?? '-'}` : d.kind;
+      const got = d.kind === 'deferred' || d.kind === 'let-go' ? `${d.kind} ${d.position ?? '-'}${d.kind === 'deferred' && d.hold ? ' hold' : ''}` : d.kind;
       assert.equal(got, step.want, where);
     } else if ('start' in step) tokens.set(step.token, m.started(step.start, step.size ?? 100, step.stage ?? 'kernel', at));
     else if ('end' in step) {
