@@ -7,11 +7,16 @@
 // same link and client model.
 //
 //   npm run bench:storm -- [--boards 50,200,1000] [--sizes realistic|small]
-//     [--time-scale 1] [--link 1g|100m|BYTES_PER_S|unlimited] [--deadline SECONDS]
+//     [--time-scale 1] [--link 1g|100m|BYTES_PER_S|unlimited | --rack-link ...] [--deadline SECONDS]
 //     [--pi5 N] [--x86 N] [--no-proxy-dhcp] [--only whole|tftp]
 //     [--tftp-rows bootherd,admission,admission-tftp,admission-paced,dnsmasq]
 //     [--server-config JSON] [--admission JSON]
 //
+// --link is the link's real speed; the rack it plays has link × time scale.
+// --rack-link gives the rack's instead (real = rack / time scale): a machine
+// that cannot carry 1 GbE through its loopback plays a 1 GbE rack with
+// `--rack-link 1g --time-scale 4` (boards four times slower, the link a
+// quarter of its speed). --deadline is in rack seconds.
 // --admission adds keys to bootherd's `admission` block in the runs with
 // admission (its timings are scaled to --time-scale already). The load
 // average is printed with every N: the machine is shared.
@@ -48,7 +53,9 @@ async function main(): Promise<void> {
   const counts = (flag('--boards') ?? '50,200,1000').split(',').map(Number).filter((n) => n > 0);
   const sizes = flag('--sizes') === 'small' ? smallSizes : realisticSizes;
   const timeScale = Number(flag('--time-scale') ?? 1);
-  const link = linkOf(flag('--link'));
+  const rackLink = flag('--rack-link');
+  if (rackLink && flag('--link')) throw new Error('--link and --rack-link: give one');
+  const link = rackLink ? { bytesPerSecond: Math.round(linkOf(rackLink).bytesPerSecond / timeScale) } : linkOf(flag('--link'));
   const deadlineMs = Number(flag('--deadline') ?? 600) * 1000 * timeScale;
   const only = flag('--only');
   const serverConfig = json(flag('--server-config'), '--server-config');

@@ -1,11 +1,13 @@
 // Board-side time. Every wait a simulated board makes (bootloader timeouts,
 // retransmissions, poll intervals, kernel boot, heartbeats) goes through
 // one clock scaled by `timeScale`: 0.1 makes a board ten times quicker than a
-// real one. bootherd's own timers are never scaled.
+// real one, 4 four times slower (a storm whose link is given at a quarter of
+// its rack speed: a machine that cannot carry 1 GbE through its loopback
+// still plays a 1 GbE rack). bootherd's own timers are never scaled.
 
 /** A scaled clock shared by the boards of one simulation. */
 export interface SimClock {
-  /** Board time per real time: 1 is a real rack, 0.1 ten times faster. */
+  /** Real time per board time: 1 is a real rack, 0.1 ten times faster, 4 four times slower. */
   readonly timeScale: number;
   /** Real milliseconds for `ms` of board time. */
   scaled(ms: number): number;
@@ -15,9 +17,12 @@ export interface SimClock {
   now(): number;
 }
 
-/** Creates a clock; timeScale must be in (0, 1]. */
+/** The slowest a clock may run: boards ten times slower than real ones. */
+export const maxTimeScale = 10;
+
+/** Creates a clock; timeScale must be in (0, maxTimeScale]. */
 export function createClock(timeScale = 1): SimClock {
-  if (!(timeScale > 0 && timeScale <= 1)) throw new RangeError(`timeScale must be in (0, 1], got ${timeScale}`);
+  if (!(timeScale > 0 && timeScale <= maxTimeScale)) throw new RangeError(`timeScale must be in (0, ${maxTimeScale}], got ${timeScale}`);
   const t0 = performance.now();
   const scaled = (ms: number) => Math.max(0, ms * timeScale);
   return {
