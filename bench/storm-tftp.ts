@@ -44,6 +44,8 @@ export interface TftpFigures {
   failedLoops: number;
   cpuSeconds: number | null;
   bytes: number;
+  /** Rack seconds from the first power-on at which the server fell silent for a minute with boards still waiting (the row ended there), or null. */
+  silentFrom: number | null;
 }
 
 /** Runs the TFTP part against the target `start` makes (given the boards' DHCP segment); waits at most `deadlineMs` real ms. */
@@ -57,7 +59,7 @@ export async function tftpStorm(start: (segment: Peer) => Promise<TftpTarget>, n
     if (o.staggerSeconds) void paced(sim.boards, (ms) => sim.clock.sleep(ms), o.staggerSeconds);
     else sim.powerOnAll();
     const booted = (b: (typeof sim.boards)[0]) => b.events.find((e) => e.kind === 'netbooted');
-    await sim.waitFor((b) => Boolean(booted(b)), o.deadlineMs);
+    const silentFrom = await waitOrSilence(sim, () => sim.boards.every((b) => booted(b)), o.deadlineMs, sim.clock.scaled(silenceMs));
     const cpu1 = target.cpuSeconds();
     const times = sim.boards.map((b) => booted(b)?.at).filter((t): t is number => t !== undefined).map((t) => (t - t0) / 1000 / o.timeScale).sort((a, b) => a - b);
     const pct = (p: number) => (times.length ? times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)]! : null);
@@ -66,11 +68,29 @@ export async function tftpStorm(start: (segment: Peer) => Promise<TftpTarget>, n
       lastSeconds: times.length === n ? times[n - 1]! : null, p50: pct(50), p99: pct(99),
       failedLoops: sim.boards.reduce((s, b) => s + b.snapshot().loopFailures, 0),
       cpuSeconds: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null, bytes: sim.link.down.stats().bytes,
+      silentFrom: silentFrom === null ? null : (silentFrom - t0) / 1000 / o.timeScale,
     };
   } finally {
     await sim.close();
     await target.stop();
   }
+}
+
+/** Rack time without a byte from the server, boards still waiting, after which a row ends: the server has stopped. */
+const silenceMs = 60_000;
+
+// Waits until `done`, the deadline, or `silentMs` real ms in which the server sent nothing; returns when the silence began (sim clock ms), or null.
+async function waitOrSilence(sim: { link: { down: { stats(): { bytes: number } } }; clock: { now(): number } }, done: () => boolean, deadlineMs: number, silentMs: number): Promise<number | null> {
+  const end = sim.clock.now() + deadlineMs;
+  let bytes = -1;
+  let since = sim.clock.now();
+  while (!done() && sim.clock.now() < end) {
+    const b = sim.link.down.stats().bytes;
+    if (b !== bytes) [bytes, since] = [b, sim.clock.now()];
+    else if (sim.clock.now() - since >= silentMs) return since;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return null;
 }
 
 // Boards switched on one after another, `stagger` rack seconds apart.
@@ -90,7 +110,7 @@ export function freshStagger(admission: Record<string, unknown> = {}): number {
 /** One line of TFTP figures. */
 export function formatTftp(label: string, f: TftpFigures): string {
   const s = (v: number | null) => (v === null ? '-' : v.toFixed(1));
-  return `${label.padEnd(22)} N=${String(f.boards).padStart(4)}  booted ${f.booted}/${f.boards}  first try ${f.firstTry}  failed loops ${f.failedLoops}  last ${s(f.lastSeconds)} s  p50 ${s(f.p50)} s  p99 ${s(f.p99)} s  server CPU ${s(f.cpuSeconds)} s  ${(f.bytes / 1e6).toFixed(0)} MB`;
+  return `${label.padEnd(22)} N=${String(f.boards).padStart(4)}  booted ${f.booted}/${f.boards}  first try ${f.firstTry}  failed loops ${f.failedLoops}  last ${s(f.lastSeconds)} s  p50 ${s(f.p50)} s  p99 ${s(f.p99)} s  server CPU ${s(f.cpuSeconds)} s  ${(f.bytes / 1e6).toFixed(0)} MB${f.silentFrom === null ? '' : `  (server silent from ${s(f.silentFrom)} s: row ended a minute later)`}`;
 }
 
 /** The discovery boot set as a flat directory dnsmasq can serve (config.txt and cmdline.txt written once for all). */

@@ -55,7 +55,7 @@ export const admissionSchema = z.strictObject({
   /** DHCP silence at most, then the board is answered and turned away at its first TFTP request instead: keep it within DHCP_TIMEOUT (45 s). */
   maxDeferSeconds: seconds.default(36),
   /** A first firmware RRQ of a board not admitted goes unanswered this long per boot loop (the Pi sends it again every second), then ERROR 0: keep it well within TFTP_FILE_TIMEOUT; 0 turns the board away at once. */
-  holdSeconds: z.number().min(0).max(86_400).default(18),
+  holdSeconds: z.number().min(0).max(86_400).default(22),
   idleSeconds: seconds.default(10),
   /** A waiting board silent this long loses its place. */
   forgetSeconds: seconds.default(10),

@@ -80,7 +80,7 @@ export function simConfig(o: SimServerOptions, adminToken: string): Record<strin
 export function scaledAdmission(timeScale: number): { fileTimeoutSeconds: number; maxDeferSeconds: number; holdSeconds: number; slotSeconds: number; idleSeconds: number; forgetSeconds: number } {
   const s = (seconds: number, floor = 0.05) => Math.max(floor, Math.round(seconds * timeScale * 1000) / 1000);
   const lag = timeScale < 1 ? 1 : 0;
-  return { fileTimeoutSeconds: s(30), maxDeferSeconds: Math.max(0.05, s(36) - lag), holdSeconds: s(18, 0), slotSeconds: s(120), idleSeconds: s(10, 0.5), forgetSeconds: s(10, 2) };
+  return { fileTimeoutSeconds: s(30), maxDeferSeconds: Math.max(0.05, s(36) - lag), holdSeconds: s(22, 0), slotSeconds: s(120), idleSeconds: s(10, 0.5), forgetSeconds: s(10, 2) };
 }
 
 /** Starts bootherd for a simulation. */
