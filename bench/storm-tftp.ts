@@ -11,12 +11,11 @@
 // after another at the stagger a fresh bootherd's paced power-on plans
 // (POST /api/v1/power/actions/power-on). Times are in rack seconds (real
 // seconds over the time scale), from the first power-on.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { staggerFromBudget } from '../src/domain/power-plan.js';
-import { cpuOf, port69Busy } from './tftp-targets.js';
+import { cpuOf, spawnDnsmasq } from './tftp-targets.js';
 import { createSimulation, makeFleet, scaledAdmission, startSimServer, writeBootSet, type BootSet, type BootSetSizes, type LinkSettings, type Peer } from '../src/sim/index.js';
 
 /** A TFTP server under test (and the proxyDHCP the boards ask, if any). */
@@ -130,30 +129,11 @@ export async function flatDiscoveryDir(set: BootSet, dir: string): Promise<void>
 
 /** dnsmasq's TFTP on 127.0.0.1:69 (it has no other port), or why it cannot run. */
 export async function startDnsmasq(root: string, work: string): Promise<TftpTarget | string> {
-  const busy = await port69Busy();
-  if (busy) return busy;
-  const args = ['--no-daemon', '--port=0', '--enable-tftp', `--tftp-root=${root}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--tftp-max=4096', '--quiet-tftp', '--conf-file=/dev/null', `--pid-file=${path.join(work, 'dnsmasq.pid')}`];
-  let child: ChildProcess;
-  try {
-    child = spawn('dnsmasq', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('spawn', resolve);
-    });
-  } catch (err) {
-    return `dnsmasq not started (${(err as Error).message}); install the Debian package dnsmasq-base`;
-  }
+  const d = await spawnDnsmasq(root, work);
+  if (typeof d === 'string') return d;
   await new Promise((r) => setTimeout(r, 300));
-  if (child.exitCode !== null) return 'dnsmasq exited at once';
-  return {
-    name: 'dnsmasq', tftp: { address: '127.0.0.1', port: 69 }, cpuSeconds: () => cpuOf(child.pid),
-    // dnsmasq wedged by a storm may not act on SIGTERM: SIGKILL after 3 s.
-    stop: () => (child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-      child.once('exit', () => (clearTimeout(kill), resolve()));
-      child.kill('SIGTERM');
-    })),
-  };
+  if (d.child.exitCode !== null) return `dnsmasq exited at once: ${d.log().trim()}`;
+  return { name: 'dnsmasq', tftp: { address: '127.0.0.1', port: 69 }, cpuSeconds: () => cpuOf(d.child.pid), stop: d.stop };
 }
 
 /** What the TFTP part runs. */

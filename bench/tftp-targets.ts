@@ -57,8 +57,24 @@ export async function port69Busy(): Promise<string | null> {
   return free ? null : 'UDP port 69 on 127.0.0.1 is in use (or not root)';
 }
 
-export async function startDnsmasq(root: string, work: string): Promise<Target | string> {
-  // dnsmasq's TFTP is fixed to port 69: another server there would be benchmarked instead.
+/** A running dnsmasq and the tail of its log. */
+export interface DnsmasqProcess {
+  child: ChildProcess;
+  /** The last 8 KB dnsmasq wrote to stderr. */
+  log(): string;
+  /** SIGTERM, then SIGKILL after 3 s. */
+  stop(): Promise<void>;
+}
+
+/**
+ * dnsmasq's TFTP alone on 127.0.0.1:69 (it has no other port) serving `root`,
+ * or why it cannot run. Its log is read as it comes: --no-daemon logs to
+ * stderr (transfer errors even with --quiet-tftp), and a pipe nobody reads
+ * fills at 64 KB and blocks dnsmasq in write(2), which stops it serving and
+ * acting on SIGTERM in the middle of a storm.
+ */
+export async function spawnDnsmasq(root: string, work: string): Promise<DnsmasqProcess | string> {
+  // Another server on port 69 would be benchmarked instead.
   const busy = await port69Busy();
   if (busy) return busy;
   const args = ['--no-daemon', '--port=0', '--enable-tftp', `--tftp-root=${root}`, '--listen-address=127.0.0.1', '--bind-interfaces',
@@ -73,16 +89,23 @@ export async function startDnsmasq(root: string, work: string): Promise<Target |
   } catch (err) {
     return `dnsmasq not started (${(err as Error).message}); install the Debian package dnsmasq-base`;
   }
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const target: Target = { name: 'dnsmasq', host: '127.0.0.1', port: 69, pathFor: (f) => f, rendered: new Set(), cpuSeconds: () => cpuOf(child.pid), pid: child.pid, resends: async () => null, stop: () => kill(child) };
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-8192)));
+  return { child, log: () => log, stop: () => kill(child, 3000) };
+}
+
+export async function startDnsmasq(root: string, work: string): Promise<Target | string> {
+  const d = await spawnDnsmasq(root, work);
+  if (typeof d === 'string') return d;
+  const { child } = d;
+  const target: Target = { name: 'dnsmasq', host: '127.0.0.1', port: 69, pathFor: (f) => f, rendered: new Set(), cpuSeconds: () => cpuOf(child.pid), pid: child.pid, resends: async () => null, stop: d.stop };
   for (let i = 0; i < 50; i++) {
-    if (child.exitCode !== null) return `dnsmasq exited: ${stderr.trim()}`;
+    if (child.exitCode !== null) return `dnsmasq exited: ${d.log().trim()}`;
     const ok = await tftpGet({ host: '127.0.0.1', port: 69, path: 'config.txt', timeoutMs: 200 }).then(() => true, () => false);
     if (ok) return target;
   }
   await target.stop();
-  return `dnsmasq did not answer on port 69: ${stderr.trim()}`;
+  return `dnsmasq did not answer on port 69: ${d.log().trim()}`;
 }
 
 // bench/tftp-minimal-server.ts: a Node dgram server doing nothing but TFTP.
@@ -121,10 +144,12 @@ export function threadCpu(pid: number | undefined): Map<string, number> {
   return out;
 }
 
-function kill(child: ChildProcess): Promise<void> {
+// SIGTERM; SIGKILL after `graceMs` when given.
+function kill(child: ChildProcess, graceMs?: number): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    child.once('exit', () => resolve());
+    const hard = graceMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => (clearTimeout(hard), resolve()));
     child.kill('SIGTERM');
   });
 }
