@@ -3,8 +3,11 @@
 // the caller passes the time and reports every transfer's start and end.
 //
 // Estimator. A board needs `need = peak / (fileTimeout × headroom)` bytes/s,
-// `peak` being the largest kernel or initramfs served lately. Every kernel or
-// initramfs transfer that ends is a sample: its rate r (bytes / duration) and k, the
+// `peak` being the largest kernel or initramfs served lately. Every large
+// transfer that ends (at least an eighth of the peak, 64 KB to 1 MB: kernels,
+// initramfs, and the firmware's start4.elf, the first file each Pi gets, so
+// a storm's first rates are known within a second rather than after its
+// first kernels) is a sample: its rate r (bytes / duration) and k, the
 // time-weighted mean number of large transfers under way while it ran (kept
 // exactly, as an integral of the live count). k × r is what the link carried
 // then, so k × r / need large transfers could have run at once each at `need`:
@@ -115,8 +118,8 @@ export function createBudgetEstimator(s: BudgetSettings) {
       else peaks.push({ at: now, size });
       lastPeak = peakNow(now);
     }
-    // Only kernels and initramfs count: the files that time out, and the ones `need` plans for.
-    const large = stage !== 'firmware' && size >= minSample(now);
+    // Large files count, whatever their stage: a rate is a board's share of the link whichever file it fetches.
+    const large = size > 0 && size >= minSample(now);
     if (large) largeLive++;
     const token = nextToken++;
     live.set(token, { size, large, startedAt: now, integralAt: integral });
