@@ -132,8 +132,8 @@ export function createAdmission(deps: AdmissionDeps) {
     const d = model.request(node.id, 'tftp', t());
     decided(node.id, 'tftp', d);
     if (d.kind !== 'deferred') return null;
-    if (d.hold) return { refuse: `boot deferred: admission queue position ${d.position}`, silent: true };
-    return { refuse: d.position === null ? 'boot deferred: admission queue full' : `boot deferred: admission queue position ${d.position}` };
+    const refuse = d.position === null ? 'boot deferred: admission queue full' : `boot deferred: admission queue position ${d.position}`;
+    return d.hold ? { refuse, silent: true } : { refuse };
   }
 
   /** A TFTP transfer of `file` (`size` bytes) began, for `nodeId` when known; the token goes to ended(). */
