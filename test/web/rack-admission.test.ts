@@ -23,7 +23,8 @@ before(async () => {
   mkdirSync(fw, { recursive: true });
   writeFileSync(path.join(fw, 'start4.elf'), Buffer.alloc(50_000, 1));
   const config = path.join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ admission: { minBoards: 1, maxBoards: 1, initialBoards: 1, idleSeconds: 600, slotSeconds: 600 } }));
+  // holdSeconds 0: the second board gets ERROR 0 at once rather than silence (the hold has its own test in test/core/admission.test.ts).
+  writeFileSync(config, JSON.stringify({ admission: { minBoards: 1, maxBoards: 1, initialBoards: 1, idleSeconds: 600, slotSeconds: 600, holdSeconds: 0 } }));
   s = await startTestServer({ config, 'no-tftp': false, tftp: '127.0.0.1:0', 'firmware-dir': fw, 'data-dir': path.join(dir, 'data') }, { dataDir: path.join(dir, 'data') });
   chromium = await launchChromium();
   page = await (await chromium.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
