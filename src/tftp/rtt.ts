@@ -14,8 +14,8 @@
 export interface RtoLimits {
   /** Before any sample (RFC 6298 says 1 s). */
   initialMs: number;
-  /** The floor, read each time the RTO is. */
-  minMs: () => number;
+  /** The floor to start with (setFloor changes it). */
+  minMs: number;
   maxMs: number;
 }
 
@@ -27,33 +27,64 @@ export interface RttEstimator {
   sample(ms: number): void;
   /** Doubles the timeout after a retransmission (RFC 6298 §5.5). */
   backoff(): void;
+  /** A new floor (the client's, as it learns), applied at once. */
+  setFloor(ms: number): void;
 }
 
 /** Clock granularity G: Node's timers count whole milliseconds. */
 const granularityMs = 1;
 
+// A class rather than a closure: it is read and written on every ACK, and
+// V8 keeps an object's number fields in place where a closure's variables
+// would take a fresh heap number per store. The RTO is worked out when an
+// input changes, so reading it costs nothing.
+class Estimator implements RttEstimator {
+  private srtt = -1;
+  private rttvar = 0;
+  private base: number; // before the floor and cap
+  private floor: number;
+  private current = 0;
+
+  constructor(private readonly maxMs: number, initialMs: number, floorMs: number) {
+    this.base = initialMs;
+    this.floor = floorMs;
+    this.bound();
+  }
+
+  rto(): number {
+    return this.current;
+  }
+
+  sample(r: number): void {
+    if (this.srtt < 0) {
+      this.srtt = r;
+      this.rttvar = r / 2;
+    } else {
+      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
+      this.srtt = 0.875 * this.srtt + 0.125 * r;
+    }
+    this.base = this.srtt + Math.max(granularityMs, 4 * this.rttvar);
+    this.bound();
+  }
+
+  backoff(): void {
+    this.base = Math.min(this.maxMs, this.current * 2);
+    this.bound();
+  }
+
+  setFloor(ms: number): void {
+    this.floor = ms;
+    this.bound();
+  }
+
+  private bound(): void {
+    this.current = Math.min(this.maxMs, Math.max(this.floor, this.base));
+  }
+}
+
 /** Creates an estimator that starts at `initialMs`. */
 export function createRttEstimator(limits: RtoLimits): RttEstimator {
-  let srtt = -1;
-  let rttvar = 0;
-  let base = limits.initialMs; // before the floor and cap
-  const rto = (): number => Math.min(limits.maxMs, Math.max(limits.minMs(), base));
-  return {
-    rto,
-    sample(r) {
-      if (srtt < 0) {
-        srtt = r;
-        rttvar = r / 2;
-      } else {
-        rttvar = 0.75 * rttvar + 0.25 * Math.abs(srtt - r);
-        srtt = 0.875 * srtt + 0.125 * r;
-      }
-      base = srtt + Math.max(granularityMs, 4 * rttvar);
-    },
-    backoff() {
-      base = Math.min(limits.maxMs, rto() * 2);
-    },
-  };
+  return new Estimator(limits.maxMs, limits.initialMs, limits.minMs);
 }
 
 /** Per-client floors of the retransmission timeout. */
@@ -77,7 +108,7 @@ export function createRtoFloors(opts: { minMs: number; maxMs: number; maxClients
   const floors = new Map<string, number>(); // clients above minMs only, least recent first
   const maxClients = opts.maxClients ?? 4096;
   return {
-    // Read on every ACK: most clients are at minMs, and an empty map needs no lookup.
+    // Read when a transfer starts, retransmits or learns: most clients are at minMs, and an empty map needs no lookup.
     floor: (client) => (floors.size === 0 ? opts.minMs : (floors.get(client) ?? opts.minMs)),
     settle(client, spurious) {
       const was = floors.get(client) ?? opts.minMs;

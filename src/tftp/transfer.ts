@@ -3,6 +3,7 @@
 // retransmission paced by the transfer's measured round trips (rtt.ts), and
 // the end of the transfer.
 import type { Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
 import type { Negotiated } from './options.js';
 import { createBlockSource } from './blocks.js';
@@ -54,17 +55,21 @@ export function startTransfer(p: TransferParams): Transfer {
   const lastBlock = Math.floor(size / blksize) + 1;
   // A timeout the client asked for (RFC 2349) is where the adaptive one starts and the most it grows to.
   const rtoMax = neg.timeoutFromClient ? Math.min(retry.rtoMaxMs, neg.timeoutMs) : retry.rtoMaxMs;
-  const rtt = createRttEstimator({ initialMs: neg.timeoutMs, minMs: () => Math.min(p.pacing.floorMs(), rtoMax), maxMs: rtoMax });
+  // The client's floor is read when it can matter or change: at the start, at
+  // each retransmission, and when this transfer has learnt from one.
+  const floor = (): number => Math.min(p.pacing.floorMs(), rtoMax);
+  const rtt = createRttEstimator({ initialMs: neg.timeoutMs, minMs: floor(), maxMs: rtoMax });
   let phase: 'oack' | 'data' | 'done' = neg.oack ? 'oack' : 'data';
   let acked = 0; // highest block (absolute, 1-based) the client acknowledged
   let sent = 0; // highest block sent in the current pass
   let maxSent = 0; // highest block ever sent: ACKs above it are bogus
   let retries = 0; // timeouts since the last progress
   let heard = false; // the client acknowledged something: it is really there
-  let lastProgress = performance.now();
   // Karn's rule: only a packet sent once is timed (block number, 0 = OACK, -1 = none).
   let timed = -1;
-  let timedAt = 0;
+  // The times (performance.now()) of the last progress and of the timed packet's send:
+  // fields of one object, which V8 updates in place on every ACK.
+  const at = { progress: performance.now(), timed: 0 };
   // What the last retransmission resent (OACK = 0): a second ACK for it means the client had it.
   let resent: { from: number; to: number } | null = null;
   const timer = createRetransmitTimer(() => retransmit());
@@ -128,7 +133,7 @@ export function startTransfer(p: TransferParams): Transfer {
       if (block > maxSent) {
         maxSent = block;
         timed = block;
-        timedAt = now;
+        at.timed = now;
       } else if (block <= timed) timed = -1;
     }
   };
@@ -151,7 +156,8 @@ export function startTransfer(p: TransferParams): Transfer {
   const retransmit = (): void => {
     const now = performance.now();
     retries++;
-    if (heard ? now - lastProgress >= retry.idleTimeoutMs : retries > retry.maxRetries) return finish('timeout', errorPacket(ErrCode.notDefined, 'timeout'));
+    if (heard ? now - at.progress >= retry.idleTimeoutMs : retries > retry.maxRetries) return finish('timeout', errorPacket(ErrCode.notDefined, 'timeout'));
+    rtt.setFloor(floor());
     rtt.backoff();
     timed = -1;
     p.pacing.retransmitted();
@@ -169,9 +175,10 @@ export function startTransfer(p: TransferParams): Transfer {
   const progress = (now: number): void => {
     heard = true;
     retries = 0;
-    lastProgress = now;
+    at.progress = now;
     if (resent && acked > resent.to) {
       p.pacing.settled(false);
+      rtt.setFloor(floor());
       resent = null;
     }
     timer.restart(now, rtt.rto());
@@ -181,7 +188,7 @@ export function startTransfer(p: TransferParams): Transfer {
     const now = performance.now();
     if (phase === 'oack') {
       if (wire !== 0) return;
-      if (timed === 0) rtt.sample(now - timedAt);
+      if (timed === 0) rtt.sample(now - at.timed);
       phase = 'data';
       progress(now);
       pump(now);
@@ -196,13 +203,14 @@ export function startTransfer(p: TransferParams): Transfer {
     if (block === acked) {
       if (resent && acked >= resent.from && acked <= resent.to) {
         p.pacing.settled(true);
+        rtt.setFloor(floor());
         resent = null;
       }
       return;
     }
     // An ACK of a block never sent is ignored.
     if (block > maxSent) return;
-    if (block === timed) rtt.sample(now - timedAt);
+    if (block === timed) rtt.sample(now - at.timed);
     acked = block;
     progress(now);
     if (acked === lastBlock) return finish('complete');
@@ -232,7 +240,7 @@ export function startTransfer(p: TransferParams): Transfer {
   if (phase === 'oack') {
     sendOack();
     timed = 0;
-    timedAt = performance.now();
+    at.timed = performance.now();
   } else pump();
   timer.restart(performance.now(), rtt.rto());
   return { abort: (reason) => finish('error', errorPacket(ErrCode.notDefined, reason)) };

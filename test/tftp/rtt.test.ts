@@ -8,7 +8,7 @@ import { createRtoFloors, createRttEstimator } from '../../src/tftp/rtt.js';
 import { until } from './support.js';
 
 describe('createRttEstimator', () => {
-  const limits = { initialMs: 1000, minMs: () => 20, maxMs: 2000 };
+  const limits = { initialMs: 1000, minMs: 20, maxMs: 2000 };
   // Each case: samples (ms) and backoffs ('x') in order, then the RTO expected.
   const cases: Array<[string, Array<number | 'x'>, number]> = [
     ['starts at the initial timeout', [], 1000],
@@ -28,13 +28,14 @@ describe('createRttEstimator', () => {
       assert.equal(Math.round(rtt.rto() * 1000) / 1000, Math.round(want * 1000) / 1000);
     });
   }
-  it('reads the floor each time', () => {
-    let floor = 20;
-    const rtt = createRttEstimator({ ...limits, minMs: () => floor });
+  it('takes a new floor at once, either way', () => {
+    const rtt = createRttEstimator(limits);
     rtt.sample(2);
     assert.equal(rtt.rto(), 20);
-    floor = 160;
+    rtt.setFloor(160);
     assert.equal(rtt.rto(), 160);
+    rtt.setFloor(5);
+    assert.equal(rtt.rto(), 6, 'SRTT 2 + 4 * RTTVAR 1');
   });
 });
 
