@@ -19,7 +19,12 @@
 // Node's dgram that does nothing but send blocks, to show how much of a gap
 // to dnsmasq is bootherd's work and how much is Node's.
 //
-// --workers N runs bootherd with tftp.workers = N (instead of --bootherd-config).
+// bootherd runs with boot admission off (admission.enabled false): this bench
+// compares data paths, and neither dnsmasq nor the bare server would hold
+// boards back; bench:storm measures admission. --bootherd-config FILE runs it
+// with FILE instead.
+//
+// --workers N runs bootherd with tftp.workers = N (and admission off, as above).
 // --pin runs the clients in processes of their own on other cores than the
 // servers' (bench/tftp-pin.ts). "busiest thread" is the CPU per GiB of the
 // server's busiest thread: the share one core must carry, so 1 / that is the
@@ -174,8 +179,11 @@ async function main(): Promise<void> {
     const only = flag('--only');
     const prof = flag('--cpu-prof');
     const workers = flag('--workers');
-    const config = workers ? path.join(work, 'bootherd.json') : flag('--bootherd-config');
-    if (workers) await writeFile(config!, JSON.stringify({ tftp: { workers: Number(workers) } }));
+    let config = flag('--bootherd-config');
+    if (!config || workers) {
+      config = path.join(work, 'bootherd.json');
+      await writeFile(config, JSON.stringify({ admission: { enabled: false }, ...(workers ? { tftp: { workers: Number(workers) } } : {}) }));
+    }
     const ours = await startBootherd(root, work, config, prof ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`] : []);
     const refs: Target[] = [];
     try {
