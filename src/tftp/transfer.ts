@@ -59,6 +59,7 @@ export function startTransfer(p: TransferParams): Transfer {
   // each retransmission, and when this transfer has learnt from one.
   const floor = (): number => Math.min(p.pacing.floorMs(), rtoMax);
   const rtt = createRttEstimator({ initialMs: neg.timeoutMs, minMs: floor(), maxMs: rtoMax });
+  const refloor = (): void => rtt.setFloor(floor());
   let phase: 'oack' | 'data' | 'done' = neg.oack ? 'oack' : 'data';
   let acked = 0; // highest block (absolute, 1-based) the client acknowledged
   let sent = 0; // highest block sent in the current pass
@@ -157,7 +158,7 @@ export function startTransfer(p: TransferParams): Transfer {
     const now = performance.now();
     retries++;
     if (heard ? now - at.progress >= retry.idleTimeoutMs : retries > retry.maxRetries) return finish('timeout', errorPacket(ErrCode.notDefined, 'timeout'));
-    rtt.setFloor(floor());
+    refloor();
     rtt.backoff();
     timed = -1;
     p.pacing.retransmitted();
@@ -178,7 +179,7 @@ export function startTransfer(p: TransferParams): Transfer {
     at.progress = now;
     if (resent && acked > resent.to) {
       p.pacing.settled(false);
-      rtt.setFloor(floor());
+      refloor();
       resent = null;
     }
     timer.restart(now, rtt.rto());
@@ -203,7 +204,7 @@ export function startTransfer(p: TransferParams): Transfer {
     if (block === acked) {
       if (resent && acked >= resent.from && acked <= resent.to) {
         p.pacing.settled(true);
-        rtt.setFloor(floor());
+        refloor();
         resent = null;
       }
       return;
