@@ -4,6 +4,8 @@
 // sources a stranger spoofs), a cap on nodes that never reported, and the
 // expiry of those after a time-to-live. A node that reported, or that an
 // operator touched, is never pending, so never capped nor expired.
+// Enrollments through one gate run one at a time, from the check to the
+// stored node, so concurrent first requests never pass the cap together.
 import { TooManyRequestsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter } from '../metrics.js';
@@ -36,6 +38,8 @@ export interface EnrollGateDeps {
 export interface EnrollGate {
   /** Resolves if `ip` may create a node now; TooManyRequestsError (`enroll-rate` or `enroll-cap`) otherwise. */
   admit(ip: string | null): Promise<void>;
+  /** Runs `enroll` (which calls admit, then stores the node) once the enrollments queued before it have ended. */
+  serially<T>(enroll: () => Promise<T>): Promise<T>;
   /** Deletes pending nodes not seen for the TTL; resolves to how many. */
   sweep(): Promise<number>;
   /** Sweeps now and periodically; returns the stop function. */
@@ -90,6 +94,13 @@ export function createEnrollGate(deps: EnrollGateDeps): EnrollGate {
     }
   }
 
+  let last: Promise<unknown> = Promise.resolve();
+  function serially<T>(enroll: () => Promise<T>): Promise<T> {
+    const run = last.then(enroll);
+    last = run.catch(() => undefined);
+    return run;
+  }
+
   async function sweep(): Promise<number> {
     const now = deps.now();
     const cutoff = now.getTime() - pendingTtlHours * 3_600_000;
@@ -118,5 +129,5 @@ export function createEnrollGate(deps: EnrollGateDeps): EnrollGate {
     return () => clearInterval(timer);
   }
 
-  return { admit, sweep, start, sources: () => buckets.size };
+  return { admit, serially, sweep, start, sources: () => buckets.size };
 }

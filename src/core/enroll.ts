@@ -40,24 +40,31 @@ export function newNode(ids: { serial?: string | null; macs?: string[]; uuid?: s
 /**
  * Finds the node a boot request names, enrolling a `new` one if unknown (pending until it reports or an operator
  * touches it); records a `seen` event with the client IP when enrolling. The enrollment gate may refuse to
- * create one: TooManyRequestsError, which TFTP answers as file-not-found and HTTP as 429.
+ * create one: TooManyRequestsError, which TFTP answers as file-not-found and HTTP as 429. Enrollments through the
+ * gate run one at a time, so concurrent first requests never pass its cap together.
  */
 export async function findOrEnroll(deps: CoreDeps, id: SeenIdentity, ctx: { ip: string | null; via: string }): Promise<{ node: Node; created: boolean }> {
   const found = await deps.store.findNode(id);
   if (found) return { node: found, created: false };
-  await deps.enrollGate?.admit(ctx.ip);
-  const at = deps.now().toISOString();
-  const node: Node = { ...newNode('serial' in id ? { serial: id.serial } : 'mac' in id ? { macs: [id.mac] } : { uuid: id.uuid }, at, ctx.ip), pending: true };
-  try {
-    await deps.store.createNode(node, [{ kind: 'seen', data: { ...id, ip: ctx.ip, via: ctx.via, enrolled: true } }], at);
-    deps.logger.info('enrolled new node', { node: node.id, ...id, ip: ctx.ip, via: ctx.via });
-    return { node, created: true };
-  } catch (err) {
-    // Two first requests raced; the other one enrolled it.
-    const again = err instanceof ConflictError ? await deps.store.findNode(id) : null;
-    if (again) return { node: again, created: false };
-    throw err;
-  }
+  const enroll = async (): Promise<{ node: Node; created: boolean }> => {
+    // Queued behind the request that enrolled it, a board's resend finds its node here.
+    const known = deps.enrollGate ? await deps.store.findNode(id) : null;
+    if (known) return { node: known, created: false };
+    await deps.enrollGate?.admit(ctx.ip);
+    const at = deps.now().toISOString();
+    const node: Node = { ...newNode('serial' in id ? { serial: id.serial } : 'mac' in id ? { macs: [id.mac] } : { uuid: id.uuid }, at, ctx.ip), pending: true };
+    try {
+      await deps.store.createNode(node, [{ kind: 'seen', data: { ...id, ip: ctx.ip, via: ctx.via, enrolled: true } }], at);
+      deps.logger.info('enrolled new node', { node: node.id, ...id, ip: ctx.ip, via: ctx.via });
+      return { node, created: true };
+    } catch (err) {
+      // Two first requests raced; the other one enrolled it.
+      const again = err instanceof ConflictError ? await deps.store.findNode(id) : null;
+      if (again) return { node: again, created: false };
+      throw err;
+    }
+  };
+  return deps.enrollGate ? deps.enrollGate.serially(enroll) : enroll();
 }
 
 /** What a board names about itself at once, before it boots (a Pi's DHCP option 97). */

@@ -13,6 +13,7 @@ import { silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics.js';
 import { testLifecycleDeps } from '../helpers/core-deps.js';
 import { createSqliteStore } from '../../src/store/sqlite.js';
+import type { Store } from '../../src/store/store.js';
 import { startServe } from '../helpers/process.js';
 import { piInventory, startTestServer, type TestServer } from '../helpers/server.js';
 import { tftpGet } from '../helpers/tftp-client.js';
@@ -93,6 +94,37 @@ test('at most enroll.maxPendingNodes nodes that never reported; one that reports
   assert.equal((await s.api('GET', `/api/v1/nodes/${mac(2)}`)).body.pending, false, 'it reported');
   assert.equal((await ipxe(s, mac(4))).status, 200);
   assert.equal(await count(s), 4);
+});
+
+test('concurrent first requests never pass enroll.maxPendingNodes together; a board\'s resend finds the node its first request made', async () => {
+  const dataDir = mkdtempSync(path.join(dir, 'store-'));
+  const sqlite = createSqliteStore(path.join(dataDir, 'bootherd.db'));
+  // Answers a turn of the event loop later, as a store over the network (PostgreSQL) does.
+  const later = <T>(p: Promise<T>): Promise<T> => p.then((v) => new Promise<T>((resolve) => setImmediate(() => resolve(v))));
+  const store: Store = {
+    ...sqlite,
+    findNode: (q) => later(sqlite.findNode(q)),
+    countNodes: (q) => later(sqlite.countNodes(q)),
+    createNode: (n, e, at) => later(sqlite.createNode(n, e, at)),
+  };
+  try {
+    const now = () => new Date('2026-03-01T00:00:00.000Z');
+    const metrics = createMetrics();
+    const gate = createEnrollGate({ store, now, logger: silentLogger, settings: { perSourcePerMinute: 100, maxPendingNodes: 3, pendingTtlHours: 24 }, refused: metrics.counter('r', 'r'), expired: metrics.counter('e', 'e') });
+    const deps = { ...(await testLifecycleDeps(store, now)), enrollGate: gate };
+    const serials = Array.from({ length: 10 }, (_, i) => `0000c0${i.toString(16).padStart(2, '0')}`);
+    const results = await Promise.allSettled([...serials, serials[0]!].map((serial) => findOrEnroll(deps, { serial }, { ip: '10.0.0.6', via: 'tftp' })));
+    const made = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    assert.equal(made.length, 4, 'three new nodes, and the resend of the first');
+    assert.deepEqual(new Set(made.map((r) => r.value.node.identity.serial)).size, 3);
+    assert.equal(made.filter((r) => r.value.created).length, 3);
+    assert.equal(refused.length, 7);
+    for (const r of refused) assert.ok(r.reason instanceof TooManyRequestsError && r.reason.code === 'enroll-cap', String(r.reason));
+    assert.equal(await sqlite.countNodes({ state: 'new', pending: true }), 3);
+  } finally {
+    await sqlite.close();
+  }
 });
 
 test('pending nodes expire after enroll.pendingTtlHours, with an expired event; reported and operator-touched ones never do', async () => {
